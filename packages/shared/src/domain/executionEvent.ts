@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { OrderStateSchema, TradeStatusSchema } from './order.js';
+import { AssetSchema, ConditionIdSchema, EpochMsSchema, OutcomeSchema, PriceSchema } from './primitives.js';
+
+const base = {
+  /** Deterministic per fact (order + state, trade + status, market settlement) so a re-sent event is a no-op. */
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,160}$/),
+  atMs: EpochMsSchema,
+};
+
+export const ExecutionEventSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      ...base,
+      type: z.literal('order'),
+      orderId: z.string(),
+      signalId: z.string(),
+      conditionId: ConditionIdSchema,
+      asset: AssetSchema,
+      state: OrderStateSchema,
+      reason: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('fill'),
+      orderId: z.string(),
+      signalId: z.string(),
+      conditionId: ConditionIdSchema,
+      asset: AssetSchema,
+      outcome: OutcomeSchema,
+      tradeId: z.string(),
+      status: TradeStatusSchema,
+      size: z.number().positive(),
+      price: PriceSchema,
+      fee: z.number().nonnegative(),
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('settlement'),
+      conditionId: ConditionIdSchema,
+      asset: AssetSchema,
+      winner: OutcomeSchema,
+      /** Shares held of each side at resolution. */
+      upShares: z.number().nonnegative(),
+      downShares: z.number().nonnegative(),
+      costUsd: z.number(),
+      feesUsd: z.number().nonnegative(),
+      payoutUsd: z.number().nonnegative(),
+      realisedPnlUsd: z.number(),
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('error'),
+      source: z.enum(['venue', 'api', 'redis', 'rejected', 'heartbeat', 'persistence']),
+      message: z.string(),
+    })
+    .strict(),
+]);
+export type ExecutionEvent = z.infer<typeof ExecutionEventSchema>;

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { EpochMsSchema, PriceSchema, TokenIdSchema } from './primitives.js';
+
+export const BookLevelSchema = z.object({ price: PriceSchema, size: z.number().positive() }).strict();
+export type BookLevel = z.infer<typeof BookLevelSchema>;
+
+/** Normalised book: both sides best first (bids descending, asks ascending). */
+export const OrderBookSchema = z
+  .object({
+    tokenId: TokenIdSchema,
+    conditionId: z.string(),
+    bids: z.array(BookLevelSchema),
+    asks: z.array(BookLevelSchema),
+    timestampMs: EpochMsSchema,
+    tickSize: z.number().positive(),
+    minOrderSize: z.number().positive(),
+    hash: z.string().optional(),
+  })
+  .strict();
+export type OrderBook = z.infer<typeof OrderBookSchema>;
+
+export type BookProblem = 'empty' | 'one_sided' | 'crossed' | 'unsorted';
+
+/** Flags a book that must not be used as is; an empty list means usable. */
+export function bookProblems(book: OrderBook): BookProblem[] {
+  const problems: BookProblem[] = [];
+  const bestBid = book.bids[0];
+  const bestAsk = book.asks[0];
+  if (!bestBid && !bestAsk) problems.push('empty');
+  else if (!bestBid || !bestAsk) problems.push('one_sided');
+  if (bestBid && bestAsk && bestBid.price >= bestAsk.price) problems.push('crossed');
+  const sorted =
+    book.bids.every((l, i) => i === 0 || l.price < book.bids[i - 1]!.price) &&
+    book.asks.every((l, i) => i === 0 || l.price > book.asks[i - 1]!.price);
+  if (!sorted) problems.push('unsorted');
+  return problems;
+}
+
+export function midPrice(book: OrderBook): number | null {
+  const bid = book.bids[0];
+  const ask = book.asks[0];
+  return bid && ask ? (bid.price + ask.price) / 2 : null;
+}

@@ -1,0 +1,24 @@
+import type { Asset } from './domain/primitives.js';
+
+/**
+ * Redis key names shared by every process. All keys live under the queue prefix, which is
+ * hash-tagged by default (`{polybot}`), so the same code runs on Redis Cluster.
+ */
+export function redisKeys(prefix: string) {
+  return {
+    oracleLatest: (asset: Asset) => `${prefix}:oracle:latest:${asset}`,
+    /** Sorted set of recent oracle ticks (score = timestamp ms) for calibration. */
+    oracleHistory: (asset: Asset) => `${prefix}:oracle:history:${asset}`,
+    priceToBeat: (conditionId: string) => `${prefix}:ptb:${conditionId}`,
+    breaker: `${prefix}:risk:breaker`,
+    breakerTrips: `${prefix}:risk:breaker:trips`,
+    riskLedger: `${prefix}:risk:ledger`,
+    executionLease: `${prefix}:execution:lease`,
+    /** Pub/sub channel for control messages (halt → cancel open orders). */
+    controlChannel: `${prefix}:control`,
+    workerHeartbeat: (kind: string, id: string) => `${prefix}:workers:${kind}:${id}`,
+    workersPattern: `${prefix}:workers:*`,
+    status: (name: string) => `${prefix}:status:${name}`,
+  };
+}
+export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -1,0 +1,66 @@
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Keys that may hold secrets anywhere in a log line. pino removes them before serialising. */
+export const REDACT_PATHS = [
+  'privateKey', '*.privateKey', 'secret', '*.secret', 'passphrase', '*.passphrase',
+  'apiKey', '*.apiKey', 'creds', '*.creds', 'key', '*.key', 'password', '*.password',
+  'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization',
+  'headers.POLY_SIGNATURE', '*.headers.POLY_SIGNATURE', 'headers.POLY_API_KEY', '*.headers.POLY_API_KEY',
+  'headers.POLY_PASSPHRASE', '*.headers.POLY_PASSPHRASE', 'POLYBOT_PRIVATE_KEY', '*.POLYBOT_PRIVATE_KEY',
+  'POLYBOT_DASHBOARD_PASSWORD', '*.POLYBOT_DASHBOARD_PASSWORD', 'signer', '*.signer',
+];
+
+const secrets = new Set<string>();
+
+/** Registers a secret value: any log string containing it is scrubbed, whatever key it sits under. */
+export function registerSecret(value: string | undefined): void {
+  if (value && value.length >= 8) secrets.add(value);
+}
+
+export function scrubSecrets(text: string): string {
+  let out = text;
+  for (const s of secrets) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+function scrubDeep(value: unknown, depth = 0): unknown {
+  if (secrets.size === 0 || depth > 6) return value;
+  if (typeof value === 'string') return scrubSecrets(value);
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth + 1));
+  if (value instanceof Error) return { type: value.name, message: scrubSecrets(value.message), stack: value.stack && scrubSecrets(value.stack) };
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, depth + 1)]));
+  }
+  return value;
+}
+
+export interface LoggerParams {
+  name: string;
+  level?: string;
+  /** Pretty output for humans; defaults to on when stdout is a terminal. */
+  pretty?: boolean;
+  destination?: NodeJS.WritableStream;
+}
+
+export function createLogger(params: LoggerParams): Logger {
+  const pretty = params.pretty ?? (process.stdout.isTTY === true && !process.env.CI);
+  const options: LoggerOptions = {
+    name: params.name,
+    level: params.level ?? process.env.LOG_LEVEL ?? 'info',
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: { proc: params.name, pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { log: (obj) => scrubDeep(obj) as Record<string, unknown> },
+    hooks: {
+      logMethod(args, method) {
+        const scrubbed = secrets.size ? (args.map((a) => scrubDeep(a)) as typeof args) : args;
+        method.apply(this, scrubbed);
+      },
+    },
+  };
+  if (params.destination) return pino(options, params.destination as pino.DestinationStream);
+  if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  return pino(options);
+}
