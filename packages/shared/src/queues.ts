@@ -7,6 +7,7 @@ import { TradeSignalSchema } from './domain/signal.js';
 import { OrderRequestSchema } from './domain/order.js';
 import { ExecutionEventSchema } from './domain/executionEvent.js';
 import { EpochMsSchema } from './domain/primitives.js';
+import { metrics } from './metrics.js';
 
 export const MarketJobSchema = z
   .object({
@@ -119,7 +120,9 @@ export function createConsumer<Q extends QueueName>(
         ctx.logger.error({ queue: name, jobId: job.id, issues: parsed.error.issues.slice(0, 5) }, 'job data failed its schema; dropped');
         throw new UnrecoverableError(`invalid ${name} job data`);
       }
-      return handler(parsed.data as JobData<Q>, job);
+      const result = await handler(parsed.data as JobData<Q>, job);
+      metrics.stageLatency.observe({ stage: name }, Math.max(0, Date.now() - job.timestamp) / 1000);
+      return result;
     },
     {
       connection: ctx.connection,
@@ -130,7 +133,9 @@ export function createConsumer<Q extends QueueName>(
       ...WORKER_FORCED[name],
     },
   );
+  worker.on('completed', () => metrics.jobsProcessed.inc({ queue: name }));
   worker.on('failed', (job, err) => {
+    metrics.jobsFailed.inc({ queue: name });
     ctx.logger.warn({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed');
   });
   worker.on('error', (err) => ctx.logger.error({ queue: name, err: err.message }, 'worker error'));
