@@ -3,26 +3,15 @@
  * REDIS_URL if set; a testcontainers Redis when a Docker engine answers; a `redis-server`
  * spawned on a free port; else a clear error. Never a silent skip.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
+import { spawnRedisServer } from '../redisServer.js';
+
+export { freePort, spawnRedisServer } from '../redisServer.js';
 
 export interface TestRedis {
   url: string;
   how: 'REDIS_URL' | 'testcontainers' | 'redis-server';
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function dockerEngineMaybe(): boolean {
@@ -47,45 +36,6 @@ async function tryTestcontainers(): Promise<TestRedis | null> {
   } catch {
     return null;
   }
-}
-
-/** Spawns a private redis-server (no persistence) on the given or a free port. Exported for chaos tests that restart Redis. */
-export async function spawnRedisServer(port?: number): Promise<TestRedis & { port: number; child: ChildProcess }> {
-  const p = port ?? (await freePort());
-  const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start on ${p}: ${out}`)), 10_000);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}: ${out}`));
-    });
-  });
-  return {
-    url: `redis://127.0.0.1:${p}`,
-    how: 'redis-server',
-    port: p,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 export async function startTestRedis(): Promise<TestRedis> {
