@@ -1,0 +1,98 @@
+/**
+ * End to end: the workers as separate processes (compiled JavaScript, as in production) against the
+ * sim venue and a real Redis. Passes only when the venue accepted and filled orders that the bot
+ * placed, and orders.json records each of them exactly once with the venue's fills.
+ */
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { OrderSchema } from '@polybot/shared';
+import { freePort } from '@polybot/shared/redisServer';
+import { testPrefix } from '@polybot/shared/testing/redis';
+import { testRedisUrl } from '@polybot/shared/testing/vitest';
+import { Stack, waitForHttp } from './stack.js';
+
+const OrdersFileSchema = z.object({ version: z.number(), orders: z.array(OrderSchema) }).passthrough();
+const SimOrdersSchema = z.object({
+  orders: z.array(
+    z.object({ id: z.string(), status: z.string(), sizeMatched: z.union([z.number(), z.string()]) }).passthrough(),
+  ),
+});
+
+let stack: Stack;
+let dataDir: string;
+let venueUrl: string;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'polybot-e2e-'));
+  const venuePort = await freePort();
+  venueUrl = `http://127.0.0.1:${venuePort}`;
+  stack = new Stack({
+    env: {
+      REDIS_URL: testRedisUrl(),
+      POLYBOT_QUEUE_PREFIX: testPrefix('e2e'),
+      POLYBOT_DATA_DIR: dataDir,
+      POLYBOT_VENUE: 'sim',
+      SIM_VENUE_PORT: String(venuePort),
+      SIM_WINDOW_SECONDS: '60',
+      SIM_SEED: '7',
+      LOG_LEVEL: 'info',
+      POLYBOT_METRICS_PORT: '0',
+    },
+    logDir: path.join(dataDir, 'logs'),
+    restart: false,
+    onLine: (name, line) => lines.push(`${name} ${line}`),
+  });
+  stack.add({ kind: 'sim-venue', index: 0, env: {} });
+  await waitForHttp(`${venueUrl}/healthz`, 20_000);
+  for (const kind of ['execution', 'risk', 'analysis', 'discovery'] as const) stack.add({ kind, index: 0, env: {} });
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop(10_000);
+});
+
+/** The venue first: execution persists an order before posting it, so anything the venue has is already on disk. */
+async function snapshot() {
+  const res = await fetch(`${venueUrl}/sim/orders`);
+  const venue = SimOrdersSchema.parse(await res.json()).orders;
+  const file = path.join(dataDir, 'orders.json');
+  const local = existsSync(file) ? OrdersFileSchema.parse(JSON.parse(readFileSync(file, 'utf8'))).orders : [];
+  return { local, venue };
+}
+
+describe('the stack trades end to end on the sim venue', () => {
+  it('places orders the venue fills, and records each exactly once in orders.json', async () => {
+    const deadline = Date.now() + 170_000;
+    let snap = await snapshot();
+    while (Date.now() < deadline) {
+      snap = await snapshot();
+      const filled = snap.local.filter((o) => o.filledSize > 0);
+      if (filled.length >= 1) break;
+      const crashed = stack.procs.filter((p) => p.child === null).map((p) => p.name);
+      if (crashed.length) throw new Error(`processes exited: ${crashed.join(', ')}\n${lines.slice(-40).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+    const filled = snap.local.filter((o) => o.filledSize > 0);
+    if (filled.length === 0) throw new Error(`no filled order within the time limit; last log lines:\n${lines.slice(-60).join('\n')}`);
+
+    // Every order the bot recorded is at the venue exactly once, and vice versa.
+    const localIds = snap.local.map((o) => o.venueOrderId).filter((id): id is string => id !== null);
+    expect(new Set(localIds).size).toBe(localIds.length);
+    const venueIds = snap.venue.map((o) => o.id);
+    expect(new Set(venueIds).size).toBe(venueIds.length);
+    for (const id of venueIds) expect(localIds).toContain(id);
+
+    // Fills recorded by the bot agree with the venue's matched size and never exceed the order.
+    for (const o of filled) {
+      const v = snap.venue.find((x) => x.id === o.venueOrderId);
+      expect(v, `order ${o.venueOrderId} missing at the venue`).toBeDefined();
+      expect(o.filledSize).toBeLessThanOrEqual(o.request.size + 1e-9);
+      expect(Number(v!.sizeMatched)).toBeGreaterThan(0);
+      expect(o.history.length).toBeGreaterThan(1);
+    }
+  }, 200_000);
+});
