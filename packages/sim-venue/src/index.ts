@@ -1,1 +1,5 @@
-export {};
+// The sim venue: an independent local implementation of the Polymarket APIs polybot uses.
+// It imports nothing of the bot, so a wrong assumption in the bot cannot be mirrored here.
+export { startSimVenue, type SimVenue, type SimVenueOptions } from './server.js';
+export { SIM_ASSETS, type SimAsset } from './prices.js';
+export { FaultsSchema, type Faults } from './faults.js';

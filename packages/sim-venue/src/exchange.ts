@@ -1,0 +1,248 @@
+import { Rng } from './random.js';
+import type { MarketSchedule, SimMarket } from './markets.js';
+
+export interface Level {
+  price: number;
+  size: number;
+}
+export interface Book {
+  bids: Level[]; // best first internally
+  asks: Level[];
+  timestampMs: number;
+  hash: string;
+}
+
+export type OrderStatus = 'LIVE' | 'MATCHED' | 'DELAYED' | 'CANCELED' | 'CANCELED_MARKET_RESOLVED' | 'INVALID';
+export type TradeStatus = 'MATCHED' | 'MINED' | 'CONFIRMED' | 'FAILED';
+
+export interface SimTrade {
+  id: string;
+  orderId: string;
+  owner: string;
+  makerAddress: string;
+  market: string;
+  assetId: string;
+  outcome: 'Up' | 'Down';
+  side: 'BUY' | 'SELL';
+  size: number;
+  price: number;
+  fee: number;
+  traderSide: 'TAKER' | 'MAKER';
+  status: TradeStatus;
+  matchTimeMs: number;
+  lastUpdateMs: number;
+  transactionHash: string;
+}
+
+export interface SimOrder {
+  id: string;
+  owner: string;
+  maker: string;
+  tokenId: string;
+  conditionId: string;
+  outcome: 'Up' | 'Down';
+  side: 'BUY' | 'SELL';
+  price: number;
+  originalSize: number;
+  sizeMatched: number;
+  status: OrderStatus;
+  orderType: 'GTC' | 'GTD' | 'FOK' | 'FAK';
+  expirationS: number;
+  createdAtMs: number;
+  matchAtMs: number | null;
+  trades: SimTrade[];
+}
+
+export interface ExchangeConfig {
+  feeRate: number;
+  tick: number;
+  misprice: number;
+  takerDelayMs: number;
+  failTradeProb: number;
+}
+
+const FEE_Q = 1e-5;
+const r2 = (v: number) => Math.round(v * 100) / 100;
+const r6 = (v: number) => Math.round(v * 1e6) / 1e6;
+
+export function takerFee(size: number, price: number, rate: number): number {
+  return Number((Math.floor((size * rate * price * (1 - price)) / FEE_Q + 1e-9) * FEE_Q).toFixed(5));
+}
+
+/**
+ * Quotes the Up/Down books around a noisy fair value (sometimes mispriced) and matches orders
+ * against them. Up and Down quotes mirror each other, as the CTF exchange's minting makes them.
+ */
+export class Exchange {
+  readonly books = new Map<string, Book>();
+  readonly orders = new Map<string, SimOrder>();
+  private readonly misprices = new Map<string, { offset: number; untilMs: number }>();
+  private tradeSeq = 0;
+
+  constructor(readonly cfg: ExchangeConfig, private readonly schedule: MarketSchedule, private readonly rng: Rng) {}
+
+  refreshQuotes(nowMs: number): void {
+    for (const m of this.schedule.markets.values()) {
+      if (m.closed) {
+        this.books.delete(m.upToken);
+        this.books.delete(m.downToken);
+        continue;
+      }
+      let fair = this.schedule.fairUp(m, nowMs) + this.rng.normal() * 0.005;
+      const mis = this.misprices.get(m.conditionId);
+      if (mis && mis.untilMs > nowMs) fair += mis.offset;
+      else if (this.rng.next() < this.cfg.misprice) {
+        const offset = (this.rng.next() < 0.5 ? -1 : 1) * (0.04 + this.rng.next() * 0.06);
+        this.misprices.set(m.conditionId, { offset, untilMs: nowMs + 6_000 });
+        fair += offset;
+      }
+      const t = this.cfg.tick;
+      const mid = Math.min(0.97, Math.max(0.03, fair));
+      const bestBid = Math.max(t, Math.floor((mid - t) / t + 1e-9) * t);
+      const bestAsk = Math.min(1 - t, Math.max(bestBid + t, Math.ceil((mid + t) / t - 1e-9) * t));
+      const bids: Level[] = [];
+      const asks: Level[] = [];
+      for (let k = 0; k < 5; k++) {
+        const b = r2(bestBid - k * t);
+        const a = r2(bestAsk + k * t);
+        if (b >= t) bids.push({ price: b, size: r2(20 + this.rng.next() * 180) });
+        if (a <= 1 - t) asks.push({ price: a, size: r2(20 + this.rng.next() * 180) });
+      }
+      const hash = this.rng.hex(20);
+      this.books.set(m.upToken, { bids, asks, timestampMs: nowMs, hash });
+      this.books.set(m.downToken, {
+        bids: asks.map((l) => ({ price: r2(1 - l.price), size: l.size })),
+        asks: bids.map((l) => ({ price: r2(1 - l.price), size: l.size })),
+        timestampMs: nowMs,
+        hash: this.rng.hex(20),
+      });
+      this.fillResting(m, nowMs);
+    }
+  }
+
+  /** Resting orders fill (as makers, no fee) when the market maker's quotes cross them. */
+  private fillResting(m: SimMarket, nowMs: number): void {
+    for (const o of this.orders.values()) {
+      if (o.conditionId !== m.conditionId || o.status !== 'LIVE') continue;
+      const book = this.books.get(o.tokenId);
+      if (!book) continue;
+      const levels = o.side === 'BUY' ? book.asks : book.bids;
+      for (const l of levels) {
+        const crosses = o.side === 'BUY' ? l.price <= o.price : l.price >= o.price;
+        const remaining = r2(o.originalSize - o.sizeMatched);
+        if (!crosses || remaining <= 0) break;
+        const q = Math.min(remaining, l.size);
+        l.size = r2(l.size - q);
+        this.addTrade(o, q, o.price, 0, 'MAKER', nowMs);
+      }
+      if (o.originalSize - o.sizeMatched <= 1e-9) o.status = 'MATCHED';
+    }
+  }
+
+  private addTrade(o: SimOrder, size: number, price: number, fee: number, traderSide: 'TAKER' | 'MAKER', nowMs: number): SimTrade {
+    const t: SimTrade = {
+      id: `sim-trade-${++this.tradeSeq}-${this.rng.hex(4)}`,
+      orderId: o.id,
+      owner: o.owner,
+      makerAddress: o.maker,
+      market: o.conditionId,
+      assetId: o.tokenId,
+      outcome: o.outcome,
+      side: o.side,
+      size: r2(size),
+      price,
+      fee,
+      traderSide,
+      status: 'MATCHED',
+      matchTimeMs: nowMs,
+      lastUpdateMs: nowMs,
+      transactionHash: `0x${this.rng.hex(32)}`,
+    };
+    o.trades.push(t);
+    o.sizeMatched = r2(o.sizeMatched + size);
+    return t;
+  }
+
+  /** Walks the opposite side up to the limit; returns shares available at or better than it. */
+  available(o: Pick<SimOrder, 'tokenId' | 'side' | 'price'>): number {
+    const book = this.books.get(o.tokenId);
+    if (!book) return 0;
+    const levels = o.side === 'BUY' ? book.asks : book.bids;
+    let total = 0;
+    for (const l of levels) {
+      if (o.side === 'BUY' ? l.price > o.price : l.price < o.price) break;
+      total += l.size;
+    }
+    return r2(total);
+  }
+
+  marketable(o: Pick<SimOrder, 'tokenId' | 'side' | 'price'>): boolean {
+    return this.available(o) > 0;
+  }
+
+  /** Takes liquidity for an order now. FOK fills all or nothing (the caller checked), FAK and GTC what there is. */
+  take(o: SimOrder, nowMs: number): void {
+    const book = this.books.get(o.tokenId);
+    if (!book) return;
+    const levels = o.side === 'BUY' ? book.asks : book.bids;
+    for (const l of levels) {
+      const remaining = r2(o.originalSize - o.sizeMatched);
+      if (remaining <= 0) break;
+      if (o.side === 'BUY' ? l.price > o.price : l.price < o.price) break;
+      const q = Math.min(remaining, l.size);
+      if (q <= 0) continue;
+      l.size = r2(l.size - q);
+      this.addTrade(o, q, l.price, takerFee(q, l.price, this.cfg.feeRate), 'TAKER', nowMs);
+    }
+    const remaining = r2(o.originalSize - o.sizeMatched);
+    if (remaining <= 0) o.status = 'MATCHED';
+    else if (o.orderType === 'FAK' || o.orderType === 'FOK') o.status = 'CANCELED';
+    else o.status = 'LIVE';
+  }
+
+  /** Trades settle on chain over a few seconds: MATCHED → MINED → CONFIRMED (or FAILED). */
+  progressTrades(nowMs: number): void {
+    for (const o of this.orders.values()) {
+      for (const t of o.trades) {
+        if (t.status === 'MATCHED' && nowMs - t.matchTimeMs >= 1_000) {
+          t.status = this.rng.next() < this.cfg.failTradeProb ? 'FAILED' : 'MINED';
+          t.lastUpdateMs = nowMs;
+          if (t.status === 'FAILED') o.sizeMatched = r2(o.sizeMatched - t.size);
+        } else if (t.status === 'MINED' && nowMs - t.matchTimeMs >= 3_000) {
+          t.status = 'CONFIRMED';
+          t.lastUpdateMs = nowMs;
+        }
+      }
+      if (o.status === 'DELAYED' && o.matchAtMs !== null && nowMs >= o.matchAtMs) {
+        o.matchAtMs = null;
+        if (o.orderType === 'FOK' && this.available(o) < o.originalSize) o.status = 'CANCELED';
+        else this.take(o, nowMs);
+      }
+      if (o.status === 'LIVE' && o.expirationS > 0 && nowMs >= o.expirationS * 1_000 - 60_000) o.status = 'CANCELED';
+    }
+  }
+
+  onResolved(m: SimMarket): void {
+    for (const o of this.orders.values()) {
+      if (o.conditionId === m.conditionId && (o.status === 'LIVE' || o.status === 'DELAYED')) o.status = 'CANCELED_MARKET_RESOLVED';
+    }
+  }
+
+  cancel(id: string, owner: string): string | null {
+    const o = this.orders.get(id);
+    if (!o || o.owner !== owner) return 'order not found';
+    if (o.status !== 'LIVE' && o.status !== 'DELAYED') return 'already canceled or matched';
+    o.status = 'CANCELED';
+    return null;
+  }
+
+  openOrders(owner: string): SimOrder[] {
+    return [...this.orders.values()].filter((o) => o.owner === owner && (o.status === 'LIVE' || o.status === 'DELAYED'));
+  }
+
+  trades(owner: string): SimTrade[] {
+    return [...this.orders.values()].filter((o) => o.owner === owner).flatMap((o) => o.trades);
+  }
+}
+
+export { r2, r6 };

@@ -1,0 +1,139 @@
+import { ClobClient, Side, OrderType } from '@polymarket/clob-client-v2';
+import { createWalletClient, http as viemHttp } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { polygon } from 'viem/chains';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimVenue, type SimVenue } from './index.js';
+import { takerFee } from './exchange.js';
+
+let venue: SimVenue;
+let client: ClobClient;
+
+function wallet() {
+  const account = privateKeyToAccount(generatePrivateKey());
+  return createWalletClient({ account, chain: polygon, transport: viemHttp('http://127.0.0.1:1') });
+}
+
+beforeAll(async () => {
+  venue = await startSimVenue({ port: 0, windowSeconds: 60, assets: ['BTC'], seed: 3, misprice: 0 });
+  const signer = wallet();
+  const l1 = new ClobClient({ host: venue.url, chain: 137, signer, throwOnError: true });
+  const creds = await l1.createOrDeriveApiKey();
+  client = new ClobClient({ host: venue.url, chain: 137, signer, creds, throwOnError: true });
+});
+afterAll(async () => venue?.close());
+
+const get = async (path: string) => (await fetch(`${venue.url}${path}`)).json() as Promise<any>;
+
+function liveMarket() {
+  const m = [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.startMs <= Date.now());
+  if (!m) throw new Error('no live market');
+  return m;
+}
+
+describe('Gamma', () => {
+  it('names markets and series as Polymarket does, with JSON-encoded strings', async () => {
+    const list = await get('/markets?limit=10');
+    expect(list.length).toBeGreaterThanOrEqual(2);
+    const m = list[0];
+    expect(m.slug).toMatch(/^btc-updown-1m-\d+$/);
+    expect(Number(m.slug.split('-').pop()) % 60).toBe(0);
+    expect(JSON.parse(m.outcomes)).toEqual(['Up', 'Down']);
+    expect(JSON.parse(m.clobTokenIds)).toHaveLength(2);
+    expect(m.events[0].series[0].slug).toBe('btc-up-or-down-1m');
+    expect(m.feeSchedule).toEqual({ exponent: 1, rate: 0.07, takerOnly: true, rebateRate: 0.2 });
+    const ev = await get(`/events/slug/${m.slug}`);
+    expect(ev.markets[0].conditionId).toBe(m.conditionId);
+  });
+
+  it('pages with keyset cursors and refuses offset there', async () => {
+    const first = await get('/markets/keyset?limit=1');
+    expect(first.markets).toHaveLength(1);
+    expect(first.next_cursor).toBeTruthy();
+    const second = await get(`/markets/keyset?limit=1&after_cursor=${first.next_cursor}`);
+    expect(second.markets[0].id).not.toBe(first.markets[0].id);
+    const bad = await fetch(`${venue.url}/markets/keyset?offset=1`);
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe('CLOB', () => {
+  it('serves books best-last, as the real CLOB', async () => {
+    const m = liveMarket();
+    const book = await get(`/book?token_id=${m.upToken}`);
+    const bids = book.bids.map((l: { price: string }) => Number(l.price));
+    const asks = book.asks.map((l: { price: string }) => Number(l.price));
+    expect(bids).toEqual([...bids].sort((a, b) => a - b));
+    expect(asks).toEqual([...asks].sort((a, b) => b - a));
+    expect(bids[bids.length - 1]).toBeLessThan(asks[asks.length - 1]);
+  });
+
+  it('takes an order from the official client, fills it with the taker fee, and knows it by its hash', async () => {
+    const m = liveMarket();
+    const book = await get(`/book?token_id=${m.upToken}`);
+    const bestAsk = Number(book.asks[book.asks.length - 1].price);
+    const signed = await client.createOrder({ tokenID: m.upToken, price: bestAsk, size: 5, side: Side.BUY });
+    const resp = await client.postOrder(signed, OrderType.GTC);
+    expect(resp.success).toBe(true);
+    expect(resp.status).toBe('matched');
+    const order = await client.getOrder(resp.orderID);
+    expect(Number(order.size_matched)).toBe(5);
+    const sim = (await get('/sim/orders')).orders.find((o: { id: string }) => o.id === resp.orderID);
+    expect(sim.fills[0].fee).toBe(takerFee(5, bestAsk, 0.07));
+    // Re-posting the same signed order never creates a second one.
+    await expect(client.postOrder(signed, OrderType.GTC)).rejects.toThrow(/DUPLICATED/);
+    expect((await get('/sim/orders')).orders.filter((o: { id: string }) => o.id === resp.orderID)).toHaveLength(1);
+  });
+
+  it('rests a passive order, lists it, heartbeats and cancels it', async () => {
+    const m = liveMarket();
+    const signed = await client.createOrder({ tokenID: m.downToken, price: 0.02, size: 10, side: Side.BUY });
+    const resp = await client.postOrder(signed, OrderType.GTC);
+    expect(resp.status).toBe('live');
+    const open = await client.getOpenOrders();
+    expect(open.map((o: { id: string }) => o.id)).toContain(resp.orderID);
+    await client.postHeartbeat('');
+    const c = await client.cancelOrder({ orderID: resp.orderID });
+    expect(c.canceled).toContain(resp.orderID);
+  });
+
+  it('refuses a tampered signature and a bad HMAC', async () => {
+    const m = liveMarket();
+    const signed = await client.createOrder({ tokenID: m.upToken, price: 0.03, size: 5, side: Side.BUY });
+    const tampered = { ...signed, takerAmount: String(Number(signed.takerAmount) * 2) };
+    await expect(client.postOrder(tampered, OrderType.GTC)).rejects.toThrow(/signature/);
+    const res = await fetch(`${venue.url}/data/orders`, { headers: { POLY_API_KEY: 'nope', POLY_SIGNATURE: 'x', POLY_TIMESTAMP: '1', POLY_PASSPHRASE: 'p', POLY_ADDRESS: '0x0' } });
+    expect(res.status).toBe(401);
+  });
+
+  it('injects faults only when switched on', async () => {
+    await fetch(`${venue.url}/sim/faults`, { method: 'POST', body: JSON.stringify({ burst500: 2 }) });
+    expect((await fetch(`${venue.url}/time`)).status).toBe(500);
+    expect((await fetch(`${venue.url}/time`)).status).toBe(500);
+    expect((await fetch(`${venue.url}/time`)).status).toBe(200);
+    await fetch(`${venue.url}/sim/faults`, { method: 'POST', body: JSON.stringify({ rate429: 1, retryAfterSeconds: 2 }) });
+    const r = await fetch(`${venue.url}/time`);
+    expect(r.status).toBe(429);
+    expect(r.headers.get('retry-after')).toBe('2');
+    await fetch(`${venue.url}/sim/faults`, { method: 'POST', body: JSON.stringify({ rate429: 0 }) });
+    const bad = await fetch(`${venue.url}/sim/faults`, { method: 'POST', body: JSON.stringify({ nonsense: 1 }) });
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe('resolution', () => {
+  it('resolves Up on a tie and Down just below, by the settlement price', () => {
+    const s = venue.state.schedule;
+    const [a, b] = [...s.markets.values()].filter((x) => !x.closed);
+    const end = Date.now() - 1_000;
+    for (const m of [a!, b!]) m.endMs = end;
+    const settle = Number(s.settlementPrice('BTC', end).toPrecision(10));
+    a!.priceToBeat = settle; // a tie resolves Up
+    b!.priceToBeat = settle * 1.000001; // the end price is just below: Down
+    s.tick(Date.now());
+    expect(a!.closed && b!.closed).toBe(true);
+    expect(a!.finalPrice).toBe(settle);
+    expect(a!.winner).toBe('Up');
+    expect(b!.winner).toBe('Down');
+  });
+});
