@@ -63,7 +63,7 @@ export const WORKER_FORCED: Record<QueueName, Partial<WorkerOptions>> = {
 
 /** Deterministic job ids (BullMQ forbids ':' in custom ids). */
 export const jobIds = {
-  market: (conditionId: string, slotMs: number) => `mkt-${conditionId}-${slotMs}`,
+  market: (conditionId: string, slot: string | number) => `mkt-${conditionId}-${slot}`,
   signal: (signalId: string) => signalId,
   order: (signalId: string) => signalId,
   event: (eventId: string) => eventId,

@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Asset, OraclePrice } from '@polybot/shared';
+import type { HttpClient } from './http.js';
+
+/** The sim venue's stand-in for Chainlink: `GET /oracle/{asset}`. */
+export const SimOracleSchema = z.object({
+  symbol: z.string(),
+  value: z.number().positive().finite(),
+  timestamp: z.number().int().positive(),
+  twap: z.object({ value: z.number().positive(), timestamp: z.number().int(), window_s: z.number().int() }).optional(),
+});
+
+export async function pollSimOracle(http: HttpClient, asset: Asset): Promise<OraclePrice> {
+  const r = await http.get(`/oracle/${asset.toLowerCase()}`, SimOracleSchema);
+  return { asset, price: r.value, timestampMs: r.timestamp, source: 'sim' };
+}
+
+/** RTDS messages (`crypto_prices_chainlink`): `{topic, type, timestamp, payload: {symbol, timestamp, value}}`. */
+export const RtdsUpdateSchema = z.object({
+  topic: z.string(),
+  type: z.string(),
+  payload: z.object({ symbol: z.string(), timestamp: z.number().int().positive(), value: z.number().positive().finite() }).passthrough(),
+}).passthrough();
+
+const SYMBOLS: Record<string, Asset> = { 'btc/usd': 'BTC', 'eth/usd': 'ETH', 'sol/usd': 'SOL', 'xrp/usd': 'XRP' };
+
+/** A Chainlink price from an RTDS message, or null for anything else (never a guess). */
+export function parseRtdsChainlink(raw: string, logger?: Logger): OraclePrice | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  const parsed = RtdsUpdateSchema.safeParse(json);
+  if (!parsed.success || parsed.data.topic !== 'crypto_prices_chainlink') return null;
+  const asset = SYMBOLS[parsed.data.payload.symbol.toLowerCase()];
+  if (!asset) {
+    logger?.debug({ symbol: parsed.data.payload.symbol }, 'rtds symbol ignored');
+    return null;
+  }
+  return { asset, price: parsed.data.payload.value, timestampMs: parsed.data.payload.timestamp, source: 'chainlink' };
+}

@@ -1,0 +1,132 @@
+/**
+ * The discovery process: finds markets on a BullMQ job scheduler, keeps the oracle in Redis,
+ * and enqueues one Market job per market per refresh (and on material oracle moves).
+ */
+import { z } from 'zod';
+import { AssetSchema, ASSETS, type Asset, type Market } from '@polybot/shared';
+import { parseEnv } from '@polybot/shared/config';
+import { configOrExit } from '@polybot/shared/config';
+import { metrics } from '@polybot/shared/metrics';
+import { createConsumer, jobIds, Producer } from '@polybot/shared/queues';
+import { startWorkerRuntime } from '@polybot/shared/runtime';
+import { createBookClient } from './bookClient.js';
+import { MarketDiscovery, priceToBeatFromHistory } from './discovery.js';
+import { createHttpClient } from './http.js';
+import { pollSimOracle } from './oracleFeed.js';
+import { createOracleStore } from './oracleStore.js';
+import { startRtdsFeed } from './rtds.js';
+
+const EnvSchema = z.object({
+  POLYBOT_ASSETS: z
+    .string()
+    .default(ASSETS.join(','))
+    .transform((s) => s.split(',').map((a) => a.trim().toUpperCase()))
+    .pipe(z.array(AssetSchema).min(1)),
+  POLYBOT_INTERVAL_SECONDS: z.coerce.number().int().positive().multipleOf(60).optional(),
+  SIM_WINDOW_SECONDS: z.coerce.number().int().positive().multipleOf(60).default(120),
+  DISCOVERY_REFRESH_MS: z.coerce.number().int().min(250).max(60_000).default(2_000),
+  DISCOVERY_SWEEP_MS: z.coerce.number().int().min(5_000).default(60_000),
+  /** A relative oracle move that triggers a re-price of the asset's markets at once. */
+  DISCOVERY_PRICE_TRIGGER: z.coerce.number().positive().default(0.0002),
+});
+
+export async function runWorker(): Promise<void> {
+  const rt = startWorkerRuntime('discovery');
+  const env = configOrExit(() => parseEnv(EnvSchema, process.env), 'discovery');
+  const { config, logger, redis } = rt;
+  const intervalSeconds = env.POLYBOT_INTERVAL_SECONDS ?? (config.venue === 'sim' ? env.SIM_WINDOW_SECONDS : 900);
+  const gamma = createHttpClient({ baseURL: config.gammaUrl, logger, per10s: 250 });
+  const books = createBookClient({ clobUrl: config.clobUrl, logger });
+  const oracle = createOracleStore(redis, config.queuePrefix);
+  const markets = new Producer('markets', rt.queues);
+  const events = new Producer('execution-events', rt.queues);
+
+  const discovery = new MarketDiscovery(
+    { assets: env.POLYBOT_ASSETS, intervalSeconds, windowsAhead: 2 },
+    {
+      gamma,
+      logger,
+      hasBook: async (ids) => [...(await books.getBooks(ids)).values()].every((b) => b !== null),
+      ownPriceToBeat: async (asset, startMs, settlement) =>
+        priceToBeatFromHistory(await oracle.history(asset, startMs - 120_000, startMs + 1_000), startMs, settlement),
+    },
+  );
+
+  let live: Market[] = [];
+  const enqueue = async (list: Market[], trigger: 'refresh' | 'price', slot: string) => {
+    const now = Date.now();
+    await Promise.all(
+      list.map((market) => markets.add({ market, refreshedAtMs: now, trigger }, jobIds.market(market.conditionId, slot))),
+    );
+  };
+  const reportError = (message: string) =>
+    events
+      .add({ id: `err-discovery-${Date.now()}`, atMs: Date.now(), type: 'error', source: 'api', message: message.slice(0, 500) }, `err-discovery-${Date.now()}`)
+      .catch(() => undefined);
+
+  // The scheduler makes one tick per refresh across every discovery replica.
+  const ticks = new Producer('ticks', rt.queues);
+  await ticks.queue.upsertJobScheduler('discovery-refresh', { every: env.DISCOVERY_REFRESH_MS }, { name: 'tick', data: { task: 'refresh' } });
+  await ticks.queue.upsertJobScheduler('discovery-sweep', { every: env.DISCOVERY_SWEEP_MS }, { name: 'tick', data: { task: 'sweep' } });
+  const tickWorker = createConsumer(
+    'ticks',
+    async ({ task }) => {
+      const now = Date.now();
+      try {
+        const found = task === 'sweep' ? await discovery.sweep(now) : await discovery.getCrypto15mMarkets(now);
+        if (task === 'refresh') live = found;
+        await enqueue(found, 'refresh', `${task}${Math.floor(now / env.DISCOVERY_REFRESH_MS)}`);
+        logger.debug({ task, markets: found.length }, 'discovery pass');
+      } catch (err) {
+        logger.error({ task, err: (err as Error).message }, 'discovery pass failed');
+        await reportError(`discovery ${task}: ${(err as Error).message}`);
+      }
+    },
+    rt.queues,
+  );
+  rt.shutdown.add('ticks worker', () => tickWorker.close());
+
+  // Oracle: the sim venue's REST endpoint on sim; Chainlink over RTDS otherwise.
+  const lastTrigger = new Map<Asset, number>();
+  const onPrice = async (asset: Asset, price: number) => {
+    metrics.oracleAgeSeconds.set({ asset }, 0);
+    const prev = lastTrigger.get(asset);
+    if (prev === undefined) return void lastTrigger.set(asset, price);
+    if (Math.abs(price / prev - 1) >= env.DISCOVERY_PRICE_TRIGGER) {
+      lastTrigger.set(asset, price);
+      const mine = live.filter((m) => m.asset === asset && m.windowEndMs > Date.now());
+      await enqueue(mine, 'price', `p${Date.now()}`);
+    }
+  };
+  if (config.venue === 'sim') {
+    const oracleHttp = createHttpClient({ baseURL: config.oracleUrl, logger, maxAttempts: 1, timeoutMs: 2_000, per10s: 1_000 });
+    const timer = setInterval(() => {
+      for (const asset of env.POLYBOT_ASSETS) {
+        pollSimOracle(oracleHttp, asset)
+          .then(async (p) => {
+            await oracle.put(p);
+            await onPrice(asset, p.price);
+          })
+          .catch((err: unknown) => logger.warn({ asset, err: (err as Error).message }, 'oracle poll failed'));
+      }
+    }, 1_000);
+    rt.shutdown.add('oracle poll', () => clearInterval(timer));
+  } else {
+    const feed = startRtdsFeed({
+      url: config.oracleUrl,
+      assets: env.POLYBOT_ASSETS,
+      logger,
+      onPrice: async (p) => {
+        await oracle.put(p);
+        await onPrice(p.asset, p.price);
+      },
+    });
+    rt.shutdown.add('rtds', () => feed.close());
+  }
+  rt.shutdown.add('producers', async () => {
+    await markets.close();
+    await events.close();
+    await ticks.close();
+  });
+  logger.info({ intervalSeconds, assets: env.POLYBOT_ASSETS, gamma: config.gammaUrl, clob: config.clobUrl }, 'discovery running');
+}
