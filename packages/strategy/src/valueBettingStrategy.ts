@@ -1,0 +1,165 @@
+/**
+ * Per market: model probability, the fillable price of each side after fees, toxicity and the
+ * edge → TradeSignals that carry their evidence. A pure function of its context (time included).
+ */
+import {
+  bookProblems,
+  midPrice,
+  takerFeePerShare,
+  TradeSignalSchema,
+  type Market,
+  type OracleReading,
+  type OrderBook,
+  type Outcome,
+  type ToxicityFlag,
+  type TradeSignal,
+} from '@polybot/shared';
+import { bestTakerBuy } from './evCalculator.js';
+import { probabilityUp, type JumpParams } from './jumpDiffusionModel.js';
+import { toxicityFlags, type TapeTrade, type ToxicityConfig, DEFAULT_TOXICITY } from './toxicityFilter.js';
+
+export interface StrategyConfig {
+  /** Minimum edge per share after fees (probability points). */
+  minEdge: number;
+  /** One decision per side per slot: a re-sent decision keeps its id. */
+  slotMs: number;
+  maxOracleAgeMs: number;
+  toxicity: ToxicityConfig;
+}
+
+export const DEFAULT_STRATEGY: StrategyConfig = { minEdge: 0.02, slotMs: 10_000, maxOracleAgeMs: 5_000, toxicity: DEFAULT_TOXICITY };
+
+export interface StrategyContext {
+  nowMs: number;
+  market: Market;
+  upBook: OrderBook | null;
+  downBook: OrderBook | null;
+  oracle: OracleReading;
+  /** Average of the settlement price over the elapsed part of the TWAP window, when inside it. */
+  averageSoFar: number | null;
+  /** Oracle price a few seconds ago, for the unabsorbed-move measure. */
+  spotBefore: number | null;
+  trades: { up: readonly TapeTrade[]; down: readonly TapeTrade[] };
+  params: JumpParams;
+}
+
+export interface Evaluation {
+  probabilityUp: number | null;
+  bookMidUp: number | null;
+  bestEdge: number | null;
+  signals: TradeSignal[];
+  /** Why it did or did not trade, in words. */
+  decision: string;
+}
+
+export function signalId(conditionId: string, outcome: Outcome, nowMs: number, slotMs: number): string {
+  return `sig-${conditionId.slice(2, 18)}-${outcome}-${Math.floor(nowMs / slotMs)}`;
+}
+
+export class ValueBettingStrategy {
+  constructor(readonly config: StrategyConfig = DEFAULT_STRATEGY) {}
+
+  evaluate(ctx: StrategyContext): Evaluation {
+    const { market, nowMs } = ctx;
+    const none = (decision: string, p: number | null = null): Evaluation => ({
+      probabilityUp: p,
+      bookMidUp: ctx.upBook ? midPrice(ctx.upBook) : null,
+      bestEdge: null,
+      signals: [],
+      decision,
+    });
+    if (!market.acceptingOrders) return none('market not accepting orders');
+    if (nowMs < market.windowStartMs) return none('window not started');
+    if (nowMs >= market.windowEndMs) return none('window ended');
+    if (market.priceToBeat === null) return none('price to beat unknown');
+    if (ctx.oracle.stale || !ctx.oracle.price) return none(`oracle stale (age ${ctx.oracle.ageMs} ms)`);
+    if (!ctx.upBook || !ctx.downBook) return none('book missing');
+    const problems = [...bookProblems(ctx.upBook), ...bookProblems(ctx.downBook)];
+    if (problems.length) return none(`book unusable: ${[...new Set(problems)].join(', ')}`);
+
+    const spot = ctx.oracle.price.price;
+    const twap = market.settlement.kind === 'twap' ? market.settlement.lookbackSeconds : 0;
+    const pUp = probabilityUp({
+      ...ctx.params,
+      spot,
+      strike: market.priceToBeat,
+      secondsLeft: (market.windowEndMs - nowMs) / 1000,
+      twapSeconds: twap,
+      averageSoFar: ctx.averageSoFar ?? undefined,
+    });
+    if (!Number.isFinite(pUp)) return none('model gave no probability');
+
+    const signals: TradeSignal[] = [];
+    let bestEdge: number | null = null;
+    const reasons: string[] = [];
+    for (const outcome of ['UP', 'DOWN'] as const) {
+      const book = outcome === 'UP' ? ctx.upBook : ctx.downBook;
+      const p = outcome === 'UP' ? pUp : 1 - pUp;
+      const top = book.asks[0];
+      if (top) {
+        const e = p - (top.price + takerFeePerShare(top.price, market.feeSchedule));
+        bestEdge = bestEdge === null ? e : Math.max(bestEdge, e);
+      }
+      const opp = bestTakerBuy(p, book.asks, market.feeSchedule, this.config.minEdge);
+      if (!opp) continue;
+      const toxicity: ToxicityFlag[] = toxicityFlags(
+        { trades: outcome === 'UP' ? ctx.trades.up : ctx.trades.down, spotNow: spot, spotBefore: ctx.spotBefore, nowMs },
+        this.config.toxicity,
+      );
+      reasons.push(`${outcome} edge ${opp.edge.toFixed(4)} ≥ ${this.config.minEdge}`);
+      signals.push(
+        TradeSignalSchema.parse({
+          id: signalId(market.conditionId, outcome, nowMs, this.config.slotMs),
+          kind: 'value',
+          createdAtMs: nowMs,
+          conditionId: market.conditionId,
+          asset: market.asset,
+          outcome,
+          tokenId: outcome === 'UP' ? market.upTokenId : market.downTokenId,
+          side: 'BUY',
+          orderType: 'FAK',
+          limitPrice: opp.limitPrice,
+          fillablePrice: opp.vwap,
+          maxShares: opp.shares,
+          modelProbability: p,
+          feePerShare: opp.feePerShare,
+          edge: opp.edge,
+          evPerShare: opp.evPerShare,
+          kellyFraction: Math.min(1, opp.kelly),
+          market: {
+            id: market.id,
+            slug: market.slug,
+            windowStartMs: market.windowStartMs,
+            windowEndMs: market.windowEndMs,
+            tickSize: market.tickSize,
+            minOrderSize: market.minOrderSize,
+            negRisk: market.negRisk,
+            acceptingOrders: market.acceptingOrders,
+            feeSchedule: market.feeSchedule,
+          },
+          evidence: {
+            bookTimestampMs: book.timestampMs,
+            oracleTimestampMs: ctx.oracle.price.timestampMs,
+            oraclePrice: spot,
+            oracleSource: ctx.oracle.price.source,
+            priceToBeat: market.priceToBeat,
+            secondsToExpiry: (market.windowEndMs - nowMs) / 1000,
+            bestBid: book.bids[0]?.price ?? null,
+            bestAsk: book.asks[0]?.price ?? null,
+            depthAtLimit: opp.shares,
+            model: { name: 'merton-jump-diffusion', probabilityUp: pUp, ...ctx.params, settlement: market.settlement },
+            toxicity,
+          },
+          reasons: [`${outcome} edge ${opp.edge.toFixed(4)} after fees at VWAP ${opp.vwap.toFixed(4)}`],
+        }),
+      );
+    }
+    return {
+      probabilityUp: pUp,
+      bookMidUp: midPrice(ctx.upBook),
+      bestEdge,
+      signals,
+      decision: signals.length ? `signal: ${reasons.join('; ')}` : `no edge ≥ ${this.config.minEdge} after fees (best ${bestEdge?.toFixed(4) ?? 'n/a'})`,
+    };
+  }
+}

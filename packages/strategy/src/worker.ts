@@ -1,0 +1,119 @@
+/**
+ * The analysis process (scales horizontally): prices each Market job from its books and the oracle,
+ * emits TradeSignals, and publishes what it saw for the status page.
+ */
+import { z } from 'zod';
+import { readOracle, type Asset, type Market } from '@polybot/shared';
+import { configOrExit, parseEnv } from '@polybot/shared/config';
+import { metrics } from '@polybot/shared/metrics';
+import { createConsumer, Producer } from '@polybot/shared/queues';
+import { startWorkerRuntime } from '@polybot/shared/runtime';
+import { statusStore } from '@polybot/shared/status';
+import { createBookClient, createOracleStore, createTradeTape } from '@polybot/ingestion';
+import type { JumpParams } from './jumpDiffusionModel.js';
+import { DEFAULT_TOXICITY } from './toxicityFilter.js';
+import { ValueBettingStrategy } from './valueBettingStrategy.js';
+import { estimateJumpDiffusion, resample } from './volatilityEstimator.js';
+
+const EnvSchema = z.object({
+  ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  STRATEGY_MIN_EDGE: z.coerce.number().min(0).max(0.5).default(0.02),
+  STRATEGY_SLOT_MS: z.coerce.number().int().min(1_000).default(10_000),
+  STRATEGY_MAX_ORACLE_AGE_MS: z.coerce.number().int().positive().default(5_000),
+  STRATEGY_CALIBRATION_MS: z.coerce.number().int().min(5_000).default(60_000),
+  /** Defaults used until enough oracle history exists (annualised σ, jumps per year, log-jump mean/std). */
+  STRATEGY_DEFAULT_SIGMA: z.coerce.number().positive().default(0.6),
+  STRATEGY_DEFAULT_LAMBDA_PER_YEAR: z.coerce.number().nonnegative().default(1_700),
+  STRATEGY_DEFAULT_JUMP_STD: z.coerce.number().nonnegative().default(0.004),
+});
+
+export async function runWorker(): Promise<void> {
+  const rt = startWorkerRuntime('analysis');
+  const env = configOrExit(() => parseEnv(EnvSchema, process.env), 'analysis');
+  const { config, logger, redis } = rt;
+  const books = createBookClient({ clobUrl: config.clobUrl, logger });
+  const oracle = createOracleStore(redis, config.queuePrefix);
+  const tape = createTradeTape(redis, config.queuePrefix);
+  const status = statusStore(redis, config.queuePrefix);
+  const signals = new Producer('signals', rt.queues);
+  const strategy = new ValueBettingStrategy({
+    minEdge: env.STRATEGY_MIN_EDGE,
+    slotMs: env.STRATEGY_SLOT_MS,
+    maxOracleAgeMs: env.STRATEGY_MAX_ORACLE_AGE_MS,
+    toxicity: DEFAULT_TOXICITY,
+  });
+  const fallback: JumpParams = {
+    sigma: env.STRATEGY_DEFAULT_SIGMA,
+    lambdaPerYear: env.STRATEGY_DEFAULT_LAMBDA_PER_YEAR,
+    jumpMean: 0,
+    jumpStd: env.STRATEGY_DEFAULT_JUMP_STD,
+  };
+  // Calibrated on a schedule, not per call.
+  const calibrated = new Map<Asset, { atMs: number; params: JumpParams }>();
+  async function paramsFor(asset: Asset, nowMs: number): Promise<JumpParams> {
+    const c = calibrated.get(asset);
+    if (c && nowMs - c.atMs < env.STRATEGY_CALIBRATION_MS) return c.params;
+    const hist = await oracle.history(asset, nowMs - 3 * 3_600_000, nowMs);
+    const est = estimateJumpDiffusion(resample(hist, 5_000), 5, fallback);
+    const params = { sigma: est.sigma, lambdaPerYear: est.lambdaPerYear, jumpMean: est.jumpMean, jumpStd: est.jumpStd };
+    calibrated.set(asset, { atMs: nowMs, params });
+    logger.info({ asset, ...params, returns: est.returns, jumps: est.jumps }, 'calibrated');
+    return params;
+  }
+
+  async function analyse(market: Market): Promise<void> {
+    const nowMs = Date.now();
+    if (nowMs >= market.windowEndMs) return;
+    const [bookMap, latest, params] = await Promise.all([books.getBooks([market.upTokenId, market.downTokenId]), oracle.latest(market.asset), paramsFor(market.asset, nowMs)]);
+    const reading = readOracle(latest, nowMs, env.STRATEGY_MAX_ORACLE_AGE_MS);
+    let averageSoFar: number | null = null;
+    const recent = await oracle.history(market.asset, nowMs - 120_000, nowMs);
+    if (market.settlement.kind === 'twap') {
+      const from = market.windowEndMs - market.settlement.lookbackSeconds * 1000;
+      const inWindow = recent.filter((p) => p.timestampMs > from);
+      if (nowMs > from && inWindow.length) averageSoFar = inWindow.reduce((s, p) => s + p.price, 0) / inWindow.length;
+    }
+    const before = recent.filter((p) => p.timestampMs <= nowMs - 5_000).pop()?.price ?? null;
+    const [upTrades, downTrades] = await Promise.all([tape.recent(market.upTokenId, nowMs - 60_000), tape.recent(market.downTokenId, nowMs - 60_000)]);
+    const ev = strategy.evaluate({
+      nowMs,
+      market,
+      upBook: bookMap.get(market.upTokenId) ?? null,
+      downBook: bookMap.get(market.downTokenId) ?? null,
+      oracle: reading,
+      averageSoFar,
+      spotBefore: before,
+      trades: { up: upTrades, down: downTrades },
+      params,
+    });
+    metrics.marketsPriced.inc();
+    for (const s of ev.signals) {
+      await signals.add(s, s.id);
+      metrics.signalsEmitted.inc({ kind: s.kind });
+      logger.info({ signalId: s.id, slug: market.slug, outcome: s.outcome, edge: s.edge, limit: s.limitPrice, p: s.modelProbability }, 'signal');
+    }
+    await status.putMarket({
+      conditionId: market.conditionId,
+      slug: market.slug,
+      asset: market.asset,
+      windowStartMs: market.windowStartMs,
+      windowEndMs: market.windowEndMs,
+      priceToBeat: market.priceToBeat,
+      oraclePrice: reading.price?.price ?? null,
+      oracleTimestampMs: reading.price?.timestampMs ?? null,
+      modelProbabilityUp: ev.probabilityUp,
+      bookMidUp: ev.bookMidUp,
+      edge: ev.bestEdge,
+      lastSignalId: ev.signals[0]?.id ?? null,
+      decision: ev.decision,
+      updatedAtMs: nowMs,
+    });
+  }
+
+  const worker = createConsumer('markets', async ({ market }) => analyse(market), rt.queues, { concurrency: env.ANALYSIS_CONCURRENCY });
+  rt.shutdown.add('markets worker', () => worker.close());
+  rt.shutdown.add('signals producer', () => signals.close());
+  const prune = setInterval(() => void status.pruneMarkets(Date.now() - 120_000).catch(() => undefined), 30_000);
+  rt.shutdown.add('prune', () => clearInterval(prune));
+  logger.info({ minEdge: env.STRATEGY_MIN_EDGE, concurrency: env.ANALYSIS_CONCURRENCY }, 'analysis running');
+}
