@@ -1,0 +1,203 @@
+/**
+ * The risk process: gates and sizes signals into orders, keeps the ledger from execution events,
+ * and trips the shared circuit breaker. Every refusal is logged with all its reasons.
+ */
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { OrderRequestSchema, type ExecutionEvent, type TradeSignal } from '@polybot/shared';
+import { readBreaker } from '@polybot/shared/breaker';
+import { configOrExit, parseEnv } from '@polybot/shared/config';
+import { metrics } from '@polybot/shared/metrics';
+import { createConsumer, Producer } from '@polybot/shared/queues';
+import { startWorkerRuntime } from '@polybot/shared/runtime';
+import { RiskStatusSchema, safeJson, statusStore } from '@polybot/shared/status';
+import { createBreakerControl } from './breakerControl.js';
+import { KellySizer } from './kellySizer.js';
+import { applyEvent, bankrollOf, exposureOf, LedgerSchema, newLedger, type Ledger } from './ledger.js';
+import { NoTradeGate } from './noTradeGate.js';
+import { consecutiveLossesRule } from './rules/consecutiveLosses.js';
+import { drawdownRule } from './rules/drawdown.js';
+import { errorRateRule } from './rules/errorRate.js';
+
+const EnvSchema = z.object({
+  RISK_BANKROLL_USD: z.coerce.number().positive().default(1_000),
+  RISK_KELLY_FRACTION: z.coerce.number().gt(0).max(1).default(0.25),
+  RISK_MAX_ORDER_USD: z.coerce.number().positive().default(25),
+  RISK_MAX_MARKET_EXPOSURE_USD: z.coerce.number().positive().default(50),
+  RISK_MAX_ASSET_EXPOSURE_USD: z.coerce.number().positive().default(100),
+  RISK_MAX_TOTAL_EXPOSURE_USD: z.coerce.number().positive().default(200),
+  RISK_MAX_BANKROLL_SHARE: z.coerce.number().gt(0).max(1).default(0.05),
+  RISK_MAX_ORACLE_AGE_MS: z.coerce.number().int().positive().default(5_000),
+  RISK_MAX_SIGNAL_AGE_MS: z.coerce.number().int().positive().default(5_000),
+  RISK_MAX_BOOK_AGE_MS: z.coerce.number().int().positive().default(5_000),
+  RISK_MAX_SPREAD: z.coerce.number().positive().max(1).default(0.1),
+  RISK_MIN_SECONDS_TO_EXPIRY: z.coerce.number().nonnegative().default(10),
+  RISK_TOXICITY: z.enum(['block', 'shrink', 'ignore']).default('block'),
+  RISK_MAX_DAILY_LOSS_USD: z.coerce.number().positive().default(100),
+  RISK_MAX_CONSECUTIVE_LOSSES: z.coerce.number().int().positive().default(8),
+  RISK_MAX_ERRORS: z.coerce.number().int().positive().default(10),
+  RISK_ERROR_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+  RISK_COOLDOWN_MS: z.coerce.number().int().nonnegative().default(300_000),
+});
+export type RiskEnv = z.infer<typeof EnvSchema>;
+
+export function loadRiskEnv(env: Record<string, string | undefined>): RiskEnv {
+  return parseEnv(EnvSchema, env);
+}
+
+/** Read-modify-write of the ledger under WATCH, so replicas never lose an update. */
+async function updateLedger(redis: Redis, key: string, initial: number, fn: (l: Ledger) => { ledger: Ledger; changed: boolean }): Promise<Ledger> {
+  for (let i = 0; i < 20; i++) {
+    await redis.watch(key);
+    const raw = await redis.get(key);
+    const parsed = raw === null ? null : LedgerSchema.safeParse(safeJson(raw));
+    if (parsed && !parsed.success) {
+      await redis.unwatch();
+      throw new Error('risk ledger in Redis is unreadable; refusing to trade on a guess');
+    }
+    const cur = parsed?.data ?? newLedger(initial);
+    const { ledger, changed } = fn(cur);
+    if (!changed && raw !== null) {
+      await redis.unwatch();
+      return ledger;
+    }
+    const ok = await redis.multi().set(key, JSON.stringify(ledger)).exec();
+    if (ok) return ledger;
+  }
+  throw new Error('risk ledger update kept conflicting');
+}
+
+export async function runWorker(): Promise<void> {
+  const rt = startWorkerRuntime('risk');
+  const env = configOrExit(() => loadRiskEnv(process.env), 'risk');
+  const { config, logger, redis } = rt;
+  const prefix = config.queuePrefix;
+  const ledgerKey = `${prefix}:risk:ledger`;
+  const errorsKey = `${prefix}:risk:errors`;
+  const decidedKey = (id: string) => `${prefix}:risk:decided:${id}`;
+  const gate = new NoTradeGate({
+    maxOracleAgeMs: env.RISK_MAX_ORACLE_AGE_MS,
+    maxSignalAgeMs: env.RISK_MAX_SIGNAL_AGE_MS,
+    maxBookAgeMs: env.RISK_MAX_BOOK_AGE_MS,
+    maxSpread: env.RISK_MAX_SPREAD,
+    minSecondsToExpiry: env.RISK_MIN_SECONDS_TO_EXPIRY,
+    toxicity: env.RISK_TOXICITY,
+  });
+  const sizer = new KellySizer({
+    kellyFraction: env.RISK_KELLY_FRACTION,
+    maxOrderUsd: env.RISK_MAX_ORDER_USD,
+    maxMarketExposureUsd: env.RISK_MAX_MARKET_EXPOSURE_USD,
+    maxAssetExposureUsd: env.RISK_MAX_ASSET_EXPOSURE_USD,
+    maxTotalExposureUsd: env.RISK_MAX_TOTAL_EXPOSURE_USD,
+    maxBankrollShare: env.RISK_MAX_BANKROLL_SHARE,
+  });
+  const breaker = createBreakerControl(redis, prefix);
+  const rules = {
+    drawdown: drawdownRule(env.RISK_MAX_DAILY_LOSS_USD),
+    losses: consecutiveLossesRule(env.RISK_MAX_CONSECUTIVE_LOSSES),
+    errors: errorRateRule(env.RISK_MAX_ERRORS, env.RISK_ERROR_WINDOW_MS),
+  };
+  for (const r of Object.values(rules)) logger.info({ rule: r.name }, r.describe);
+  const orders = new Producer('orders', rt.queues);
+  const status = statusStore(redis, prefix);
+  let accepted = 0;
+  const refused: Record<string, number> = {};
+
+  async function readLedger(): Promise<Ledger> {
+    return updateLedger(redis, ledgerKey, env.RISK_BANKROLL_USD, (l) => ({ ledger: l, changed: false }));
+  }
+
+  async function publishStatus(l: Ledger): Promise<void> {
+    const exposure = Object.values(l.exposure).reduce((s, e) => s + e.costUsd, 0);
+    await status.put('risk', RiskStatusSchema, {
+      bankrollUsd: bankrollOf(l),
+      realisedPnlUsd: l.realisedPnlUsd,
+      unrealisedPnlUsd: 0,
+      openExposureUsd: exposure,
+      feesUsd: l.feesUsd,
+      equity: l.equity.slice(-200) as Array<[number, number]>,
+      signalsAccepted: accepted,
+      signalsRefused: refused,
+      updatedAtMs: Date.now(),
+    });
+  }
+
+  async function onSignal(s: TradeSignal): Promise<void> {
+    const nowMs = Date.now();
+    // A redelivered signal is never re-sized: the first decision stands.
+    const first = await redis.set(decidedKey(s.id), String(nowMs), 'EX', 3_600, 'NX');
+    if (first === null) return;
+    const state = await readBreaker(redis, prefix, nowMs);
+    const verdict = gate.validate(s, { nowMs, breakerOpen: state.state === 'open' });
+    const refuse = (reasons: string[]) => {
+      for (const r of reasons) {
+        refused[r] = (refused[r] ?? 0) + 1;
+        metrics.signalsRefused.inc({ reason: r });
+      }
+      logger.info({ signalId: s.id, reasons }, 'signal refused');
+    };
+    if (!verdict.pass) return refuse(verdict.reasons);
+    const ledger = await readLedger();
+    const size = sizer.size(s, bankrollOf(ledger), exposureOf(ledger, s.conditionId, s.asset), verdict.shrink);
+    if (size.shares <= 0) return refuse([`size_zero: ${size.zeroReason ?? 'unknown'}`.replace(/[^a-z0-9_]/gi, '_').slice(0, 40)]);
+    if (size.shares > s.maxShares + 1e-9) return refuse(['no_depth']);
+    const request = OrderRequestSchema.parse({
+      id: s.id,
+      signalId: s.id,
+      createdAtMs: nowMs,
+      conditionId: s.conditionId,
+      asset: s.asset,
+      outcome: s.outcome,
+      tokenId: s.tokenId,
+      side: s.side,
+      orderType: s.orderType,
+      postOnly: false,
+      price: s.limitPrice,
+      size: size.shares,
+      windowEndMs: s.market.windowEndMs,
+      tickSize: s.market.tickSize,
+      minOrderSize: s.market.minOrderSize,
+      negRisk: s.market.negRisk,
+      feeRate: s.market.feeSchedule.rate,
+      sizing: { bankrollUsd: bankrollOf(ledger), kellyFraction: env.RISK_KELLY_FRACTION * s.kellyFraction, notionalUsd: size.notionalUsd, cappedBy: size.cappedBy },
+    });
+    await orders.add(request, request.id);
+    accepted += 1;
+    metrics.signalsAccepted.inc();
+    logger.info({ signalId: s.id, orderId: request.id, shares: size.shares, price: s.limitPrice, cappedBy: size.cappedBy }, 'order sent to execution');
+  }
+
+  async function onEvent(ev: ExecutionEvent): Promise<void> {
+    const nowMs = Date.now();
+    if (ev.type === 'error' || (ev.type === 'order' && ev.state === 'rejected')) {
+      const source = ev.type === 'error' ? ev.source : 'rejected';
+      await redis.multi().zadd(errorsKey, ev.atMs, `${ev.id}|${source}`).zremrangebyscore(errorsKey, 0, nowMs - env.RISK_ERROR_WINDOW_MS).exec();
+    }
+    const ledger = await updateLedger(redis, ledgerKey, env.RISK_BANKROLL_USD, (l) => applyEvent(l, ev));
+    if (ev.type === 'settlement') metrics.pnlUsd.set(ledger.realisedPnlUsd);
+    const raw = await redis.zrangebyscore(errorsKey, nowMs - env.RISK_ERROR_WINDOW_MS, '+inf', 'WITHSCORES');
+    const errors: Array<{ atMs: number; source: string }> = [];
+    for (let i = 0; i + 1 < raw.length; i += 2) errors.push({ atMs: Number(raw[i + 1]), source: raw[i]!.split('|')[1] ?? 'unknown' });
+    for (const verdict of [rules.drawdown.evaluate(nowMs, ledger), rules.losses.evaluate(nowMs, ledger), rules.errors.evaluate(nowMs, errors)]) {
+      if (!verdict.trip) continue;
+      const tripped = await breaker.trip(verdict.kind, verdict.reason, nowMs, verdict.kind === 'drawdown' ? null : env.RISK_COOLDOWN_MS);
+      if (tripped) logger.error({ kind: verdict.kind, reason: verdict.reason }, 'circuit breaker tripped');
+      break;
+    }
+    await publishStatus(ledger);
+  }
+
+  const signalWorker = createConsumer('signals', async (s) => onSignal(s), rt.queues, { concurrency: 4 });
+  const eventWorker = createConsumer('execution-events', async (e) => onEvent(e), rt.queues, { concurrency: 1 });
+  rt.shutdown.add('workers', async () => {
+    await signalWorker.close();
+    await eventWorker.close();
+    await orders.close();
+  });
+  const breakerGauge = setInterval(() => {
+    void readBreaker(redis, prefix, Date.now()).then((s) => metrics.breakerOpen.set(s.state === 'open' ? 1 : 0));
+    void readLedger().then(publishStatus).catch(() => undefined);
+  }, 5_000);
+  rt.shutdown.add('gauge', () => clearInterval(breakerGauge));
+  logger.info({ bankrollUsd: env.RISK_BANKROLL_USD, kelly: env.RISK_KELLY_FRACTION }, 'risk running');
+}
