@@ -8,7 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kind } from './worker.js';
 
-const WORKER_JS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.js');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+// Processes always run the compiled JavaScript, also when the tests import this file from src/.
+const WORKER_JS = path.join(path.basename(HERE) === 'src' ? path.join(HERE, '..', 'dist') : HERE, 'worker.js');
 
 export interface ProcessSpec {
   kind: Kind;

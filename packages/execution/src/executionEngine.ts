@@ -1,0 +1,193 @@
+/**
+ * Placement, reconciliation and settlement on top of the OrderManager and a ClobPort. No queue and
+ * no Redis in here: the worker feeds it jobs and ships its outbox.
+ */
+import type { Logger } from 'pino';
+import { takerFee, TERMINAL_ORDER_STATES, type Order, type OrderRequest } from '@polybot/shared';
+import { tradeStatusOf, type OrderManager } from './orderManager.js';
+import type { ClobPort } from './venue/port.js';
+
+export interface EngineConfig {
+  /** No new order, and resting ones are cancelled, this close to the window's end. */
+  cancelBeforeEndMs: number;
+  /** Wait after a window ends before asking for its resolution. */
+  settleAfterMs: number;
+}
+
+export class ExecutionEngine {
+  private lock: Promise<unknown> = Promise.resolve();
+  private heartbeatId = '';
+
+  constructor(
+    readonly manager: OrderManager,
+    private readonly port: ClobPort,
+    private readonly cfg: EngineConfig,
+    private readonly logger: Logger,
+    private readonly isHalted: () => Promise<boolean>,
+  ) {}
+
+  /** One mutation at a time: jobs, polls and halts never interleave their writes. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** An order job. Idempotent: a known signal is reconciled, never placed again. */
+  place(r: OrderRequest, nowMs = Date.now()): Promise<string> {
+    return this.exclusive(async () => {
+      const existing = this.manager.get(r.id);
+      if (existing) {
+        await this.reconcile(existing, nowMs);
+        this.manager.commit(nowMs);
+        return `known order (${existing.state})`;
+      }
+      if (await this.isHalted()) return 'refused: circuit breaker is open';
+      if (nowMs > r.windowEndMs - this.cfg.cancelBeforeEndMs) return 'refused: too close to the window end';
+      const { id, signed } = await this.port.sign(r);
+      this.manager.create(r, id, signed, nowMs);
+      this.manager.commit(nowMs); // persisted with its hash before it is posted
+      await this.postAndApply(this.manager.get(r.id)!, signed, Date.now());
+      this.manager.commit(Date.now());
+      return this.manager.get(r.id)!.state;
+    });
+  }
+
+  private async postAndApply(o: Order, signed: Record<string, unknown>, nowMs: number): Promise<void> {
+    const out = await this.port.post(signed, o.request.orderType);
+    const id = o.request.id;
+    switch (out.kind) {
+      case 'accepted':
+        this.logger.info({ orderId: id, status: out.status }, 'order accepted by the venue');
+        if (out.status.toLowerCase() === 'live') this.manager.transition(id, 'open', nowMs);
+        if (out.status.toLowerCase() !== 'delayed') await this.reconcile(o, nowMs);
+        return;
+      case 'rejected':
+        this.logger.warn({ orderId: id, reason: out.message }, out.killed ? 'order killed unfilled' : 'order rejected by the venue');
+        this.manager.transition(id, out.killed ? 'canceled' : 'rejected', nowMs, out.message);
+        return;
+      case 'duplicate':
+        await this.reconcile(o, nowMs);
+        return;
+      case 'rate_limited':
+      case 'unknown':
+        // The venue may have it: stay in flight and ask it later; never assume a rejection.
+        this.logger.warn({ orderId: id, outcome: out.kind, ...(out.kind === 'unknown' ? { err: out.message } : {}) }, 'order outcome unknown; will reconcile');
+        this.manager.emitError('venue', `post ${id}: ${out.kind}`, nowMs);
+        return;
+    }
+  }
+
+  /** Asks the venue what happened to an order and applies it (status, then trades). */
+  async reconcile(o: Order, nowMs: number): Promise<void> {
+    if (!o.venueOrderId) return;
+    const v = await this.port.getOrder(o.venueOrderId);
+    if (v === null) {
+      if (o.state !== 'submitted') return;
+      // The post never arrived. Re-send the very same signed order (same hash) while it can still trade.
+      const signed = this.manager.signedOrder(o.request.id);
+      if (signed && nowMs < o.request.windowEndMs - this.cfg.cancelBeforeEndMs && !(await this.isHalted())) {
+        this.logger.warn({ orderId: o.request.id }, 'venue does not know an in-flight order; re-sending the same signed order');
+        await this.postAndApply(o, signed, nowMs);
+      } else {
+        this.manager.transition(o.request.id, 'expired', nowMs, 'never reached the venue');
+      }
+      return;
+    }
+    const trades = (await this.port.tradesFor(o.request.conditionId)).filter((t) => t.orderId === o.venueOrderId);
+    for (const t of trades.sort((a, b) => a.atMs - b.atMs)) {
+      const status = tradeStatusOf(t.status);
+      if (!status || status === 'RETRYING') continue;
+      const fee = t.fee > 0 ? t.fee : takerFee(t.size, t.price, { rate: o.request.feeRate, exponent: 1 });
+      this.manager.applyFill(o.request.id, { tradeId: t.id, size: t.size, price: t.price, fee, status, atMs: t.atMs || nowMs }, nowMs);
+    }
+    this.manager.applyVenueStatus(o.request.id, v, nowMs);
+  }
+
+  /** The periodic pass: reconcile what is in flight, cancel near the end, settle ended windows. */
+  poll(nowMs = Date.now()): Promise<void> {
+    return this.exclusive(async () => {
+      for (const o of this.manager.all()) {
+        const pendingFills = o.fills.some((f) => f.status !== 'CONFIRMED' && f.status !== 'FAILED');
+        if (TERMINAL_ORDER_STATES.has(o.state) && !pendingFills) continue;
+        if (TERMINAL_ORDER_STATES.has(o.state) && nowMs > o.request.windowEndMs + 600_000) continue;
+        try {
+          await this.reconcile(o, nowMs);
+          if (!TERMINAL_ORDER_STATES.has(o.state) && o.state !== 'cancel_requested' && nowMs > o.request.windowEndMs - this.cfg.cancelBeforeEndMs && o.venueOrderId) {
+            if (this.manager.transition(o.request.id, 'cancel_requested', nowMs, 'window about to end')) await this.port.cancel(o.venueOrderId);
+          }
+        } catch (err) {
+          this.logger.warn({ orderId: o.request.id, err: (err as Error).message }, 'reconcile failed; will retry');
+        }
+      }
+      await this.settle(nowMs);
+      this.manager.commit(nowMs);
+    });
+  }
+
+  private async settle(nowMs: number): Promise<void> {
+    const byMarket = new Map<string, ReturnType<OrderManager['positions']>>();
+    for (const p of this.manager.positions()) {
+      if (this.manager.isSettled(p.conditionId) || nowMs < p.windowEndMs + this.cfg.settleAfterMs) continue;
+      byMarket.set(p.conditionId, [...(byMarket.get(p.conditionId) ?? []), p]);
+    }
+    for (const [conditionId, positions] of byMarket) {
+      const unsettledFills = this.manager
+        .all()
+        .some((o) => o.request.conditionId === conditionId && o.fills.some((f) => f.status === 'MATCHED' || f.status === 'MINED'));
+      if (unsettledFills) continue; // wait until every trade is final on chain
+      const winner = await this.port.winner(conditionId).catch(() => null);
+      if (!winner) continue;
+      const up = positions.find((p) => p.outcome === 'UP');
+      const down = positions.find((p) => p.outcome === 'DOWN');
+      const upShares = Math.max(0, (up?.confirmed ?? 0) + (up?.pending ?? 0));
+      const downShares = Math.max(0, (down?.confirmed ?? 0) + (down?.pending ?? 0));
+      const cost = positions.reduce((s, p) => s + p.costUsd, 0);
+      const fees = positions.reduce((s, p) => s + p.feesUsd, 0);
+      const payout = winner === 'UP' ? upShares : downShares;
+      const pnl = Number((payout - cost - fees).toFixed(6));
+      this.manager.markSettled(conditionId, {
+        id: `set-${conditionId}`,
+        atMs: nowMs,
+        type: 'settlement',
+        conditionId,
+        asset: positions[0]!.asset,
+        winner,
+        upShares,
+        downShares,
+        costUsd: Number(cost.toFixed(6)),
+        feesUsd: Number(fees.toFixed(6)),
+        payoutUsd: payout,
+        realisedPnlUsd: pnl,
+      });
+      this.logger.info({ conditionId, winner, payout, pnl }, 'position settled');
+    }
+  }
+
+  /** Halt: cancel every open order at the venue. */
+  cancelAll(reason: string, nowMs = Date.now()): Promise<void> {
+    return this.exclusive(async () => {
+      for (const o of this.manager.nonTerminal()) this.manager.transition(o.request.id, 'cancel_requested', nowMs, reason);
+      this.manager.commit(nowMs);
+      await this.port.cancelAll();
+      this.logger.warn({ reason }, 'cancelled every open order');
+    });
+  }
+
+  /** Keeps resting orders alive at the venue (10 s without a heartbeat cancels them all). */
+  async heartbeat(nowMs = Date.now()): Promise<void> {
+    const resting = this.manager.nonTerminal().some((o) => o.state === 'open' || o.state === 'partially_filled');
+    if (!resting) return;
+    try {
+      this.heartbeatId = await this.port.heartbeat(this.heartbeatId);
+    } catch (err) {
+      this.heartbeatId = '';
+      await this.exclusive(async () => {
+        this.manager.emitError('heartbeat', `heartbeat failed: ${(err as Error).message}`, nowMs);
+        this.manager.commit(nowMs);
+      });
+      this.logger.error({ err: (err as Error).message }, 'heartbeat failed: the venue may have cancelled every order; re-reading');
+      await this.poll(nowMs);
+    }
+  }
+}

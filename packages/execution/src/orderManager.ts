@@ -1,0 +1,232 @@
+/**
+ * Owns every order: the state machine, overfill protection, provisional fills, and an outbox of
+ * execution events, all persisted to orders.json before anything is acknowledged.
+ */
+import type { Logger } from 'pino';
+import {
+  TERMINAL_ORDER_STATES,
+  type ExecutionEvent,
+  type Fill,
+  type Order,
+  type OrderRequest,
+  type OrderState,
+  type TradeStatus,
+} from '@polybot/shared';
+import { canTransition } from './orderStateMachine.js';
+import { emptyOrdersFile, loadOrdersFile, writeOrdersFile, type OrdersFile } from './orderStore.js';
+
+const r2 = (v: number) => Math.round(v * 100) / 100;
+
+export interface VenueView {
+  /** Status string as the venue sends it (parsed by prefix). */
+  status: string;
+  sizeMatched: number;
+}
+
+export class OrderManager {
+  private data: OrdersFile;
+
+  constructor(private readonly file: string | null, private readonly logger: Logger, initial?: OrdersFile) {
+    this.data = initial ?? (file ? loadOrdersFile(file) : emptyOrdersFile());
+  }
+
+  /** Writes the whole record atomically; throws (and so stops trading) when it cannot. */
+  commit(nowMs: number): void {
+    this.data.updatedAtMs = nowMs;
+    if (this.file) writeOrdersFile(this.file, this.data);
+  }
+
+  snapshot(): OrdersFile {
+    return structuredClone(this.data);
+  }
+  get(id: string): Order | undefined {
+    return this.data.orders.find((o) => o.request.id === id);
+  }
+  all(): readonly Order[] {
+    return this.data.orders;
+  }
+  nonTerminal(): Order[] {
+    return this.data.orders.filter((o) => !TERMINAL_ORDER_STATES.has(o.state));
+  }
+  signedOrder(id: string): Record<string, unknown> | undefined {
+    return this.data.signed[id];
+  }
+  isSettled(conditionId: string): boolean {
+    return this.data.settled.includes(conditionId);
+  }
+  outbox(): readonly ExecutionEvent[] {
+    return this.data.outbox;
+  }
+  /** Events are removed only after they reached the queue. */
+  ackOutbox(ids: readonly string[], nowMs: number): void {
+    if (!ids.length) return;
+    const set = new Set(ids);
+    this.data.outbox = this.data.outbox.filter((e) => !set.has(e.id));
+    this.commit(nowMs);
+  }
+
+  private emit(e: ExecutionEvent): void {
+    if (!this.data.outbox.some((x) => x.id === e.id)) this.data.outbox.push(e);
+  }
+
+  private orderEvent(o: Order, nowMs: number, reason?: string): void {
+    this.emit({
+      id: `ord-${o.request.id}-${o.state}`,
+      atMs: nowMs,
+      type: 'order',
+      orderId: o.request.id,
+      signalId: o.request.signalId,
+      conditionId: o.request.conditionId,
+      asset: o.request.asset,
+      state: o.state,
+      ...(reason ? { reason: reason.slice(0, 300) } : {}),
+    });
+  }
+
+  /** Signed and about to be posted: recorded as submitted with its hash before the post. */
+  create(request: OrderRequest, venueOrderId: string, signed: Record<string, unknown>, nowMs: number): Order {
+    if (this.get(request.id)) throw new Error(`order ${request.id} exists already`);
+    const o: Order = {
+      request,
+      venueOrderId,
+      state: 'submitted',
+      filledSize: 0,
+      fills: [],
+      history: [
+        { from: null, to: 'new', atMs: nowMs },
+        { from: 'new', to: 'submitted', atMs: nowMs },
+      ],
+      updatedAtMs: nowMs,
+    };
+    this.data.orders.push(o);
+    this.data.signed[request.id] = signed;
+    this.orderEvent(o, nowMs);
+    return o;
+  }
+
+  /** Moves an order along the table; a transition not in the table is refused and logged as an anomaly. */
+  transition(id: string, to: OrderState, nowMs: number, note?: string): boolean {
+    const o = this.get(id);
+    if (!o) return false;
+    if (o.state === to && to !== 'partially_filled') return false;
+    if (o.state === to) return false;
+    if (!canTransition(o.state, to)) {
+      this.logger.warn({ orderId: id, from: o.state, to, note }, 'anomaly: transition refused');
+      return false;
+    }
+    o.history.push({ from: o.state, to, atMs: nowMs, ...(note ? { note: note.slice(0, 300) } : {}) });
+    o.state = to;
+    o.updatedAtMs = nowMs;
+    this.orderEvent(o, nowMs, note);
+    return true;
+  }
+
+  /**
+   * A trade for this order, new or with a new on-chain status. Fills are clamped to the remaining
+   * size (overfill protection); a FAILED trade undoes its fill; a repeated (trade, status) is a no-op.
+   */
+  applyFill(id: string, f: Fill, nowMs: number): boolean {
+    const o = this.get(id);
+    if (!o) return false;
+    const existing = o.fills.find((x) => x.tradeId === f.tradeId);
+    if (existing) {
+      if (existing.status === f.status || existing.status === 'FAILED' || existing.status === 'CONFIRMED') return false;
+      existing.status = f.status;
+      if (f.status === 'FAILED') o.filledSize = r2(o.filledSize - existing.size);
+      this.fillEvent(o, existing, nowMs);
+      this.settleFillState(o, nowMs);
+      return true;
+    }
+    if (f.status === 'FAILED') return false;
+    const remaining = r2(o.request.size - o.filledSize);
+    let size = f.size;
+    if (size > remaining + 1e-9) {
+      this.logger.warn({ orderId: id, tradeId: f.tradeId, size: f.size, remaining }, 'overfill clamped to the remaining size');
+      size = Math.max(0, remaining);
+    }
+    if (size <= 0) return false;
+    const fee = size === f.size ? f.fee : Number(((f.fee * size) / f.size).toFixed(6));
+    const fill: Fill = { ...f, size, fee };
+    o.fills.push(fill);
+    o.filledSize = r2(o.filledSize + size);
+    o.updatedAtMs = nowMs;
+    this.fillEvent(o, fill, nowMs);
+    this.settleFillState(o, nowMs);
+    return true;
+  }
+
+  private fillEvent(o: Order, f: Fill, nowMs: number): void {
+    this.emit({
+      id: `fill-${f.tradeId.replace(/[^A-Za-z0-9_-]/g, '')}-${f.status}`,
+      atMs: nowMs,
+      type: 'fill',
+      orderId: o.request.id,
+      signalId: o.request.signalId,
+      conditionId: o.request.conditionId,
+      asset: o.request.asset,
+      outcome: o.request.outcome,
+      tradeId: f.tradeId,
+      status: f.status,
+      size: f.size,
+      price: f.price,
+      fee: f.fee,
+    });
+  }
+
+  private settleFillState(o: Order, nowMs: number): void {
+    if (TERMINAL_ORDER_STATES.has(o.state)) return;
+    if (o.filledSize >= o.request.size - 1e-9) this.transition(o.request.id, 'filled', nowMs);
+    else if (o.filledSize > 0 && o.state !== 'partially_filled') this.transition(o.request.id, 'partially_filled', nowMs);
+  }
+
+  /** The venue's view of an order (status by prefix, matched size) → our state. Fills come from trades. */
+  applyVenueStatus(id: string, v: VenueView, nowMs: number): void {
+    const o = this.get(id);
+    if (!o) return;
+    const s = v.status.toUpperCase();
+    if (s.startsWith('LIVE')) {
+      if (o.state === 'submitted') this.transition(id, v.sizeMatched > 0 ? 'partially_filled' : 'open', nowMs);
+    } else if (s.startsWith('CANCELED') || s.startsWith('CANCELLED')) {
+      // A venue cancel at resolution or a killed FAK/FOK is a cancel, not an error.
+      this.transition(id, 'canceled', nowMs, v.status);
+    } else if (s.startsWith('INVALID')) {
+      this.transition(id, 'rejected', nowMs, v.status);
+    } else if (s.startsWith('MATCHED') && o.state === 'submitted' && v.sizeMatched === 0) {
+      this.transition(id, 'open', nowMs);
+    }
+  }
+
+  markSettled(conditionId: string, event: ExecutionEvent): void {
+    if (!this.data.settled.includes(conditionId)) this.data.settled.push(conditionId);
+    this.emit(event);
+  }
+
+  emitError(source: 'venue' | 'api' | 'redis' | 'rejected' | 'heartbeat' | 'persistence', message: string, nowMs: number): void {
+    this.emit({ id: `err-exec-${source}-${nowMs}`, atMs: nowMs, type: 'error', source, message: message.slice(0, 500) });
+  }
+
+  /** Positions per market and outcome from fills: confirmed and pending shares, cost and fees. */
+  positions(): Array<{ conditionId: string; asset: Order['request']['asset']; outcome: 'UP' | 'DOWN'; confirmed: number; pending: number; costUsd: number; feesUsd: number; windowEndMs: number }> {
+    const map = new Map<string, { conditionId: string; asset: Order['request']['asset']; outcome: 'UP' | 'DOWN'; confirmed: number; pending: number; costUsd: number; feesUsd: number; windowEndMs: number }>();
+    for (const o of this.data.orders) {
+      for (const f of o.fills) {
+        if (f.status === 'FAILED') continue;
+        const key = `${o.request.conditionId}-${o.request.outcome}`;
+        const p = map.get(key) ?? { conditionId: o.request.conditionId, asset: o.request.asset, outcome: o.request.outcome, confirmed: 0, pending: 0, costUsd: 0, feesUsd: 0, windowEndMs: o.request.windowEndMs };
+        const signed = o.request.side === 'BUY' ? 1 : -1;
+        if (f.status === 'CONFIRMED') p.confirmed = r2(p.confirmed + signed * f.size);
+        else p.pending = r2(p.pending + signed * f.size);
+        p.costUsd += signed * f.size * f.price;
+        p.feesUsd += f.fee;
+        map.set(key, p);
+      }
+    }
+    return [...map.values()];
+  }
+}
+
+export function tradeStatusOf(s: string): TradeStatus | null {
+  const u = s.toUpperCase();
+  for (const t of ['MATCHED', 'MINED', 'CONFIRMED', 'RETRYING', 'FAILED'] as const) if (u.startsWith(t)) return t;
+  return null;
+}

@@ -1,0 +1,76 @@
+/**
+ * orders.json: every state change written atomically (temp file, fsync, rename, fsync of the
+ * directory) before anything is acknowledged. A corrupt file stops the worker and is never overwritten.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ExecutionEventSchema, OrderSchema, PolybotError, type Order } from '@polybot/shared';
+
+export const ORDERS_FILE_VERSION = 1;
+
+export const OrdersFileSchema = z
+  .object({
+    version: z.literal(ORDERS_FILE_VERSION),
+    updatedAtMs: z.number().int(),
+    orders: z.array(OrderSchema),
+    /** Signed orders by id, so a lost post can be re-sent as the very same order (same hash). */
+    signed: z.record(z.string(), z.record(z.string(), z.unknown())),
+    /** Markets whose positions were settled (a settlement event was emitted). */
+    settled: z.array(z.string()),
+    /** Execution events written with the state change that caused them, removed once enqueued (an outbox). */
+    outbox: z.array(ExecutionEventSchema),
+  })
+  .strict();
+export type OrdersFile = z.infer<typeof OrdersFileSchema>;
+
+export function emptyOrdersFile(): OrdersFile {
+  return { version: ORDERS_FILE_VERSION, updatedAtMs: 0, orders: [], signed: {}, settled: [], outbox: [] };
+}
+
+export function loadOrdersFile(file: string): OrdersFile {
+  if (!existsSync(file)) return emptyOrdersFile();
+  const text = readFileSync(file, 'utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new PolybotError(
+      'PERSISTENCE_CORRUPT',
+      `${file} is not valid JSON (${(err as Error).message}); it was left untouched. Restore it from a backup or move it aside after checking the venue's open orders.`,
+    );
+  }
+  const parsed = OrdersFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new PolybotError('PERSISTENCE_CORRUPT', `${file} does not match the orders schema (${first}); it was left untouched.`);
+  }
+  return parsed.data;
+}
+
+export function writeOrdersFile(file: string, data: OrdersFile): void {
+  const dir = path.dirname(file);
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  const body = `${JSON.stringify(data, null, 1)}\n`;
+  try {
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, body);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+    const dfd = openSync(dir, 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch (err) {
+    throw new PolybotError('PERSISTENCE_FAILED', `could not write ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export type { Order };
