@@ -40,6 +40,7 @@ export interface StackOptions {
 export class Stack {
   readonly procs: ManagedProcess[] = [];
   private readonly logs = new Map<string, WriteStream>();
+  private stopping = false;
 
   constructor(private readonly opts: StackOptions) {
     mkdirSync(opts.logDir, { recursive: true });
@@ -86,7 +87,7 @@ export class Stack {
     pipe(child.stderr);
     child.on('exit', (code, signal) => {
       if (proc.child === child) proc.child = null;
-      if (proc.stopped) return;
+      if (proc.stopped || this.stopping) return;
       this.opts.onLine?.(proc.name, JSON.stringify({ level: 50, msg: `exited (code ${code}, signal ${signal})` }));
       if (code === 2) {
         this.opts.onFatal?.(proc.name, code);
@@ -120,6 +121,7 @@ export class Stack {
   }
 
   async stop(timeoutMs = 20_000): Promise<void> {
+    this.stopping = true;
     // Producers first, execution last, so in-flight orders are recorded before it goes.
     const order: Kind[] = ['discovery', 'analysis', 'dashboard', 'risk', 'execution', 'sim-venue'];
     for (const kind of order) {

@@ -1,8 +1,10 @@
+import http from 'node:http';
 import os from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { configOrExit, loadBaseConfig, type BaseConfig, type Env } from './config.js';
 import { redisKeys } from './keys.js';
+import { registry } from './metrics.js';
 import { createLogger } from './logger.js';
 import type { QueueContext } from './queues.js';
 import { createRedis } from './redis.js';
@@ -19,6 +21,9 @@ export interface WorkerRuntime {
   redis: Redis;
   queues: QueueContext;
   shutdown: Shutdown;
+  /** A dependency check for /healthz (Redis is always checked). */
+  addHealthCheck(name: string, check: () => Promise<boolean> | boolean): void;
+  health(): Promise<{ ok: boolean; checks: Record<string, boolean> }>;
 }
 
 /**
@@ -44,6 +49,50 @@ export function startWorkerRuntime(kind: WorkerKind, env: Env = process.env): Wo
     await redis.del(keys.workerHeartbeat(kind, id)).catch(() => undefined);
     await redis.quit().catch(() => undefined);
   });
-  logger.info({ venue: config.venue, prefix: config.queuePrefix, dataDir: config.dataDir }, `${kind} worker starting`);
-  return { kind, id, config, logger, redis, queues: { connection: redis, prefix: config.queuePrefix, logger }, shutdown };
+  const checks = new Map<string, () => Promise<boolean> | boolean>();
+  checks.set('redis', async () => {
+    if (redis.status !== 'ready') return false;
+    const pong = await Promise.race([redis.ping(), new Promise<null>((r) => setTimeout(() => r(null), 1_000).unref())]);
+    return pong === 'PONG';
+  });
+  const health = async () => {
+    const results: Record<string, boolean> = {};
+    for (const [name, check] of checks) results[name] = await Promise.resolve().then(check).catch(() => false);
+    return { ok: Object.values(results).every(Boolean), checks: results };
+  };
+  if (config.metricsPort > 0) {
+    // /metrics for Prometheus, /healthz for supervisors (true only when Redis and our own dependencies answer).
+    const server = http.createServer((req, res) => {
+      if (req.url === '/metrics') {
+        void registry.metrics().then((body) => {
+          res.setHeader('content-type', registry.contentType);
+          res.end(body);
+        });
+      } else if (req.url === '/healthz') {
+        void health().then((h) => {
+          res.statusCode = h.ok ? 200 : 503;
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ kind, id, ...h }));
+        });
+      } else {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    server.on('error', (err) => logger.error({ err: err.message, port: config.metricsPort }, 'metrics server failed'));
+    server.listen(config.metricsPort, process.env.POLYBOT_METRICS_HOST ?? '127.0.0.1');
+    shutdown.add('metrics server', () => new Promise<void>((r) => server.close(() => r())));
+  }
+  logger.info({ venue: config.venue, prefix: config.queuePrefix, dataDir: config.dataDir, metricsPort: config.metricsPort }, `${kind} worker starting`);
+  return {
+    kind,
+    id,
+    config,
+    logger,
+    redis,
+    queues: { connection: redis, prefix: config.queuePrefix, logger },
+    shutdown,
+    addHealthCheck: (name, check) => void checks.set(name, check),
+    health,
+  };
 }

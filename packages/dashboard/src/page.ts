@@ -1,0 +1,59 @@
+/** The status page: one self-contained HTML file (no CDN), updated by server-sent events. */
+export const STATUS_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>polybot</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:0;background:#0f1115;color:#e6e6e6}
+header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;padding:.75rem 1rem;background:#171a21;position:sticky;top:0}
+h1{font-size:1.1rem;margin:0}h2{font-size:1rem;margin:1rem 0 .5rem}
+main{padding:0 1rem 2rem}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:.75rem}
+.card{background:#171a21;border:1px solid #262b36;border-radius:8px;padding:.6rem .8rem;font-size:.9rem}
+.card b{font-size:1rem}.muted{color:#8b93a7}.ok{color:#4ade80}.bad{color:#f87171}
+table{width:100%;border-collapse:collapse;font-size:.85rem}td,th{padding:.25rem .4rem;border-bottom:1px solid #262b36;text-align:left}
+button{background:#2a3040;color:#e6e6e6;border:1px solid #3a4257;border-radius:6px;padding:.35rem .8rem;font-size:.9rem}
+button.halt{background:#7f1d1d;border-color:#b91c1c}
+#breaker{font-weight:600}
+a{color:#93c5fd}
+</style></head><body>
+<header><h1>polybot</h1><span id="breaker">…</span>
+<button class="halt" id="halt">Halt</button><button id="resume">Resume</button>
+<a href="queues">Bull Board</a><span class="muted" id="updated"></span></header>
+<main>
+<h2>Live windows</h2><div class="grid" id="markets"></div>
+<h2>Open orders</h2><table id="orders"><thead><tr><th>order</th><th>asset</th><th>side</th><th>price</th><th>size</th><th>filled</th><th>state</th></tr></thead><tbody></tbody></table>
+<h2>Positions</h2><table id="positions"><thead><tr><th>market</th><th>asset</th><th>outcome</th><th>confirmed</th><th>pending</th><th>cost</th><th>fees</th></tr></thead><tbody></tbody></table>
+<h2>PnL</h2><div class="card" id="pnl"></div><svg id="equity" viewBox="0 0 300 80" width="100%" height="80" preserveAspectRatio="none"></svg>
+<h2>Workers</h2><div id="workers" class="muted"></div>
+<h2>Breaker trips</h2><table id="trips"><tbody></tbody></table>
+</main>
+<script>
+const $=(id)=>document.getElementById(id);
+const esc=(s)=>String(s).replace(/[&<>"]/g,(c)=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
+const f=(v,d=4)=>v==null?'–':Number(v).toFixed(d);
+function render(s){
+  const now=s.nowMs;
+  const b=s.breaker.state;
+  $('breaker').innerHTML=b.state==='open'?'<span class="bad">HALTED</span> '+esc(b.kind)+': '+esc(b.reason):'<span class="ok">trading</span>';
+  $('updated').textContent='updated '+new Date(now).toLocaleTimeString();
+  $('markets').innerHTML=s.markets.map(m=>{const left=Math.max(0,Math.round((m.windowEndMs-now)/1000));
+    const age=m.oracleTimestampMs?((now-m.oracleTimestampMs)/1000).toFixed(1)+'s':'∞';
+    return '<div class="card market" data-slug="'+esc(m.slug)+'"><b>'+esc(m.asset)+'</b> <span class="muted">'+esc(m.slug)+'</span><br>'+
+    'time left <b>'+left+'s</b><br>price to beat '+f(m.priceToBeat,2)+' · oracle '+f(m.oraclePrice,2)+' <span class="muted">(age '+age+')</span><br>'+
+    'model P(Up) '+f(m.modelProbabilityUp,3)+' · book mid '+f(m.bookMidUp,3)+' · edge '+f(m.edge,3)+'<br><span class="muted">'+esc(m.decision)+'</span></div>'}).join('')||'<span class="muted">no live window yet</span>';
+  const ex=s.execution||{openOrders:[],positions:[]};
+  $('orders').tBodies[0].innerHTML=ex.openOrders.map(o=>'<tr><td>'+esc(o.id)+'</td><td>'+esc(o.asset)+'</td><td>'+esc(o.side+' '+o.outcome)+'</td><td>'+f(o.price,2)+'</td><td>'+o.size+'</td><td>'+o.filledSize+'</td><td>'+esc(o.state)+'</td></tr>').join('');
+  $('positions').tBodies[0].innerHTML=ex.positions.map(p=>'<tr><td>'+esc(p.conditionId.slice(0,10))+'…</td><td>'+esc(p.asset)+'</td><td>'+esc(p.outcome)+'</td><td>'+p.confirmedShares+'</td><td>'+p.pendingShares+'</td><td>'+f(p.costUsd,2)+'</td><td>'+f(p.feesUsd,4)+'</td></tr>').join('');
+  const r=s.risk;
+  $('pnl').innerHTML=r?'bankroll $'+f(r.bankrollUsd,2)+' · realised $'+f(r.realisedPnlUsd,2)+' · open exposure $'+f(r.openExposureUsd,2)+' · fees $'+f(r.feesUsd,2)+' · accepted '+r.signalsAccepted+' · refused '+esc(JSON.stringify(r.signalsRefused)):'<span class="muted">no risk status yet</span>';
+  const eq=(r&&r.equity)||[];
+  if(eq.length>1){const ys=eq.map(p=>p[1]),lo=Math.min(...ys),hi=Math.max(...ys),span=hi-lo||1;
+    $('equity').innerHTML='<polyline fill="none" stroke="#93c5fd" stroke-width="1.5" points="'+eq.map((p,i)=>(i/(eq.length-1)*300).toFixed(1)+','+(78-(p[1]-lo)/span*76).toFixed(1)).join(' ')+'"/>';}
+  $('workers').textContent=s.workers.map(w=>w.kind+' '+w.id).join(' · ')||'none';
+  $('trips').tBodies[0].innerHTML=s.breaker.trips.map(t=>'<tr><td>'+new Date(t.trippedAtMs).toLocaleString()+'</td><td>'+esc(t.kind)+'</td><td>'+esc(t.reason)+'</td></tr>').join('');
+}
+const es=new EventSource('events');es.onmessage=(e)=>render(JSON.parse(e.data));
+async function post(path,body){const r=await fetch(path,{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify(body||{})});if(!r.ok)alert(path+': '+r.status);}
+$('halt').onclick=()=>post('api/halt',{reason:'halted from the status page'});
+$('resume').onclick=()=>post('api/resume');
+</script></body></html>`;

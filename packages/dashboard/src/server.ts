@@ -1,0 +1,109 @@
+/**
+ * Bull Board for every queue, the live status page, and halt/resume, behind basic auth when
+ * credentials are configured (Bull Board has none of its own).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { Server } from 'node:http';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { Queue } from 'bullmq';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { QUEUE_NAMES } from '@polybot/shared/queues';
+import { createBreakerControl } from '@polybot/risk';
+import { STATUS_PAGE } from './page.js';
+import { readStatus } from './statusData.js';
+
+export interface DashboardOptions {
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
+  auth?: { user: string; password: string } | null;
+  readOnly: boolean;
+  /** How often the page is pushed a fresh status (ms). */
+  pushMs?: number;
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function basicAuth(auth: { user: string; password: string }) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const header = req.headers.authorization ?? '';
+    const [scheme, encoded] = header.split(' ');
+    if (scheme === 'Basic' && encoded) {
+      const [user, ...rest] = Buffer.from(encoded, 'base64').toString().split(':');
+      if (same(user ?? '', auth.user) && same(rest.join(':'), auth.password)) return next();
+    }
+    res.setHeader('WWW-Authenticate', 'Basic realm="polybot"');
+    res.status(401).send('authentication required');
+  };
+}
+
+export interface DashboardServer {
+  app: Express;
+  listen(port: number, host: string): Promise<Server>;
+  close(): Promise<void>;
+}
+
+export function createDashboardServer(opts: DashboardOptions): DashboardServer {
+  const app: Express = express();
+  app.disable('x-powered-by');
+  if (opts.auth) app.use(basicAuth(opts.auth));
+  app.use(express.json({ limit: '10kb' }));
+
+  const queues = QUEUE_NAMES.map((name) => new Queue(name, { connection: opts.redis, prefix: opts.prefix }));
+  const adapter = new ExpressAdapter();
+  adapter.setBasePath('/queues');
+  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: opts.readOnly })), serverAdapter: adapter });
+  app.use('/queues', adapter.getRouter());
+
+  const breaker = createBreakerControl(opts.redis, opts.prefix);
+  app.get('/', (_req, res) => void res.type('html').send(STATUS_PAGE));
+  app.get('/api/status', (_req, res, next) => {
+    readStatus(opts.redis, opts.prefix).then((s) => res.json(s), next);
+  });
+  app.get('/events', (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const push = () =>
+      readStatus(opts.redis, opts.prefix)
+        .then((s) => res.write(`data: ${JSON.stringify(s)}\n\n`))
+        .catch((err: unknown) => opts.logger.warn({ err: (err as Error).message }, 'status read failed'));
+    void push();
+    const timer = setInterval(push, opts.pushMs ?? 2_000);
+    req.on('close', () => clearInterval(timer));
+  });
+  // Halting is always allowed (it only stops trading); resuming is a deliberate human act.
+  app.post('/api/halt', (req, res, next) => {
+    const body = z.object({ reason: z.string().max(200).optional() }).safeParse(req.body ?? {});
+    const reason = body.success && body.data.reason ? body.data.reason : 'halted from the dashboard';
+    breaker.halt(reason).then(() => {
+      opts.logger.warn({ reason }, 'halt requested from the dashboard');
+      res.json({ ok: true });
+    }, next);
+  });
+  app.post('/api/resume', (_req, res, next) => {
+    breaker.resume().then(() => {
+      opts.logger.warn('resume requested from the dashboard');
+      res.json({ ok: true });
+    }, next);
+  });
+
+  return {
+    app,
+    listen(port: number, host: string): Promise<Server> {
+      return new Promise((resolve, reject) => {
+        const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));
+      });
+    },
+    async close(): Promise<void> {
+      await Promise.all(queues.map((q) => q.close()));
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { Server } from 'node:http';
+import { z } from 'zod';
+import { configOrExit, parseEnv } from '@polybot/shared/config';
+import { metrics } from '@polybot/shared/metrics';
+import { QUEUE_NAMES } from '@polybot/shared/queues';
+import { startWorkerRuntime } from '@polybot/shared/runtime';
+import { Queue } from 'bullmq';
+import { createDashboardServer } from './server.js';
+
+const EnvSchema = z
+  .object({
+    POLYBOT_DASHBOARD_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    POLYBOT_DASHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
+    POLYBOT_DASHBOARD_USER: z.string().min(1).optional(),
+    POLYBOT_DASHBOARD_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),
+    POLYBOT_DASHBOARD_READONLY: z.enum(['true', 'false']).default('true'),
+  })
+  .refine((e) => (e.POLYBOT_DASHBOARD_USER === undefined) === (e.POLYBOT_DASHBOARD_PASSWORD === undefined), {
+    message: 'set both POLYBOT_DASHBOARD_USER and POLYBOT_DASHBOARD_PASSWORD, or neither',
+    path: ['POLYBOT_DASHBOARD_PASSWORD'],
+  });
+
+export async function runWorker(): Promise<void> {
+  const rt = startWorkerRuntime('dashboard');
+  const env = configOrExit(() => parseEnv(EnvSchema, process.env), 'dashboard');
+  const { logger, redis, config } = rt;
+  const auth = env.POLYBOT_DASHBOARD_USER && env.POLYBOT_DASHBOARD_PASSWORD ? { user: env.POLYBOT_DASHBOARD_USER, password: env.POLYBOT_DASHBOARD_PASSWORD } : null;
+  const local = ['127.0.0.1', 'localhost', '::1'].includes(env.POLYBOT_DASHBOARD_HOST);
+  if (!auth && !local) {
+    logger.warn(
+      { host: env.POLYBOT_DASHBOARD_HOST },
+      '!!! DASHBOARD LISTENS BEYOND LOCALHOST WITHOUT AUTHENTICATION: anyone who can reach it can see your queues and halt or resume trading. Set POLYBOT_DASHBOARD_USER and POLYBOT_DASHBOARD_PASSWORD. !!!',
+    );
+  }
+  const dash = createDashboardServer({ redis, prefix: config.queuePrefix, logger, auth, readOnly: env.POLYBOT_DASHBOARD_READONLY === 'true' });
+  const server: Server = await dash.listen(env.POLYBOT_DASHBOARD_PORT, env.POLYBOT_DASHBOARD_HOST);
+  // Queue depth for Prometheus, from the one process that watches every queue.
+  const queues = QUEUE_NAMES.map((n) => new Queue(n, { connection: redis, prefix: config.queuePrefix }));
+  const depth = setInterval(() => {
+    for (const q of queues) void q.getJobCountByTypes('waiting', 'delayed').then((n) => metrics.queueDepth.set({ queue: q.name }, n), () => undefined);
+  }, 5_000);
+  rt.shutdown.add('dashboard', async () => {
+    clearInterval(depth);
+    await new Promise<void>((r) => server.close(() => r()));
+    await dash.close();
+    await Promise.all(queues.map((q) => q.close()));
+  });
+  logger.info({ url: `http://${env.POLYBOT_DASHBOARD_HOST}:${env.POLYBOT_DASHBOARD_PORT}/`, auth: Boolean(auth) }, 'dashboard listening');
+}
