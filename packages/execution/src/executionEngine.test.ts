@@ -1,0 +1,98 @@
+/** The engine against the sim venue over HTTP, through the official client, as in production. */
+import { pino } from 'pino';
+import { generatePrivateKey } from 'viem/accounts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OrderRequest } from '@polybot/shared';
+import { startSimVenue, type SimVenue } from '@polybot/sim-venue';
+import { ExecutionEngine } from './executionEngine.js';
+import { OrderManager } from './orderManager.js';
+import { createClobV2Port } from './venue/clobV2.js';
+import type { ClobPort } from './venue/port.js';
+
+const logger = pino({ level: 'silent' });
+let venue: SimVenue;
+let port: ClobPort;
+
+beforeAll(async () => {
+  venue = await startSimVenue({ port: 0, windowSeconds: 300, assets: ['BTC'], seed: 11, misprice: 0 });
+  port = await createClobV2Port({ host: venue.url, privateKey: generatePrivateKey(), timeoutMs: 3_000 });
+});
+afterAll(async () => venue?.close());
+
+function marketableRequest(id: string): OrderRequest {
+  const m = [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.startMs <= Date.now())!;
+  const book = venue.state.exchange.books.get(m.upToken)!;
+  return {
+    id,
+    signalId: id,
+    createdAtMs: Date.now(),
+    conditionId: m.conditionId as `0x${string}`,
+    asset: 'BTC',
+    outcome: 'UP',
+    tokenId: m.upToken,
+    side: 'BUY',
+    orderType: 'FAK',
+    postOnly: false,
+    price: book.asks[0]!.price,
+    size: 5,
+    windowEndMs: m.endMs,
+    tickSize: 0.01,
+    minOrderSize: 5,
+    negRisk: false,
+    feeRate: 0.07,
+    sizing: { bankrollUsd: 100, kellyFraction: 0.1, notionalUsd: 2.5, cappedBy: null },
+  };
+}
+
+const venueOrders = async () => ((await (await fetch(`${venue.url}/sim/orders`)).json()) as { orders: Array<{ id: string; sizeMatched: number }> }).orders;
+const engineFor = (m: OrderManager) => new ExecutionEngine(m, port, { cancelBeforeEndMs: 5_000, settleAfterMs: 1_000 }, logger, async () => false);
+
+describe('exactly once at the venue', () => {
+  it('places, fills and records an order; a redelivered job never places it again', async () => {
+    const manager = new OrderManager(null, logger);
+    const engine = engineFor(manager);
+    const r = marketableRequest('sig-once');
+    expect(await engine.place(r)).toBe('filled');
+    expect(await engine.place(r)).toMatch(/known order/);
+    const o = manager.get('sig-once')!;
+    const at = (await venueOrders()).filter((v) => v.id === o.venueOrderId);
+    expect(at).toHaveLength(1);
+    expect(at[0]!.sizeMatched).toBe(o.filledSize);
+    expect(o.fills[0]!.fee).toBeGreaterThan(0);
+  });
+
+  it('survives a lost answer: the venue accepted, the response was dropped, no second order', async () => {
+    await fetch(`${venue.url}/sim/faults`, { method: 'POST', body: JSON.stringify({ dropAfterAccept: 1 }) });
+    const manager = new OrderManager(null, logger);
+    const engine = engineFor(manager);
+    const r = marketableRequest('sig-lost');
+    const before = (await venueOrders()).length;
+    expect(await engine.place(r)).toBe('submitted'); // in flight: never assumed rejected
+    await engine.poll();
+    await engine.place(r); // the job is redelivered
+    const o = manager.get('sig-lost')!;
+    expect(o.state).toBe('filled');
+    const after = await venueOrders();
+    expect(after.length).toBe(before + 1);
+    expect(after.filter((v) => v.id === o.venueOrderId)).toHaveLength(1);
+  });
+
+  it('re-sends the same signed order when the post never reached the venue', async () => {
+    await fetch(`${venue.url}/sim/faults`, { method: 'POST', body: JSON.stringify({ burst500: 1 }) });
+    const manager = new OrderManager(null, logger);
+    const engine = engineFor(manager);
+    const r = marketableRequest('sig-retry');
+    expect(await engine.place(r)).toBe('submitted');
+    await engine.poll();
+    const o = manager.get('sig-retry')!;
+    expect(o.state).toBe('filled');
+    expect((await venueOrders()).filter((v) => v.id === o.venueOrderId)).toHaveLength(1);
+  });
+
+  it('refuses to place while halted', async () => {
+    const manager = new OrderManager(null, logger);
+    const engine = new ExecutionEngine(manager, port, { cancelBeforeEndMs: 5_000, settleAfterMs: 1_000 }, logger, async () => true);
+    expect(await engine.place(marketableRequest('sig-halted'))).toMatch(/breaker/);
+    expect(manager.all()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,131 @@
+import fc from 'fast-check';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { ORDER_STATES, type OrderRequest, type OrderState } from '@polybot/shared';
+import { OrderManager } from './orderManager.js';
+import { canTransition, TRANSITIONS } from './orderStateMachine.js';
+
+const logger = pino({ level: 'silent' });
+const request = (id = 'sig-a'): OrderRequest => ({
+  id,
+  signalId: id,
+  createdAtMs: 1,
+  conditionId: `0x${'a'.repeat(64)}`,
+  asset: 'BTC',
+  outcome: 'UP',
+  tokenId: '123',
+  side: 'BUY',
+  orderType: 'GTC',
+  postOnly: false,
+  price: 0.5,
+  size: 10,
+  windowEndMs: 1_000_000,
+  tickSize: 0.01,
+  minOrderSize: 5,
+  negRisk: false,
+  feeRate: 0.07,
+  sizing: { bankrollUsd: 100, kellyFraction: 0.1, notionalUsd: 5, cappedBy: null },
+});
+
+function fresh() {
+  const m = new OrderManager(null, logger);
+  m.create(request(), '0xhash', { any: 1 }, 1);
+  return m;
+}
+
+describe('order state table', () => {
+  const legal: Array<[OrderState, OrderState]> = [
+    ['new', 'submitted'], ['new', 'rejected'],
+    ['submitted', 'open'], ['submitted', 'partially_filled'], ['submitted', 'filled'], ['submitted', 'canceled'],
+    ['submitted', 'rejected'], ['submitted', 'expired'], ['submitted', 'cancel_requested'],
+    ['open', 'partially_filled'], ['open', 'filled'], ['open', 'cancel_requested'], ['open', 'canceled'], ['open', 'expired'],
+    ['partially_filled', 'partially_filled'], ['partially_filled', 'filled'], ['partially_filled', 'cancel_requested'],
+    ['partially_filled', 'canceled'], ['partially_filled', 'expired'],
+    ['cancel_requested', 'partially_filled'], ['cancel_requested', 'filled'], ['cancel_requested', 'canceled'], ['cancel_requested', 'expired'],
+  ];
+  const key = (a: string, b: string) => `${a}>${b}`;
+  const legalSet = new Set(legal.map(([a, b]) => key(a, b)));
+
+  it.each(ORDER_STATES.flatMap((from) => ORDER_STATES.map((to) => [from, to] as const)))('%s → %s', (from, to) => {
+    expect(canTransition(from, to)).toBe(legalSet.has(key(from, to)));
+  });
+
+  it('has no way out of a terminal state', () => {
+    for (const s of ['filled', 'canceled', 'rejected', 'expired'] as const) expect(TRANSITIONS[s]).toEqual([]);
+  });
+
+  it('refuses an illegal transition and records nothing', () => {
+    const m = fresh();
+    expect(m.transition('sig-a', 'rejected', 2)).toBe(true);
+    expect(m.transition('sig-a', 'open', 3)).toBe(false);
+    expect(m.get('sig-a')!.state).toBe('rejected');
+    expect(m.get('sig-a')!.history.map((h) => h.to)).toEqual(['new', 'submitted', 'rejected']);
+  });
+
+  it('keeps every random sequence inside the table', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...ORDER_STATES), { maxLength: 20 }), (targets) => {
+        const m = fresh();
+        for (const t of targets) m.transition('sig-a', t, 5);
+        const h = m.get('sig-a')!.history;
+        for (let i = 1; i < h.length; i++) expect(canTransition(h[i - 1]!.to, h[i]!.to)).toBe(true);
+      }),
+    );
+  });
+});
+
+describe('fills', () => {
+  it('clamps an overfill to the remaining size and scales its fee', () => {
+    const m = fresh();
+    m.applyFill('sig-a', { tradeId: 't1', size: 6, price: 0.5, fee: 0.1, status: 'MATCHED', atMs: 2 }, 2);
+    m.applyFill('sig-a', { tradeId: 't2', size: 8, price: 0.5, fee: 0.08, status: 'MATCHED', atMs: 3 }, 3);
+    const o = m.get('sig-a')!;
+    expect(o.filledSize).toBe(10);
+    expect(o.fills[1]!.size).toBe(4);
+    expect(o.fills[1]!.fee).toBeCloseTo(0.04, 10);
+    expect(o.state).toBe('filled');
+  });
+
+  it('ignores a repeated trade and moves its status forward', () => {
+    const m = fresh();
+    const f = { tradeId: 't1', size: 4, price: 0.5, fee: 0.05, status: 'MATCHED' as const, atMs: 2 };
+    expect(m.applyFill('sig-a', f, 2)).toBe(true);
+    expect(m.applyFill('sig-a', f, 3)).toBe(false);
+    expect(m.applyFill('sig-a', { ...f, status: 'MINED' }, 4)).toBe(true);
+    expect(m.applyFill('sig-a', { ...f, status: 'CONFIRMED' }, 5)).toBe(true);
+    expect(m.get('sig-a')!.fills).toHaveLength(1);
+    expect(m.get('sig-a')!.filledSize).toBe(4);
+  });
+
+  it('undoes a fill whose trade FAILED on chain', () => {
+    const m = fresh();
+    m.applyFill('sig-a', { tradeId: 't1', size: 4, price: 0.5, fee: 0.05, status: 'MATCHED', atMs: 2 }, 2);
+    m.applyFill('sig-a', { tradeId: 't1', size: 4, price: 0.5, fee: 0.05, status: 'FAILED', atMs: 3 }, 3);
+    expect(m.get('sig-a')!.filledSize).toBe(0);
+    expect(m.positions()).toEqual([]);
+    const events = m.outbox().filter((e) => e.type === 'fill').map((e) => (e.type === 'fill' ? e.status : ''));
+    expect(events).toEqual(['MATCHED', 'FAILED']);
+  });
+
+  it('never lets filled size exceed the order, whatever trades arrive', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ id: fc.integer({ min: 0, max: 5 }), size: fc.double({ min: 0.01, max: 20, noNaN: true }), status: fc.constantFrom('MATCHED', 'MINED', 'CONFIRMED', 'FAILED' as const) }), { maxLength: 30 }),
+        (trades) => {
+          const m = fresh();
+          for (const t of trades) m.applyFill('sig-a', { tradeId: `t${t.id}`, size: Math.round(t.size * 100) / 100 || 0.01, price: 0.5, fee: 0, status: t.status, atMs: 2 }, 2);
+          const o = m.get('sig-a')!;
+          expect(o.filledSize).toBeLessThanOrEqual(10 + 1e-9);
+          const live = o.fills.filter((f) => f.status !== 'FAILED').reduce((s, f) => s + f.size, 0);
+          expect(o.filledSize).toBeCloseTo(live, 6);
+        },
+      ),
+    );
+  });
+
+  it('parses venue statuses by prefix: a killed FAK is a cancel, not an error', () => {
+    const m = fresh();
+    m.applyVenueStatus('sig-a', { status: "CANCELED_order couldn't be fully filled. FOK orders are fully filled or killed.", sizeMatched: 0 }, 2);
+    expect(m.get('sig-a')!.state).toBe('canceled');
+  });
+});
