@@ -1,0 +1,51 @@
+import type { TradeSignal } from '@polybot/shared';
+
+/** A valid signal for tests; override what a test is about. */
+export function makeSignal(nowMs: number, over: Partial<TradeSignal> = {}, evidence: Partial<TradeSignal['evidence']> = {}): TradeSignal {
+  return {
+    id: 'sig-test-UP-1',
+    kind: 'value',
+    createdAtMs: nowMs,
+    conditionId: `0x${'b'.repeat(64)}`,
+    asset: 'BTC',
+    outcome: 'UP',
+    tokenId: '42',
+    side: 'BUY',
+    orderType: 'FAK',
+    limitPrice: 0.5,
+    fillablePrice: 0.5,
+    maxShares: 1_000,
+    modelProbability: 0.6,
+    feePerShare: 0.0175,
+    edge: 0.0825,
+    evPerShare: 0.0825,
+    kellyFraction: 0.16,
+    market: {
+      id: '1',
+      slug: 'btc-updown-15m-1',
+      windowStartMs: nowMs - 60_000,
+      windowEndMs: nowMs + 600_000,
+      tickSize: 0.01,
+      minOrderSize: 5,
+      negRisk: false,
+      acceptingOrders: true,
+      feeSchedule: { rate: 0.07, exponent: 1, takerOnly: true },
+    },
+    evidence: {
+      bookTimestampMs: nowMs,
+      oracleTimestampMs: nowMs,
+      oraclePrice: 100,
+      oracleSource: 'sim',
+      priceToBeat: 100,
+      secondsToExpiry: 600,
+      bestBid: 0.49,
+      bestAsk: 0.5,
+      depthAtLimit: 1_000,
+      model: { name: 'm', probabilityUp: 0.6, sigma: 0.5, lambdaPerYear: 0, jumpMean: 0, jumpStd: 0, settlement: { kind: 'point' } },
+      toxicity: [],
+      ...evidence,
+    },
+    reasons: [],
+    ...over,
+  };
+}
