@@ -12,14 +12,17 @@ export const ClobBookSchema = z
     hash: z.string().optional(),
     bids: z.array(z.object({ price: num, size: num })),
     asks: z.array(z.object({ price: num, size: num })),
-    min_order_size: num,
-    tick_size: num,
+    min_order_size: num.optional(),
+    tick_size: num.optional(),
   })
   .passthrough();
 export type ClobBook = z.infer<typeof ClobBookSchema>;
 
-/** Normalised best first on both sides; levels with zero size are dropped. */
-export function normaliseBook(raw: ClobBook): OrderBook {
+/**
+ * Normalised best first on both sides; levels with zero size are dropped. Older books carry no
+ * tick or minimum size: the fallback fills them, and orders always use the Market's own values.
+ */
+export function normaliseBook(raw: ClobBook, fallback: { tickSize: number; minOrderSize: number } = { tickSize: 0.01, minOrderSize: 5 }): OrderBook {
   const levels = (ls: Array<{ price: number; size: number }>) => ls.filter((l) => l.size > 0);
   return OrderBookSchema.parse({
     tokenId: raw.asset_id,
@@ -27,8 +30,8 @@ export function normaliseBook(raw: ClobBook): OrderBook {
     bids: levels(raw.bids).sort((a, b) => b.price - a.price),
     asks: levels(raw.asks).sort((a, b) => a.price - b.price),
     timestampMs: Number(raw.timestamp),
-    tickSize: raw.tick_size,
-    minOrderSize: raw.min_order_size,
+    tickSize: raw.tick_size ?? fallback.tickSize,
+    minOrderSize: raw.min_order_size ?? fallback.minOrderSize,
     ...(raw.hash ? { hash: raw.hash } : {}),
   });
 }
