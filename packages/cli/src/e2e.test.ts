@@ -25,6 +25,7 @@ let stack: Stack;
 let dataDir: string;
 let venueUrl: string;
 const lines: string[] = [];
+const metricsPorts: Record<string, number> = {};
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'polybot-e2e-'));
@@ -48,7 +49,10 @@ beforeAll(async () => {
   });
   stack.add({ kind: 'sim-venue', index: 0, env: {} });
   await waitForHttp(`${venueUrl}/healthz`, 20_000);
-  for (const kind of ['execution', 'risk', 'analysis', 'discovery'] as const) stack.add({ kind, index: 0, env: {} });
+  for (const kind of ['execution', 'risk', 'analysis', 'discovery'] as const) {
+    metricsPorts[kind] = await freePort();
+    stack.add({ kind, index: 0, env: { POLYBOT_METRICS_PORT: String(metricsPorts[kind]) } });
+  }
 }, 60_000);
 
 afterAll(async () => {
@@ -95,4 +99,25 @@ describe('the stack trades end to end on the sim venue', () => {
       expect(o.history.length).toBeGreaterThan(1);
     }
   }, 200_000);
+
+  it('exposes health and the named metrics on every worker, and they moved while it traded', async () => {
+    const scrape = async (kind: string) => (await fetch(`http://127.0.0.1:${metricsPorts[kind]}/metrics`)).text();
+    const value = (text: string, series: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith(series))
+        .reduce((s, l) => s + Number(l.split(' ').pop()), 0);
+    for (const kind of Object.keys(metricsPorts)) {
+      const h = await fetch(`http://127.0.0.1:${metricsPorts[kind]}/healthz`);
+      expect(h.status, kind).toBe(200);
+    }
+    expect(value(await scrape('analysis'), 'polybot_markets_priced_total')).toBeGreaterThan(0);
+    expect(value(await scrape('analysis'), 'polybot_jobs_processed_total{queue="markets"}')).toBeGreaterThan(0);
+    expect(value(await scrape('risk'), 'polybot_signals_accepted_total')).toBeGreaterThan(0);
+    const exec = await scrape('execution');
+    expect(value(exec, 'polybot_fills_total')).toBeGreaterThan(0);
+    expect(value(exec, 'polybot_fees_usd_total')).toBeGreaterThan(0);
+    expect(exec).toMatch(/polybot_orders\{state="filled"\}/);
+    expect(exec).toMatch(/polybot_stage_latency_seconds_bucket/);
+  });
 });

@@ -10,7 +10,7 @@ main{padding:0 1rem 2rem}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:.75rem}
 .card{background:#171a21;border:1px solid #262b36;border-radius:8px;padding:.6rem .8rem;font-size:.9rem}
 .card b{font-size:1rem}.muted{color:#8b93a7}.ok{color:#4ade80}.bad{color:#f87171}
-table{width:100%;border-collapse:collapse;font-size:.85rem}td,th{padding:.25rem .4rem;border-bottom:1px solid #262b36;text-align:left}
+table{width:100%;border-collapse:collapse;font-size:.85rem;display:block;overflow-x:auto}td,th{padding:.25rem .4rem;border-bottom:1px solid #262b36;text-align:left}
 button{background:#2a3040;color:#e6e6e6;border:1px solid #3a4257;border-radius:6px;padding:.35rem .8rem;font-size:.9rem}
 button.halt{background:#7f1d1d;border-color:#b91c1c}
 #breaker{font-weight:600}
