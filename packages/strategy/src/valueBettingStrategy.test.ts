@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { effectiveCost, readOracle, TradeSignalSchema, type Market, type OrderBook } from '@polybot/shared';
+import { bestTakerBuy, kellyFraction, walkAsks } from './evCalculator.js';
+import { probabilityUp } from './jumpDiffusionModel.js';
+import { DEFAULT_STRATEGY, signalId, ValueBettingStrategy, type StrategyContext } from './valueBettingStrategy.js';
+
+const fee = { rate: 0.07, exponent: 1, takerOnly: true };
+const now = 1_800_000_000_000;
+const market: Market = {
+  id: '1',
+  conditionId: `0x${'c'.repeat(64)}`,
+  slug: 'btc-updown-15m-1799999700',
+  asset: 'BTC',
+  intervalSeconds: 900,
+  windowStartMs: now - 300_000,
+  windowEndMs: now + 600_000,
+  upTokenId: '11',
+  downTokenId: '22',
+  priceToBeat: 100_000,
+  tickSize: 0.01,
+  minOrderSize: 5,
+  feeSchedule: fee,
+  settlement: { kind: 'twap', lookbackSeconds: 60 },
+  acceptingOrders: true,
+  negRisk: false,
+};
+const book = (tokenId: string, bids: Array<[number, number]>, asks: Array<[number, number]>): OrderBook => ({
+  tokenId,
+  conditionId: market.conditionId,
+  bids: bids.map(([price, size]) => ({ price, size })),
+  asks: asks.map(([price, size]) => ({ price, size })),
+  timestampMs: now,
+  tickSize: 0.01,
+  minOrderSize: 5,
+});
+const params = { sigma: 0.5, lambdaPerYear: 0, jumpMean: 0, jumpStd: 0 };
+const ctx = (spot: number, upAsks: Array<[number, number]>, downAsks: Array<[number, number]>): StrategyContext => ({
+  nowMs: now,
+  market,
+  upBook: book('11', [[0.01, 100]], upAsks),
+  downBook: book('22', [[0.01, 100]], downAsks),
+  oracle: readOracle({ asset: 'BTC', price: spot, timestampMs: now - 500, source: 'sim' }, now, 5_000),
+  averageSoFar: null,
+  spotBefore: spot,
+  trades: { up: [], down: [] },
+  params,
+});
+
+describe('EV and Kelly after fees', () => {
+  it('walks the book: VWAP and worst price for a size', () => {
+    const f = walkAsks([{ price: 0.4, size: 10 }, { price: 0.42, size: 10 }], 15)!;
+    expect(f.shares).toBe(15);
+    expect(f.vwap).toBeCloseTo((0.4 * 10 + 0.42 * 5) / 15, 12);
+    expect(f.worstPrice).toBe(0.42);
+  });
+
+  it('folds the fee into Kelly (quant.md §5 worked examples)', () => {
+    expect(kellyFraction(0.55, 0.5)).toBeCloseTo(0.1, 12);
+    expect(kellyFraction(0.55, effectiveCost(0.5, fee))).toBeCloseTo(0.0674, 3);
+    expect(kellyFraction(0.53, effectiveCost(0.5, fee))).toBeCloseTo(0.026, 3);
+    expect(kellyFraction(0.8, effectiveCost(0.75, fee))).toBeCloseTo(0.156, 3);
+    expect(kellyFraction(0.5175, effectiveCost(0.5, fee))).toBeCloseTo(0, 12);
+  });
+
+  it('takes levels only while each still clears the minimum edge after its fee', () => {
+    const asks = [{ price: 0.5, size: 10 }, { price: 0.52, size: 10 }, { price: 0.58, size: 10 }];
+    const o = bestTakerBuy(0.6, asks, fee, 0.02)!;
+    // 0.58 + fee(0.58) = 0.597 → edge 0.003 < 0.02: the third level is left.
+    expect(o.limitPrice).toBe(0.52);
+    expect(o.shares).toBe(20);
+    expect(bestTakerBuy(0.5, asks, fee, 0.02)).toBeNull();
+  });
+});
+
+describe('ValueBettingStrategy', () => {
+  it('signals the underpriced side with its evidence, and nothing for the fair side', () => {
+    const spot = 100_100;
+    const pUp = probabilityUp({ ...params, spot, strike: 100_000, secondsLeft: 600, twapSeconds: 60 });
+    const cheapUp = Math.floor((pUp - 0.06) * 100) / 100;
+    const ev = new ValueBettingStrategy().evaluate(ctx(spot, [[cheapUp, 50]], [[Math.ceil((1 - pUp + 0.01) * 100) / 100, 50]]));
+    expect(ev.signals).toHaveLength(1);
+    const s = TradeSignalSchema.parse(ev.signals[0]);
+    expect(s.outcome).toBe('UP');
+    expect(s.limitPrice).toBe(cheapUp);
+    expect(s.modelProbability).toBeCloseTo(pUp, 12);
+    expect(s.edge).toBeCloseTo(pUp - effectiveCost(cheapUp, fee), 12);
+    expect(s.evidence.oracleTimestampMs).toBe(now - 500);
+    expect(s.id).toBe(signalId(market.conditionId, 'UP', now, DEFAULT_STRATEGY.slotMs));
+  });
+
+  it('never signals without a price to beat, on a stale oracle, or on a crossed book', () => {
+    const s = new ValueBettingStrategy();
+    const good = ctx(100_100, [[0.2, 50]], [[0.2, 50]]);
+    expect(s.evaluate({ ...good, market: { ...market, priceToBeat: null } }).signals).toEqual([]);
+    expect(s.evaluate({ ...good, oracle: readOracle(null, now, 5_000) }).decision).toMatch(/oracle stale/);
+    const crossed = { ...good, upBook: book('11', [[0.3, 10]], [[0.2, 10]]) };
+    expect(s.evaluate(crossed).decision).toMatch(/crossed/);
+  });
+
+  it('gives the same id to the same decision in one slot, and a new one in the next', () => {
+    expect(signalId(market.conditionId, 'UP', now + 1, 10_000)).toBe(signalId(market.conditionId, 'UP', now + 9_999, 10_000));
+    expect(signalId(market.conditionId, 'UP', now, 10_000)).toMatch(/^sig-c{16}-UP-\d+$/);
+    expect(signalId(market.conditionId, 'UP', now, 10_000)).not.toBe(signalId(market.conditionId, 'UP', now + 10_000, 10_000));
+  });
+});
