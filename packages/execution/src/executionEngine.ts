@@ -5,18 +5,31 @@
 import type { Logger } from 'pino';
 import { takerFee, TERMINAL_ORDER_STATES, type Order, type OrderRequest } from '@polybot/shared';
 import { tradeStatusOf, type OrderManager } from './orderManager.js';
-import type { ClobPort } from './venue/port.js';
+import { TokenBucket } from './rateLimiter.js';
+import type { ClobPort, VenueTrade } from './venue/port.js';
 
 export interface EngineConfig {
   /** No new order, and resting ones are cancelled, this close to the window's end. */
   cancelBeforeEndMs: number;
   /** Wait after a window ends before asking for its resolution. */
   settleAfterMs: number;
+  /** Local mirror of the venue's per-signer order bucket (standard tier 40/s, burst 60). */
+  ordersPerS?: number;
+  orderBurst?: number;
+  /** Back-off after a 429 when the venue's Retry-After is not visible to us. */
+  rateLimitBackoffMs?: number;
+  /** Posts tried per job when the venue answers 429 (the order is not there: safe to re-send). */
+  maxRateLimitedPosts?: number;
+  /** An in-flight order the venue never saw is given up (expired) this long after its window ends. */
+  giveUpAfterEndMs?: number;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class ExecutionEngine {
   private lock: Promise<unknown> = Promise.resolve();
   private heartbeatId = '';
+  private readonly bucket: TokenBucket;
 
   constructor(
     readonly manager: OrderManager,
@@ -24,7 +37,9 @@ export class ExecutionEngine {
     private readonly cfg: EngineConfig,
     private readonly logger: Logger,
     private readonly isHalted: () => Promise<boolean>,
-  ) {}
+  ) {
+    this.bucket = new TokenBucket(cfg.ordersPerS ?? 40, cfg.orderBurst ?? 60, Date.now());
+  }
 
   /** One mutation at a time: jobs, polls and halts never interleave their writes. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -53,8 +68,21 @@ export class ExecutionEngine {
     });
   }
 
+  /** Posts within the venue's rate limit; a 429 pauses the bucket and the same signed order is re-sent. */
+  private async postRateLimited(o: Order, signed: Record<string, unknown>) {
+    const attempts = this.cfg.maxRateLimitedPosts ?? 3;
+    for (let i = 1; ; i++) {
+      for (let wait = this.bucket.take(Date.now()); wait > 0; wait = this.bucket.take(Date.now())) await sleep(wait);
+      const out = await this.port.post(signed, o.request.orderType);
+      if (out.kind !== 'rate_limited' || i >= attempts) return out;
+      const backoff = out.retryAfterMs ?? this.cfg.rateLimitBackoffMs ?? 1_000;
+      this.logger.warn({ orderId: o.request.id, backoffMs: backoff, attempt: i }, 'venue rate limit (429): backing off');
+      this.bucket.pause(Date.now() + backoff);
+    }
+  }
+
   private async postAndApply(o: Order, signed: Record<string, unknown>, nowMs: number): Promise<void> {
-    const out = await this.port.post(signed, o.request.orderType);
+    const out = await this.postRateLimited(o, signed);
     const id = o.request.id;
     switch (out.kind) {
       case 'accepted':
@@ -79,26 +107,37 @@ export class ExecutionEngine {
   }
 
   /** Asks the venue what happened to an order and applies it (status, then trades). */
-  async reconcile(o: Order, nowMs: number): Promise<void> {
+  async reconcile(o: Order, nowMs: number, tradesCache?: Map<string, Promise<VenueTrade[]>>): Promise<void> {
     if (!o.venueOrderId) return;
     const v = await this.port.getOrder(o.venueOrderId);
     if (v === null) {
-      if (o.state !== 'submitted') return;
-      // The post never arrived. Re-send the very same signed order (same hash) while it can still trade.
+      // An in-flight order (or one we asked to cancel before hearing of it) the venue has not seen.
+      if (o.state !== 'submitted' && !(o.state === 'cancel_requested' && o.fills.length === 0)) return;
+      // It may yet arrive (a timed-out post can still be on its way). Re-sending the very same
+      // signed order is safe: the venue refuses a second order with the same hash.
       const signed = this.manager.signedOrder(o.request.id);
-      if (signed && nowMs < o.request.windowEndMs - this.cfg.cancelBeforeEndMs && !(await this.isHalted())) {
+      const tradable = o.state === 'submitted' && nowMs < o.request.windowEndMs - this.cfg.cancelBeforeEndMs;
+      if (signed && tradable && !(await this.isHalted())) {
         this.logger.warn({ orderId: o.request.id }, 'venue does not know an in-flight order; re-sending the same signed order');
         await this.postAndApply(o, signed, nowMs);
-      } else {
+      } else if (nowMs > o.request.windowEndMs + (this.cfg.giveUpAfterEndMs ?? 120_000)) {
+        // The market is over and the venue still has no such order: it can no longer appear.
         this.manager.transition(o.request.id, 'expired', nowMs, 'never reached the venue');
       }
+      // Otherwise (halted, or too late to send) it stays in flight and is asked about again.
       return;
     }
-    const trades = (await this.port.tradesFor(o.request.conditionId)).filter((t) => t.orderId === o.venueOrderId);
-    for (const t of trades.sort((a, b) => a.atMs - b.atMs)) {
+    const conditionId = o.request.conditionId;
+    let trades = tradesCache?.get(conditionId);
+    if (!trades) {
+      trades = this.port.tradesFor(conditionId);
+      tradesCache?.set(conditionId, trades);
+    }
+    const mine = (await trades).filter((t) => t.orderId === o.venueOrderId);
+    for (const t of [...mine].sort((a, b) => a.atMs - b.atMs)) {
       const status = tradeStatusOf(t.status);
       if (!status || status === 'RETRYING') continue;
-      const fee = t.fee > 0 ? t.fee : takerFee(t.size, t.price, { rate: o.request.feeRate, exponent: 1 });
+      const fee = t.role === 'maker' ? 0 : (t.fee ?? takerFee(t.size, t.price, { rate: o.request.feeRate, exponent: 1 }));
       this.manager.applyFill(o.request.id, { tradeId: t.id, size: t.size, price: t.price, fee, status, atMs: t.atMs || nowMs }, nowMs);
     }
     this.manager.applyVenueStatus(o.request.id, v, nowMs);
@@ -107,12 +146,13 @@ export class ExecutionEngine {
   /** The periodic pass: reconcile what is in flight, cancel near the end, settle ended windows. */
   poll(nowMs = Date.now()): Promise<void> {
     return this.exclusive(async () => {
+      const tradesCache = new Map<string, Promise<VenueTrade[]>>(); // one trades read per market per pass
       for (const o of this.manager.all()) {
         const pendingFills = o.fills.some((f) => f.status !== 'CONFIRMED' && f.status !== 'FAILED');
         if (TERMINAL_ORDER_STATES.has(o.state) && !pendingFills) continue;
         if (TERMINAL_ORDER_STATES.has(o.state) && nowMs > o.request.windowEndMs + 600_000) continue;
         try {
-          await this.reconcile(o, nowMs);
+          await this.reconcile(o, nowMs, tradesCache);
           if (!TERMINAL_ORDER_STATES.has(o.state) && o.state !== 'cancel_requested' && nowMs > o.request.windowEndMs - this.cfg.cancelBeforeEndMs && o.venueOrderId) {
             if (this.manager.transition(o.request.id, 'cancel_requested', nowMs, 'window about to end')) await this.port.cancel(o.venueOrderId);
           }

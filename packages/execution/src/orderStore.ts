@@ -49,11 +49,16 @@ export function loadOrdersFile(file: string): OrdersFile {
 }
 
 export function writeOrdersFile(file: string, data: OrdersFile): void {
+  writeJsonAtomic(file, data);
+}
+
+/** Temp file, fsync, rename, fsync of the directory: after a crash the file is the old or the new one, whole. */
+export function writeJsonAtomic(file: string, data: unknown): void {
   const dir = path.dirname(file);
-  mkdirSync(dir, { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   const body = `${JSON.stringify(data, null, 1)}\n`;
   try {
+    mkdirSync(dir, { recursive: true });
     const fd = openSync(tmp, 'w', 0o600);
     try {
       writeSync(fd, body);

@@ -67,17 +67,39 @@ export function orderHashV2(signed: Record<string, unknown>, negRisk: boolean): 
 }
 
 const OrderJsonSchema = z.object({ status: z.string(), size_matched: z.union([z.string(), z.number()]).transform(Number) }).passthrough();
+const Num = z.union([z.string(), z.number()]).transform(Number).pipe(z.number().finite());
 const TradeJsonSchema = z
   .object({
     id: z.string(),
     taker_order_id: z.string(),
-    size: z.union([z.string(), z.number()]).transform(Number),
-    price: z.union([z.string(), z.number()]).transform(Number),
-    fee: z.union([z.string(), z.number()]).transform(Number).optional(),
+    size: Num,
+    price: Num,
+    fee: Num.optional(),
     status: z.string(),
-    match_time: z.union([z.string(), z.number()]).transform(Number),
+    match_time: Num,
+    trader_side: z.string().optional(),
+    maker_orders: z.array(z.object({ order_id: z.string(), matched_amount: Num, price: Num }).passthrough()).optional(),
   })
   .passthrough();
+const BalanceAllowanceSchema = z
+  .object({ balance: Num, allowance: Num.optional(), allowances: z.record(z.string(), Num).optional() })
+  .passthrough();
+
+/**
+ * A venue trade → the fills it holds for us. As taker our order is `taker_order_id`; as maker our
+ * orders are among `maker_orders` (a sim venue may instead report a maker trade under
+ * `taker_order_id` with `trader_side: MAKER` and no makers listed). Makers pay no fee.
+ */
+export function parseTrade(raw: unknown): VenueTrade[] {
+  const p = TradeJsonSchema.safeParse(raw);
+  if (!p.success) return [];
+  const t = p.data;
+  const atMs = t.match_time * 1000;
+  const maker = (t.trader_side ?? 'TAKER').toUpperCase() === 'MAKER';
+  if (!maker) return [{ id: t.id, orderId: t.taker_order_id, size: t.size, price: t.price, role: 'taker', fee: t.fee ?? null, status: t.status, atMs }];
+  if (!t.maker_orders?.length) return [{ id: t.id, orderId: t.taker_order_id, size: t.size, price: t.price, role: 'maker', fee: 0, status: t.status, atMs }];
+  return t.maker_orders.map((m) => ({ id: t.id, orderId: m.order_id, size: m.matched_amount, price: m.price, role: 'maker' as const, fee: 0, status: t.status, atMs }));
+}
 const MarketJsonSchema = z.object({ closed: z.boolean().optional(), tokens: z.array(z.object({ outcome: z.string(), winner: z.boolean().optional() }).passthrough()) }).passthrough();
 
 interface ApiErrorLike {
@@ -90,6 +112,7 @@ function classify(err: unknown): PostOutcome {
   const e = err as ApiErrorLike;
   const text = `${e.message ?? ''} ${JSON.stringify(e.data ?? '')}`;
   if (typeof e.status === 'number') {
+    // The official client drops response headers, so Retry-After is not visible here: the engine backs off.
     if (e.status === 429) return { kind: 'rate_limited', retryAfterMs: null };
     if (e.status >= 500) return { kind: 'unknown', message: text };
     if (/DUPLICATED/i.test(text)) return { kind: 'duplicate' };
@@ -160,11 +183,7 @@ export async function createClobV2Port(opts: ClobV2Options): Promise<ClobPort & 
     async tradesFor(conditionId): Promise<VenueTrade[]> {
       const raw = (await withTimeout(client.getTrades({ market: conditionId } as never), timeout, 'get trades')) as unknown;
       const list = Array.isArray(raw) ? raw : [];
-      return list.flatMap((t) => {
-        const p = TradeJsonSchema.safeParse(t);
-        if (!p.success) return [];
-        return [{ id: p.data.id, orderId: p.data.taker_order_id, size: p.data.size, price: p.data.price, fee: p.data.fee ?? 0, status: p.data.status, atMs: p.data.match_time * 1000 }];
-      });
+      return list.flatMap(parseTrade);
     },
     async cancel(id) {
       await withTimeout(client.cancelOrder({ orderID: id }), timeout, 'cancel');
@@ -182,6 +201,13 @@ export async function createClobV2Port(opts: ClobV2Options): Promise<ClobPort & 
       const w = m.data.tokens.find((t) => t.winner === true);
       if (!w) return null;
       return /^up$/i.test(w.outcome) ? 'UP' : /^down$/i.test(w.outcome) ? 'DOWN' : null;
+    },
+    async collateral() {
+      const raw = await withTimeout(client.getBalanceAllowance({ asset_type: 'COLLATERAL' } as never), timeout, 'balance-allowance');
+      const p = BalanceAllowanceSchema.safeParse(raw);
+      if (!p.success) throw new Error('balance-allowance: unexpected shape');
+      const allowances = p.data.allowances ? Object.values(p.data.allowances) : p.data.allowance !== undefined ? [p.data.allowance] : [0];
+      return { balanceUsd: p.data.balance / 1e6, allowanceUsd: Math.min(...allowances) / 1e6 };
     },
   };
 }

@@ -15,12 +15,22 @@ export interface VenueOrder {
 
 export interface VenueTrade {
   id: string;
+  /** Our order this trade filled (the taker order, or one of ours among the makers). */
   orderId: string;
   size: number;
   price: number;
-  fee: number;
+  /** Makers pay no fee. A taker fee the venue did not state is computed from the market's rate. */
+  role: 'taker' | 'maker';
+  fee: number | null;
   status: string;
   atMs: number;
+}
+
+export interface Collateral {
+  /** pUSD, in dollars. */
+  balanceUsd: number;
+  /** The smallest allowance granted to the exchange contracts, in dollars. */
+  allowanceUsd: number;
 }
 
 /** The CLOB as execution needs it. Sim and live share one implementation on the official client. */
@@ -36,4 +46,6 @@ export interface ClobPort {
   heartbeat(previousId: string): Promise<string>;
   /** The winning outcome once the market has resolved, else null. */
   winner(conditionId: string): Promise<'UP' | 'DOWN' | null>;
+  /** pUSD balance and allowance (checked at start-up). */
+  collateral(): Promise<Collateral>;
 }
