@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { isPolybotError, PolybotError } from '@polybot/shared';
+import { isPolybotError, redisKeys } from '@polybot/shared';
 import { ControlMessageSchema, readBreaker } from '@polybot/shared/breaker';
 import { configOrExit, parseEnv } from '@polybot/shared/config';
 import { metrics } from '@polybot/shared/metrics';
@@ -16,7 +16,10 @@ import { ExecutionEngine } from './executionEngine.js';
 import { resolveSigningKey } from './keys.js';
 import { createLease } from './lease.js';
 import { OrderManager } from './orderManager.js';
+import { clobMarketData } from './paper/clobMarketData.js';
+import { createPaperVenue } from './paper/paperVenue.js';
 import { createClobV2Port } from './venue/clobV2.js';
+import type { ClobPort } from './venue/port.js';
 
 const EnvSchema = z.object({
   EXEC_POLL_MS: z.coerce.number().int().min(200).default(1_000),
@@ -27,6 +30,15 @@ const EnvSchema = z.object({
   EXEC_LEASE_WAIT_MS: z.coerce.number().int().nonnegative().default(30_000),
   EXEC_CANCEL_ON_SHUTDOWN: z.enum(['true', 'false']).default('true'),
   EXEC_VENUE_TIMEOUT_MS: z.coerce.number().int().min(500).default(10_000),
+  /** Local mirror of the venue's per-signer order bucket (standard tier). */
+  EXEC_ORDERS_PER_S: z.coerce.number().positive().default(40),
+  EXEC_ORDER_BURST: z.coerce.number().int().positive().default(60),
+  /** Back-off after a 429 (the official client hides Retry-After). */
+  EXEC_RATE_LIMIT_BACKOFF_MS: z.coerce.number().int().min(100).default(1_000),
+  /** Paper venue: taker delay before matching, time to "confirm" a trade, and the simulated pUSD balance. */
+  EXEC_PAPER_TAKER_DELAY_MS: z.coerce.number().int().nonnegative().default(250),
+  EXEC_PAPER_CONFIRM_MS: z.coerce.number().int().nonnegative().default(5_000),
+  EXEC_PAPER_BALANCE_USD: z.coerce.number().positive().default(1_000),
   POLYBOT_SIGNATURE_TYPE: z.coerce.number().int().min(0).max(3).optional(),
   POLYBOT_FUNDER_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional(),
 });
@@ -40,17 +52,18 @@ export async function runWorker(): Promise<void> {
   const rt = startWorkerRuntime('execution');
   const env = configOrExit(() => parseEnv(EnvSchema, process.env), 'execution');
   const { config, logger, redis } = rt;
-  if (config.venue === 'paper') fatal('the paper venue (simulated fills on real books) is not built yet; use POLYBOT_VENUE=sim', 2);
-  let key;
+  const keys = redisKeys(config.queuePrefix);
+  // Paper signs nothing; sim and live need a key (live only with its explicit confirmation).
+  let key = null;
   try {
-    key = resolveSigningKey(config.venue, process.env, config.dataDir);
+    if (config.venue !== 'paper') key = resolveSigningKey(config.venue, process.env, config.dataDir);
   } catch (err) {
     if (isPolybotError(err)) fatal(err.message, 2);
     throw err;
   }
 
   // One owner at a time.
-  const lease = createLease(redis, `${config.queuePrefix}:execution:lease`, rt.id, env.EXEC_LEASE_TTL_MS);
+  const lease = createLease(redis, keys.executionLease, rt.id, env.EXEC_LEASE_TTL_MS);
   const waitUntil = Date.now() + env.EXEC_LEASE_WAIT_MS;
   while (!(await lease.acquire())) {
     if (Date.now() > waitUntil) fatal(`another execution process (${await lease.holder()}) holds the lease; only one may run`, 1);
@@ -75,15 +88,70 @@ export async function runWorker(): Promise<void> {
     throw err;
   }
 
-  const port = await createClobV2Port({
-    host: config.clobUrl,
-    privateKey: key,
-    timeoutMs: env.EXEC_VENUE_TIMEOUT_MS,
-    ...(env.POLYBOT_SIGNATURE_TYPE !== undefined ? { signatureType: env.POLYBOT_SIGNATURE_TYPE } : {}),
-    ...(env.POLYBOT_FUNDER_ADDRESS ? { funderAddress: env.POLYBOT_FUNDER_ADDRESS } : {}),
-  });
+  let port: ClobPort;
+  let address = 'paper';
+  try {
+    if (key === null) {
+      port = createPaperVenue({
+        data: clobMarketData(config.clobUrl),
+        file: path.join(config.dataDir, 'paper-venue.json'),
+        takerDelayMs: env.EXEC_PAPER_TAKER_DELAY_MS,
+        confirmAfterMs: env.EXEC_PAPER_CONFIRM_MS,
+        balanceUsd: env.EXEC_PAPER_BALANCE_USD,
+      });
+    } else {
+      const live = await createClobV2Port({
+        host: config.clobUrl,
+        privateKey: key,
+        timeoutMs: env.EXEC_VENUE_TIMEOUT_MS,
+        ...(env.POLYBOT_SIGNATURE_TYPE !== undefined ? { signatureType: env.POLYBOT_SIGNATURE_TYPE } : {}),
+        ...(env.POLYBOT_FUNDER_ADDRESS ? { funderAddress: env.POLYBOT_FUNDER_ADDRESS } : {}),
+      });
+      address = live.address;
+      port = live;
+    }
+  } catch (err) {
+    if (isPolybotError(err, 'PERSISTENCE_CORRUPT')) fatal(err.message, 2);
+    fatal(`cannot reach the venue at ${config.clobUrl}: ${(err as Error).message}`, 1);
+  }
+
+  // Collateral: say exactly what is missing. Live refuses to trade without pUSD and an allowance.
+  try {
+    const c = await port.collateral();
+    const missing = [
+      ...(c.balanceUsd <= 0 ? [`pUSD balance is ${c.balanceUsd} (fund ${address})`] : []),
+      ...(c.allowanceUsd <= 0 ? ['no pUSD allowance for the exchange contracts (approve them)'] : []),
+    ];
+    if (missing.length && config.venue === 'live') fatal(`live trading refused: ${missing.join('; ')}`, 2);
+    if (missing.length) logger.warn({ missing }, 'collateral check: orders will be rejected');
+    else logger.info({ balanceUsd: c.balanceUsd }, 'collateral check passed');
+  } catch (err) {
+    if (config.venue === 'live') fatal(`live trading refused: cannot read the pUSD balance/allowance (${(err as Error).message})`, 2);
+    logger.warn({ err: (err as Error).message }, 'collateral check failed');
+  }
+
   const halted = async () => (await readBreaker(redis, config.queuePrefix, Date.now())).state === 'open';
-  const engine = new ExecutionEngine(manager, port, { cancelBeforeEndMs: env.EXEC_CANCEL_BEFORE_END_MS, settleAfterMs: env.EXEC_SETTLE_AFTER_MS }, logger, halted);
+  const engine = new ExecutionEngine(
+    manager,
+    port,
+    {
+      cancelBeforeEndMs: env.EXEC_CANCEL_BEFORE_END_MS,
+      settleAfterMs: env.EXEC_SETTLE_AFTER_MS,
+      ordersPerS: env.EXEC_ORDERS_PER_S,
+      orderBurst: env.EXEC_ORDER_BURST,
+      rateLimitBackoffMs: env.EXEC_RATE_LIMIT_BACKOFF_MS,
+    },
+    logger,
+    halted,
+  );
+  /** orders.json could not be written: stop rather than trade unrecorded (the job is not acknowledged). */
+  const stopIfUnrecorded = (err: unknown) => {
+    if (isPolybotError(err, 'PERSISTENCE_FAILED')) {
+      process.stderr.write(`polybot execution: ${err.message}; stopping rather than trading unrecorded\n`);
+      logger.fatal({ err: err.message }, 'cannot record orders: stopping rather than trading unrecorded');
+      process.exit(1);
+    }
+  };
   const events = new Producer('execution-events', rt.queues);
   const status = statusStore(redis, config.queuePrefix);
 
@@ -129,14 +197,25 @@ export async function runWorker(): Promise<void> {
 
   // Start-up recovery: reconcile everything not final with the venue before taking any job.
   logger.info({ orders: manager.all().length, inFlight: manager.nonTerminal().length, outbox: manager.outbox().length }, 'recovering from orders.json');
-  await engine.poll();
-  await flush();
+  try {
+    await engine.poll();
+    await flush();
+  } catch (err) {
+    stopIfUnrecorded(err);
+    throw err;
+  }
 
   const consumer = createConsumer(
     'orders',
     async (request) => {
-      const result = await engine.place(request);
-      await flush();
+      let result: string;
+      try {
+        result = await engine.place(request);
+        await flush();
+      } catch (err) {
+        stopIfUnrecorded(err);
+        throw err;
+      }
       logger.info({ orderId: request.id, signalId: request.signalId, result }, 'order job done');
       return result;
     },
@@ -150,26 +229,37 @@ export async function runWorker(): Promise<void> {
     polling = true;
     engine
       .poll()
+      .then(async () => {
+        // A halt we did not hear (we were down, or the message was lost) still cancels what rests.
+        if (manager.nonTerminal().some((o) => o.state === 'open' || o.state === 'partially_filled') && (await halted())) {
+          await engine.cancelAll('breaker is open');
+        }
+      })
       .then(flush)
       .then(publish)
       .catch((err: unknown) => {
-        if (err instanceof PolybotError && err.code === 'PERSISTENCE_FAILED') {
-          logger.fatal({ err: err.message }, 'cannot record orders: stopping rather than trading unrecorded');
-          process.exit(1);
-        }
+        stopIfUnrecorded(err);
         logger.warn({ err: (err as Error).message }, 'poll failed');
       })
       .finally(() => (polling = false));
   }, env.EXEC_POLL_MS);
-  const hbTimer = setInterval(() => void engine.heartbeat().then(flush).catch(() => undefined), env.EXEC_HEARTBEAT_MS);
+  const hbTimer = setInterval(() => void engine.heartbeat().then(flush).catch(stopIfUnrecorded), env.EXEC_HEARTBEAT_MS);
 
   // Halt from the breaker: cancel every open order.
   const sub = createRedis(config.redisUrl, { logger, name: 'polybot-execution-control' });
-  await sub.subscribe(`${config.queuePrefix}:control`);
+  await sub.subscribe(keys.controlChannel);
   sub.on('message', (_channel: string, raw: string) => {
     const msg = ControlMessageSchema.safeParse(safeJson(raw));
     if (!msg.success) return logger.warn('control message failed its schema; ignored');
-    if (msg.data.type === 'halt') void engine.cancelAll(`halt: ${msg.data.reason}`).then(flush).catch((err: unknown) => logger.error({ err: (err as Error).message }, 'cancel on halt failed'));
+    if (msg.data.type === 'halt') {
+      void engine
+        .cancelAll(`halt: ${msg.data.reason}`)
+        .then(flush)
+        .catch((err: unknown) => {
+          stopIfUnrecorded(err);
+          logger.error({ err: (err as Error).message }, 'cancel on halt failed');
+        });
+    }
   });
 
   rt.shutdown.add('execution', async () => {
@@ -183,5 +273,5 @@ export async function runWorker(): Promise<void> {
     clearInterval(leaseTimer);
     await lease.release().catch(() => undefined);
   });
-  logger.info({ venue: config.venue, clob: config.clobUrl, address: port.address, file }, 'execution running');
+  logger.info({ venue: config.venue, clob: config.clobUrl, address, file }, 'execution running');
 }
