@@ -3,7 +3,7 @@
  * no Redis in here: the worker feeds it jobs and ships its outbox.
  */
 import type { Logger } from 'pino';
-import { takerFee, TERMINAL_ORDER_STATES, type Order, type OrderRequest } from '@polybot/shared';
+import { isOnStep, isValidPrice, roundToStep, SIZE_STEP, takerFee, TERMINAL_ORDER_STATES, type Order, type OrderRequest } from '@polybot/shared';
 import { tradeStatusOf, type OrderManager } from './orderManager.js';
 import { TokenBucket } from './rateLimiter.js';
 import type { ClobPort, VenueTrade } from './venue/port.js';
@@ -22,6 +22,23 @@ export interface EngineConfig {
   maxRateLimitedPosts?: number;
   /** An in-flight order the venue never saw is given up (expired) this long after its window ends. */
   giveUpAfterEndMs?: number;
+  /** Heartbeat period; a resting order is never posted on a heartbeat older than this. */
+  heartbeatEveryMs?: number;
+}
+
+/** Why a request cannot become an order as it stands (null = fine). Float drift never reaches the venue. */
+export function gridProblem(r: OrderRequest): string | null {
+  if (!isValidPrice(r.price, r.tickSize)) return `price ${r.price} is not on the ${r.tickSize} tick grid within [tick, 1 − tick]`;
+  if (!isOnStep(r.size, SIZE_STEP)) return `size ${r.size} is not on the ${SIZE_STEP} share grid`;
+  const resting = r.orderType === 'GTC' || r.orderType === 'GTD';
+  if (resting && r.size < r.minOrderSize - 1e-9) return `size ${r.size} is below the market minimum ${r.minOrderSize}`;
+  if (r.orderType === 'GTD' && r.expiresAtMs === undefined) return 'a GTD order needs expiresAtMs';
+  return null;
+}
+
+/** The same request with price and size snapped exactly onto their grids (0.57000000001 → 0.57). */
+function onGrid(r: OrderRequest): OrderRequest {
+  return { ...r, price: roundToStep(r.price, r.tickSize), size: roundToStep(r.size, SIZE_STEP) };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -29,6 +46,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class ExecutionEngine {
   private lock: Promise<unknown> = Promise.resolve();
   private heartbeatId = '';
+  private lastHeartbeatOkMs = 0;
   private readonly bucket: TokenBucket;
 
   constructor(
@@ -59,8 +77,18 @@ export class ExecutionEngine {
       }
       if (await this.isHalted()) return 'refused: circuit breaker is open';
       if (nowMs > r.windowEndMs - this.cfg.cancelBeforeEndMs) return 'refused: too close to the window end';
-      const { id, signed } = await this.port.sign(r);
-      this.manager.create(r, id, signed, nowMs);
+      const problem = gridProblem(r);
+      if (problem) {
+        this.logger.warn({ orderId: r.id, problem }, 'order request refused before signing');
+        this.manager.createRejected(r, problem, nowMs);
+        this.manager.emitError('rejected', `${r.id}: ${problem}`, nowMs);
+        this.manager.commit(nowMs);
+        return 'rejected';
+      }
+      const request = onGrid(r);
+      const { id, signed } = await this.port.sign(request);
+      if (request.orderType === 'GTC' || request.orderType === 'GTD') await this.freshHeartbeat();
+      this.manager.create(request, id, signed, nowMs);
       this.manager.commit(nowMs); // persisted with its hash before it is posted
       await this.postAndApply(this.manager.get(r.id)!, signed, Date.now());
       this.manager.commit(Date.now());
@@ -214,12 +242,28 @@ export class ExecutionEngine {
     });
   }
 
-  /** Keeps resting orders alive at the venue (10 s without a heartbeat cancels them all). */
-  async heartbeat(nowMs = Date.now()): Promise<void> {
-    const resting = this.manager.nonTerminal().some((o) => o.state === 'open' || o.state === 'partially_filled');
-    if (!resting) return;
+  /**
+   * A resting order must not be posted on a lapsed heartbeat (the venue would cancel it within
+   * moments): beat first when the last one is older than the period. Best effort; a failure shows
+   * up in the periodic heartbeat.
+   */
+  private async freshHeartbeat(): Promise<void> {
+    if (Date.now() - this.lastHeartbeatOkMs < (this.cfg.heartbeatEveryMs ?? 5_000)) return;
     try {
       this.heartbeatId = await this.port.heartbeat(this.heartbeatId);
+      this.lastHeartbeatOkMs = Date.now();
+    } catch {
+      this.heartbeatId = '';
+    }
+  }
+
+  /** Keeps resting orders alive at the venue (10 s without a heartbeat cancels them all). */
+  async heartbeat(nowMs = Date.now()): Promise<void> {
+    // Any order not final may rest at the venue (an in-flight one too).
+    if (this.manager.nonTerminal().length === 0) return;
+    try {
+      this.heartbeatId = await this.port.heartbeat(this.heartbeatId);
+      this.lastHeartbeatOkMs = Date.now();
     } catch (err) {
       this.heartbeatId = '';
       await this.exclusive(async () => {

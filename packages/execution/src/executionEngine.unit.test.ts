@@ -164,7 +164,7 @@ describe('fills, fees and settlement', () => {
     expect(manager.get('f1')!.filledSize).toBe(3);
     expect(manager.positions()[0]!.pending).toBe(3);
     const fills = manager.outbox().filter((e) => e.type === 'fill');
-    expect(fills.map((e) => e.id)).toContain('fill-t-1-FAILED');
+    expect(fills.map((e) => e.id)).toContain('fill-t-1-f1-FAILED');
   });
 
   it('settles a resolved market once, with PnL after fees, only after every trade is final', async () => {
@@ -186,7 +186,39 @@ describe('fills, fees and settlement', () => {
   });
 });
 
+describe('the grid', () => {
+  it('records a request off the tick grid as rejected, signs and sends nothing, and says why', async () => {
+    const { venue, make } = setup();
+    const { engine, manager } = make();
+    expect(await engine.place(request('g1', { price: 0.555 }))).toBe('rejected');
+    expect(venue.signedRequests).toHaveLength(0);
+    expect(venue.posts).toBe(0);
+    const o = manager.get('g1')!;
+    expect(o.history.map((h) => h.to)).toEqual(['new', 'rejected']);
+    expect(o.history[1]!.note).toMatch(/tick grid/);
+    expect(manager.outbox().some((e) => e.type === 'error' && e.source === 'rejected')).toBe(true);
+    expect(await engine.place(request('g2', { size: 3 }))).toBe('rejected'); // resting below the minimum
+  });
+
+  it('snaps float drift onto the grid before signing', async () => {
+    const { venue, make } = setup();
+    const { engine } = make();
+    await engine.place(request('g3', { price: 0.1 + 0.2, size: 10.000000000001 }));
+    expect(venue.signedRequests[0]!.price).toBe(0.3);
+    expect(venue.signedRequests[0]!.size).toBe(10);
+  });
+});
+
 describe('halt, heartbeat and persistence', () => {
+  it('beats before posting a resting order, not before a FAK', async () => {
+    const { venue, make } = setup();
+    const { engine } = make();
+    await engine.place(request('b1', { orderType: 'FAK' }));
+    expect(venue.calls).toEqual(['post']);
+    await engine.place(request('b2', { orderType: 'GTC' }));
+    expect(venue.calls).toEqual(['post', 'hb', 'post']);
+  });
+
   it('a failed heartbeat re-reads the orders the venue cancelled and reports it', async () => {
     const { venue, make } = setup();
     const { engine, manager } = make();

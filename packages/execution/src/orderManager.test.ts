@@ -54,6 +54,35 @@ describe('order state table', () => {
     for (const s of ['filled', 'canceled', 'rejected', 'expired'] as const) expect(TRANSITIONS[s]).toEqual([]);
   });
 
+  it.each(ORDER_STATES.flatMap((from) => ORDER_STATES.map((to) => [from, to] as const)))(
+    'OrderManager in %s asked for %s: moves along the table, else refuses and logs an anomaly',
+    (from, to) => {
+      const lines: string[] = [];
+      const spy = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+      const seed = fresh().snapshot();
+      seed.orders[0]!.state = from;
+      const m = new OrderManager(null, spy, seed);
+      const before = m.get('sig-a')!.history.length;
+      const moved = m.transition('sig-a', to, 9);
+      const o = m.get('sig-a')!;
+      if (from === to) {
+        // Already there: a no-op, neither a move nor an anomaly.
+        expect(moved).toBe(false);
+        expect(lines).toHaveLength(0);
+      } else if (legalSet.has(key(from, to))) {
+        expect(moved).toBe(true);
+        expect(o.state).toBe(to);
+        expect(o.history.at(-1)).toMatchObject({ from, to, atMs: 9 });
+        expect(m.outbox().some((e) => e.id === `ord-sig-a-${to}`)).toBe(true);
+      } else {
+        expect(moved).toBe(false);
+        expect(o.state).toBe(from);
+        expect(o.history).toHaveLength(before);
+        expect(lines.join('')).toMatch(/anomaly: transition refused/);
+      }
+    },
+  );
+
   it('refuses an illegal transition and records nothing', () => {
     const m = fresh();
     expect(m.transition('sig-a', 'rejected', 2)).toBe(true);
@@ -76,7 +105,9 @@ describe('order state table', () => {
 
 describe('fills', () => {
   it('clamps an overfill to the remaining size and scales its fee', () => {
-    const m = fresh();
+    const lines: string[] = [];
+    const m = new OrderManager(null, pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) }));
+    m.create(request(), '0xhash', { any: 1 }, 1);
     m.applyFill('sig-a', { tradeId: 't1', size: 6, price: 0.5, fee: 0.1, status: 'MATCHED', atMs: 2 }, 2);
     m.applyFill('sig-a', { tradeId: 't2', size: 8, price: 0.5, fee: 0.08, status: 'MATCHED', atMs: 3 }, 3);
     const o = m.get('sig-a')!;
@@ -84,6 +115,10 @@ describe('fills', () => {
     expect(o.fills[1]!.size).toBe(4);
     expect(o.fills[1]!.fee).toBeCloseTo(0.04, 10);
     expect(o.state).toBe('filled');
+    expect(lines.join('')).toMatch(/overfill clamped/);
+    // A third trade after the order is full is clamped to nothing and changes nothing.
+    expect(m.applyFill('sig-a', { tradeId: 't3', size: 1, price: 0.5, fee: 0.01, status: 'MATCHED', atMs: 4 }, 4)).toBe(false);
+    expect(m.get('sig-a')!.fills).toHaveLength(2);
   });
 
   it('ignores a repeated trade and moves its status forward', () => {
@@ -127,5 +162,43 @@ describe('fills', () => {
     const m = fresh();
     m.applyVenueStatus('sig-a', { status: "CANCELED_order couldn't be fully filled. FOK orders are fully filled or killed.", sizeMatched: 0 }, 2);
     expect(m.get('sig-a')!.state).toBe('canceled');
+  });
+});
+
+describe('trade updates shuffled, duplicated and partly stale (property)', () => {
+  const PATHS = { MATCHED: ['MATCHED'], MINED: ['MATCHED', 'MINED'], CONFIRMED: ['MATCHED', 'MINED', 'CONFIRMED'], FAILED: ['MATCHED', 'MINED', 'FAILED'] } as const;
+
+  it('ends with each trade at its final status and the filled size the venue has', () => {
+    fc.assert(
+      fc.property(
+        // Trades whose sizes add up to at most the order's 10 shares, each with its final status.
+        fc.array(fc.record({ cents: fc.integer({ min: 1, max: 250 }), final: fc.constantFrom('MATCHED', 'MINED', 'CONFIRMED', 'FAILED' as const) }), { maxLength: 4 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.integer({ min: 0, max: 3 }),
+        (trades, seed, dupes) => {
+          const updates = trades.flatMap((t, i) => PATHS[t.final].map((status) => ({ tradeId: `t${i}`, size: t.cents / 100, status })));
+          // Deterministic shuffle and duplication from the seed: every order of arrival must give the same end.
+          let x = seed;
+          const rand = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+          const delivered = [...updates, ...updates.slice(0, dupes)];
+          for (let i = delivered.length - 1; i > 0; i--) {
+            const j = Math.floor(rand() * (i + 1));
+            [delivered[i], delivered[j]] = [delivered[j]!, delivered[i]!];
+          }
+          const m = fresh();
+          for (const u of delivered) m.applyFill('sig-a', { ...u, price: 0.5, fee: 0, atMs: 2 }, 2);
+          const o = m.get('sig-a')!;
+          const expected = trades.filter((t) => t.final !== 'FAILED').reduce((s, t) => s + t.cents, 0) / 100;
+          expect(o.filledSize).toBeCloseTo(expected, 9);
+          for (const [i, t] of trades.entries()) expect(o.fills.find((f) => f.tradeId === `t${i}`)?.status).toBe(t.final);
+          for (let i = 1; i < o.history.length; i++) expect(canTransition(o.history[i - 1]!.to, o.history[i]!.to)).toBe(true);
+          // The same updates again change nothing.
+          const again = JSON.stringify(m.get('sig-a'));
+          for (const u of delivered) m.applyFill('sig-a', { ...u, price: 0.5, fee: 0, atMs: 3 }, 3);
+          expect(JSON.stringify(m.get('sig-a'))).toBe(again);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -16,6 +16,7 @@ import { canTransition } from './orderStateMachine.js';
 import { emptyOrdersFile, loadOrdersFile, writeOrdersFile, type OrdersFile } from './orderStore.js';
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
+const STATUS_RANK: Record<TradeStatus, number> = { MATCHED: 0, RETRYING: 1, MINED: 2, CONFIRMED: 3, FAILED: 3 };
 
 export interface VenueView {
   /** Status string as the venue sends it (parsed by prefix). */
@@ -104,6 +105,26 @@ export class OrderManager {
     return o;
   }
 
+  /** A request refused before it was signed (off the grid, below the minimum): recorded, never sent. */
+  createRejected(request: OrderRequest, reason: string, nowMs: number): Order {
+    if (this.get(request.id)) throw new Error(`order ${request.id} exists already`);
+    const o: Order = {
+      request,
+      venueOrderId: null,
+      state: 'rejected',
+      filledSize: 0,
+      fills: [],
+      history: [
+        { from: null, to: 'new', atMs: nowMs },
+        { from: 'new', to: 'rejected', atMs: nowMs, note: reason.slice(0, 300) },
+      ],
+      updatedAtMs: nowMs,
+    };
+    this.data.orders.push(o);
+    this.orderEvent(o, nowMs, reason);
+    return o;
+  }
+
   /** Moves an order along the table; a transition not in the table is refused and logged as an anomaly. */
   transition(id: string, to: OrderState, nowMs: number, note?: string): boolean {
     const o = this.get(id);
@@ -130,14 +151,20 @@ export class OrderManager {
     if (!o) return false;
     const existing = o.fills.find((x) => x.tradeId === f.tradeId);
     if (existing) {
-      if (existing.status === f.status || existing.status === 'FAILED' || existing.status === 'CONFIRMED') return false;
+      // Statuses only move forward (a late MATCHED after MINED is stale); FAILED and CONFIRMED are final.
+      if (STATUS_RANK[f.status] <= STATUS_RANK[existing.status] || existing.status === 'FAILED' || existing.status === 'CONFIRMED') return false;
       existing.status = f.status;
       if (f.status === 'FAILED') o.filledSize = r2(o.filledSize - existing.size);
       this.fillEvent(o, existing, nowMs);
       this.settleFillState(o, nowMs);
       return true;
     }
-    if (f.status === 'FAILED') return false;
+    if (f.status === 'FAILED') {
+      // Heard of only once it had failed: keep a tombstone so a stale MATCHED arriving later is ignored.
+      o.fills.push({ ...f });
+      o.updatedAtMs = nowMs;
+      return true;
+    }
     const remaining = r2(o.request.size - o.filledSize);
     let size = f.size;
     if (size > remaining + 1e-9) {
@@ -157,7 +184,8 @@ export class OrderManager {
 
   private fillEvent(o: Order, f: Fill, nowMs: number): void {
     this.emit({
-      id: `fill-${f.tradeId.replace(/[^A-Za-z0-9_-]/g, '')}-${f.status}`,
+      // One trade can fill two of our orders (say, one as taker and one as maker): the id names both.
+      id: `fill-${f.tradeId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 64)}-${o.request.id.slice(0, 64)}-${f.status}`,
       atMs: nowMs,
       type: 'fill',
       orderId: o.request.id,

@@ -28,13 +28,16 @@ export class FakeClob implements ClobPort {
   winners = new Map<string, 'UP' | 'DOWN'>();
   private salt = 0;
 
+  readonly signedRequests: OrderRequest[] = [];
   async sign(r: OrderRequest) {
+    this.signedRequests.push(r);
     const signed = { request: r, salt: ++this.salt };
     return { id: `0x${createHash('sha256').update(JSON.stringify(signed)).digest('hex')}`, signed };
   }
 
   async post(signed: Record<string, unknown>, _orderType: OrderType): Promise<PostOutcome> {
     this.posts++;
+    this.calls.push('post');
     if (this.rateLimited > 0) {
       this.rateLimited--;
       return { kind: 'rate_limited', retryAfterMs: 5 };
@@ -85,7 +88,10 @@ export class FakeClob implements ClobPort {
     for (const o of this.orders.values()) if (o.status === 'LIVE') o.status = 'CANCELED';
   }
   heartbeatFails = false;
+  /** Every call, in order: 'hb' for a heartbeat, 'post' for a post. */
+  readonly calls: string[] = [];
   async heartbeat(prev: string): Promise<string> {
+    this.calls.push('hb');
     if (this.heartbeatFails) {
       await this.cancelAll();
       throw new Error('heartbeat expired');
