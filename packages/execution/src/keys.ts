@@ -31,6 +31,11 @@ export function resolveSigningKey(venue: Venue, env: Record<string, string | und
     registerSecret(raw.trim().replace(/^0x/, ''));
     const parsed = KeySchema.safeParse(raw);
     if (!parsed.success) throw new PolybotError('CONFIG_INVALID', 'POLYBOT_PRIVATE_KEY: expected a 32-byte hex private key (value not shown)');
+    // Proxy and Safe wallets sign for a funder that holds the pUSD: without it every order would be refused.
+    const sigType = env.POLYBOT_SIGNATURE_TYPE?.trim();
+    if (sigType && sigType !== '0' && !/^0x[0-9a-fA-F]{40}$/.test(env.POLYBOT_FUNDER_ADDRESS?.trim() ?? '')) {
+      throw new PolybotError('CONFIG_INVALID', `POLYBOT_SIGNATURE_TYPE=${sigType} (proxy wallet) needs POLYBOT_FUNDER_ADDRESS, the 0x address holding the funds`);
+    }
     const key = parsed.data.startsWith('0x') ? parsed.data : `0x${parsed.data}`;
     return key as Hex;
   }
@@ -38,7 +43,13 @@ export function resolveSigningKey(venue: Venue, env: Record<string, string | und
   const file = path.join(dataDir, 'sim-key.json');
   mkdirSync(dataDir, { recursive: true });
   if (!existsSync(file)) writeFileSync(file, JSON.stringify({ note: 'throwaway key for the sim venue only', privateKey: generatePrivateKey() }), { mode: 0o600 });
-  const parsed = z.object({ privateKey: KeySchema }).safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  let json: unknown = null;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    // The parser's message may quote the file: never let it near a log.
+  }
+  const parsed = z.object({ privateKey: KeySchema }).safeParse(json);
   if (!parsed.success) throw new PolybotError('CONFIG_INVALID', `${file} is not a valid sim key file; delete it to make a new one`);
   registerSecret(parsed.data.privateKey);
   return parsed.data.privateKey as Hex;
