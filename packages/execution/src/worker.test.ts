@@ -15,6 +15,7 @@ import { createRedis, type Redis } from '@polybot/shared/redis';
 import { testPrefix } from '@polybot/shared/testing/redis';
 import { testRedisUrl } from '@polybot/shared/testing/vitest';
 import { startSimVenue, type SimVenue } from '@polybot/sim-venue';
+import { canTransition } from './orderStateMachine.js';
 import { loadOrdersFile } from './orderStore.js';
 
 const WORKER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/dist/worker.js');
@@ -62,6 +63,95 @@ describe('start-up refusals', () => {
   });
 });
 
+/** Resolves when `pattern` shows in the child's output (stdout or stderr), or rejects after `ms`. */
+function waitForOutput(child: ChildProcess, pattern: RegExp, ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${ms} ms; output was:\n${seen.slice(-2000)}`)), ms);
+    const on = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (pattern.test(seen)) {
+        clearTimeout(timer);
+        resolve(seen);
+      }
+    };
+    child.stdout?.on('data', on);
+    child.stderr?.on('data', on);
+  });
+}
+
+describe('one owner, and paper', () => {
+  let venue: SimVenue;
+  let redis: Redis;
+  beforeAll(async () => {
+    venue = await startSimVenue({ port: 0, windowSeconds: 600, assets: ['BTC'], seed: 9, misprice: 0 });
+    redis = createRedis(testRedisUrl());
+  });
+  afterAll(async () => {
+    await venue?.close();
+    await redis?.quit();
+  });
+
+  it('a second execution process waits for the lease, or exits saying who holds it', async () => {
+    const prefix = testPrefix('lease');
+    const env = { ...baseEnv(), POLYBOT_QUEUE_PREFIX: prefix, POLYBOT_CLOB_URL: venue.url, EXEC_LEASE_TTL_MS: '2000' };
+    const a = spawn(process.execPath, [WORKER, 'execution'], { env: { ...env, POLYBOT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'polybot-lease-a-')) } });
+    try {
+      await waitForOutput(a, /execution running/, 20_000);
+      const impatient = runSync({ ...env, POLYBOT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'polybot-lease-b-')), EXEC_LEASE_WAIT_MS: '1500' });
+      expect(impatient.status).toBe(1);
+      expect(impatient.stderr).toMatch(/holds the lease; only one may run/);
+      const patient = spawn(process.execPath, [WORKER, 'execution'], { env: { ...env, POLYBOT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'polybot-lease-c-')), EXEC_LEASE_WAIT_MS: '20000' } });
+      try {
+        await waitForOutput(patient, /waiting for the execution lease/, 10_000);
+        a.kill('SIGKILL'); // the owner dies without releasing: the lease runs out and the waiter takes over
+        await waitForOutput(patient, /execution running/, 15_000);
+      } finally {
+        patient.kill('SIGTERM');
+        await new Promise((res) => patient.once('exit', res));
+      }
+    } finally {
+      a.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('paper trades on the real books of the venue without ever sending it an order', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'polybot-paper-w-'));
+    const prefix = testPrefix('paper');
+    const before = ((await (await fetch(`${venue.url}/sim/orders`)).json()) as { orders: unknown[] }).orders.length;
+    const child = spawn(process.execPath, [WORKER, 'execution'], {
+      env: { ...baseEnv(), POLYBOT_VENUE: 'paper', POLYBOT_DATA_DIR: dir, POLYBOT_QUEUE_PREFIX: prefix, POLYBOT_CLOB_URL: venue.url, EXEC_PAPER_TAKER_DELAY_MS: '50', EXEC_PAPER_CONFIRM_MS: '200', EXEC_POLL_MS: '300' },
+    });
+    const orders = new Producer('orders', { connection: redis, prefix, logger: pino({ level: 'silent' }) });
+    try {
+      await waitForOutput(child, /execution running/, 20_000);
+      const m = [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.startMs <= Date.now())!;
+      const ask = venue.state.exchange.books.get(m.upToken)!.asks[0]!;
+      const r: OrderRequest = {
+        id: 'sig-paper-1', signalId: 'sig-paper-1', createdAtMs: Date.now(), conditionId: m.conditionId as `0x${string}`, asset: 'BTC', outcome: 'UP',
+        tokenId: m.upToken, side: 'BUY', orderType: 'FAK', postOnly: false, price: ask.price, size: 5, windowEndMs: m.endMs, tickSize: 0.01,
+        minOrderSize: 5, negRisk: false, feeRate: 0.07, sizing: { bankrollUsd: 100, kellyFraction: 0.1, notionalUsd: 2.5, cappedBy: null },
+      };
+      await orders.add(r, r.id);
+      let o = undefined as ReturnType<typeof loadOrdersFile>['orders'][number] | undefined;
+      for (let i = 0; i < 40 && !(o && o.fills.length && o.fills.every((f) => f.status === 'CONFIRMED')); i++) {
+        await new Promise((res) => setTimeout(res, 250));
+        o = loadOrdersFile(path.join(dir, 'orders.json')).orders.find((x) => x.request.id === r.id);
+      }
+      expect(o?.filledSize).toBeGreaterThan(0);
+      expect(o!.fills.every((f) => f.status === 'CONFIRMED' && f.fee > 0)).toBe(true);
+      expect(existsSync(path.join(dir, 'paper-venue.json'))).toBe(true);
+      expect(existsSync(path.join(dir, 'sim-key.json'))).toBe(false); // paper signs nothing
+      const after = ((await (await fetch(`${venue.url}/sim/orders`)).json()) as { orders: unknown[] }).orders.length;
+      expect(after).toBe(before);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((res) => child.once('exit', res));
+      await orders.close();
+    }
+  }, 60_000);
+});
+
 describe('SIGKILL at random moments', () => {
   let venue: SimVenue;
   let redis: Redis;
@@ -85,7 +175,7 @@ describe('SIGKILL at random moments', () => {
     start();
     let kills = 0;
     let sent = 0;
-    const deadline = Date.now() + 25_000;
+    const deadline = Date.now() + Number(process.env.KILL_LOOP_MS ?? 25_000);
     while (Date.now() < deadline) {
       for (let i = 0; i < 3; i++) {
         const m = markets[sent % markets.length]!;
@@ -110,7 +200,7 @@ describe('SIGKILL at random moments', () => {
       start();
     }
     // Let the last process recover and drain.
-    const settle = Date.now() + 25_000;
+    const settle = Date.now() + 30_000;
     let local = loadOrdersFile(path.join(dir, 'orders.json')).orders;
     while (Date.now() < settle) {
       await new Promise((res) => setTimeout(res, 1_000));
@@ -120,9 +210,24 @@ describe('SIGKILL at random moments', () => {
     }
     child!.kill('SIGTERM');
     await new Promise((res) => child!.once('exit', res));
+    // Every signal is accounted for: recorded, or its job was in the hands of a process we killed
+    // before it recorded anything (it stays active until BullMQ sees it stalled, and is never re-run).
+    const recordedIds = new Set(loadOrdersFile(path.join(dir, 'orders.json')).orders.map((o) => o.request.id));
+    const counts = await orders.queue.getJobCounts();
+    const dropped: string[] = [];
+    for (let i = 0; i < sent; i++) {
+      const id = `sig-kill-${i}`;
+      if (recordedIds.has(id)) continue;
+      dropped.push(`${id}:${await orders.queue.getJobState(id)}`);
+    }
     await orders.close();
+    process.stderr.write(`[kill loop] jobs ${JSON.stringify(counts)} dropped by a kill before recording: ${JSON.stringify(dropped)}\n`);
+    expect(counts.waiting).toBe(0);
+    for (const d of dropped) expect(d).toMatch(/:(active|failed)$/);
+    expect(dropped.length).toBeLessThanOrEqual(kills);
 
-    const venueOrders = ((await (await fetch(`${venue.url}/sim/orders`)).json()) as { orders: Array<{ id: string; sizeMatched: number }> }).orders;
+    type SimOrder = { id: string; status: string; originalSize: number; sizeMatched: number; fills: Array<{ tradeId: string; size: number; status: string }> };
+    const venueOrders = ((await (await fetch(`${venue.url}/sim/orders`)).json()) as { orders: SimOrder[] }).orders;
     local = loadOrdersFile(path.join(dir, 'orders.json')).orders;
     const ids = local.map((o) => o.request.id);
     expect(new Set(ids).size).toBe(ids.length); // one record per signal
@@ -137,7 +242,22 @@ describe('SIGKILL at random moments', () => {
       }
       expect(o.filledSize).toBeCloseTo(v.sizeMatched, 6);
       expect(o.filledSize).toBeLessThanOrEqual(o.request.size + 1e-9);
+      // The same trades, once each, at the same sizes.
+      const venueFills = v.fills.filter((f) => f.status !== 'FAILED').map((f) => `${f.tradeId}:${f.size}`).sort();
+      const localFills = o.fills.filter((f) => f.status !== 'FAILED').map((f) => `${f.tradeId}:${f.size}`).sort();
+      expect(localFills).toEqual(venueFills);
+      // The same state, read the venue's way (status by prefix).
+      const full = v.sizeMatched >= v.originalSize - 1e-9;
+      if (v.status.startsWith('LIVE')) expect(['open', 'partially_filled', 'cancel_requested']).toContain(o.state);
+      else if (full) expect(o.state).toBe('filled');
+      else if (v.status.startsWith('CANCELED')) expect(o.state).toBe('canceled');
+      // Every transition recorded is one the table allows.
+      for (let i = 1; i < o.history.length; i++) expect(canTransition(o.history[i - 1]!.to, o.history[i]!.to)).toBe(true);
     }
+    expect(local.filter((o) => o.state === 'submitted')).toEqual([]); // nothing left in flight
+    // The throwaway key signs every order and appears in none of the records.
+    const simKey = (JSON.parse(readFileSync(path.join(dir, 'sim-key.json'), 'utf8')) as { privateKey: string }).privateKey;
+    expect(readFileSync(path.join(dir, 'orders.json'), 'utf8')).not.toContain(simKey.replace(/^0x/, ''));
     expect(kills).toBeGreaterThanOrEqual(8);
     expect(local.filter((o) => o.filledSize > 0).length).toBeGreaterThan(sent / 3); // the loop really traded
     process.stderr.write(`[kill loop] kills=${kills} signals=${sent} venueOrders=${venueOrders.length} recorded=${local.length}\n`);
