@@ -1,7 +1,11 @@
 export { OrderManager, tradeStatusOf, type VenueView } from './orderManager.js';
 export { canTransition, assertTransition, TRANSITIONS } from './orderStateMachine.js';
-export { loadOrdersFile, writeOrdersFile, emptyOrdersFile, OrdersFileSchema, ORDERS_FILE_VERSION, type OrdersFile } from './orderStore.js';
-export { ExecutionEngine, type EngineConfig } from './executionEngine.js';
-export type { ClobPort, PostOutcome, VenueOrder, VenueTrade } from './venue/port.js';
-export { createClobV2Port, orderHashV2 } from './venue/clobV2.js';
+export { loadOrdersFile, writeOrdersFile, writeJsonAtomic, emptyOrdersFile, OrdersFileSchema, ORDERS_FILE_VERSION, type OrdersFile } from './orderStore.js';
+export { ExecutionEngine, gridProblem, type EngineConfig } from './executionEngine.js';
+export { TokenBucket, chunk, MAX_BATCH } from './rateLimiter.js';
+export type { ClobPort, Collateral, PostOutcome, VenueOrder, VenueTrade } from './venue/port.js';
+export { createClobV2Port, orderHashV2, parseTrade } from './venue/clobV2.js';
+export { walkBook, fillResting, type SimulatedFill, type TakerInput, type TakerResult, type RestingInput } from './paper/fillSimulator.js';
+export { createPaperVenue, type MarketData, type PaperOptions } from './paper/paperVenue.js';
+export { clobMarketData, parseBook, parseWinner } from './paper/clobMarketData.js';
 export { resolveSigningKey, LIVE_CONFIRMATION } from './keys.js';

@@ -140,6 +140,7 @@ export async function runWorker(): Promise<void> {
       ordersPerS: env.EXEC_ORDERS_PER_S,
       orderBurst: env.EXEC_ORDER_BURST,
       rateLimitBackoffMs: env.EXEC_RATE_LIMIT_BACKOFF_MS,
+      heartbeatEveryMs: env.EXEC_HEARTBEAT_MS,
     },
     logger,
     halted,
