@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrderRequest } from '@polybot/shared';
+import { redisKeys, type OrderRequest } from '@polybot/shared';
 import { Producer } from '@polybot/shared/queues';
 import { createRedis, type Redis } from '@polybot/shared/redis';
 import { testPrefix } from '@polybot/shared/testing/redis';
@@ -114,6 +114,20 @@ describe('one owner, and paper', () => {
       a.kill('SIGKILL');
     }
   }, 60_000);
+
+  it('stops at once when another process has taken its lease', async () => {
+    const prefix = testPrefix('lease-lost');
+    const env = { ...baseEnv(), POLYBOT_QUEUE_PREFIX: prefix, POLYBOT_CLOB_URL: venue.url, EXEC_LEASE_TTL_MS: '2000', POLYBOT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'polybot-lease-d-')) };
+    const a = spawn(process.execPath, [WORKER, 'execution'], { env });
+    try {
+      await waitForOutput(a, /execution running/, 20_000);
+      await redis.set(redisKeys(prefix).executionLease, 'someone-else', 'PX', 60_000);
+      const code = await new Promise((res) => a.once('exit', res));
+      expect(code).toBe(1);
+    } finally {
+      a.kill('SIGKILL');
+    }
+  }, 30_000);
 
   it('paper trades on the real books of the venue without ever sending it an order', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'polybot-paper-w-'));

@@ -70,13 +70,21 @@ export async function runWorker(): Promise<void> {
     logger.warn({ holder: await lease.holder() }, 'waiting for the execution lease');
     await new Promise((r) => setTimeout(r, 1_000));
   }
+  let leaseOkAtMs = Date.now();
+  const leaseLost = (why: string) => {
+    process.stderr.write(`polybot execution: ${why}; stopping before two owners write orders\n`);
+    logger.fatal({ why }, 'execution lease lost: stopping before two owners write orders');
+    process.exit(1);
+  };
   const leaseTimer = setInterval(() => {
-    void lease.renew().then((ok) => {
-      if (!ok) {
-        logger.fatal('execution lease lost: stopping before two owners write orders');
-        process.exit(1);
-      }
-    });
+    lease
+      .renew()
+      .then((ok) => (ok ? (leaseOkAtMs = Date.now()) : leaseLost('another process holds the execution lease')))
+      .catch((err: unknown) => {
+        // Redis unreachable: keep trying while the lease may still be ours, stop once it surely ran out.
+        logger.warn({ err: (err as Error).message }, 'cannot renew the execution lease');
+        if (Date.now() - leaseOkAtMs >= env.EXEC_LEASE_TTL_MS) leaseLost('the execution lease could not be renewed before it ran out');
+      });
   }, Math.floor(env.EXEC_LEASE_TTL_MS / 3));
 
   const file = path.join(config.dataDir, 'orders.json');
