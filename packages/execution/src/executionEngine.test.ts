@@ -44,7 +44,7 @@ function marketableRequest(id: string): OrderRequest {
   };
 }
 
-const venueOrders = async () => ((await (await fetch(`${venue.url}/sim/orders`)).json()) as { orders: Array<{ id: string; sizeMatched: number }> }).orders;
+const venueOrders = async () => ((await (await fetch(`${venue.url}/sim/orders`)).json()) as { orders: Array<{ id: string; sizeMatched: number; status: string }> }).orders;
 const engineFor = (m: OrderManager) => new ExecutionEngine(m, port, { cancelBeforeEndMs: 5_000, settleAfterMs: 1_000 }, logger, async () => false);
 
 describe('exactly once at the venue', () => {
@@ -87,6 +87,43 @@ describe('exactly once at the venue', () => {
     const o = manager.get('sig-retry')!;
     expect(o.state).toBe('filled');
     expect((await venueOrders()).filter((v) => v.id === o.venueOrderId)).toHaveLength(1);
+  });
+
+  it('undoes a fill whose trade FAILED on chain at the venue, and agrees with the venue after', async () => {
+    await fetch(`${venue.url}/sim/faults`, { method: 'POST', body: JSON.stringify({ failTrades: 1 }) });
+    try {
+      const manager = new OrderManager(null, logger);
+      const engine = engineFor(manager);
+      expect(await engine.place(marketableRequest('sig-fail'))).toBe('filled');
+      const o = manager.get('sig-fail')!;
+      expect(o.filledSize).toBeGreaterThan(0);
+      for (let i = 0; i < 30 && !o.fills.every((f) => f.status === 'FAILED'); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        await engine.poll();
+      }
+      expect(o.fills.every((f) => f.status === 'FAILED')).toBe(true);
+      expect(o.filledSize).toBe(0);
+      expect(manager.positions()).toEqual([]);
+      const at = (await venueOrders()).find((v) => v.id === o.venueOrderId)!;
+      expect(at.sizeMatched).toBe(0);
+    } finally {
+      await fetch(`${venue.url}/sim/faults`, { method: 'POST', body: JSON.stringify({ failTrades: 0 }) });
+    }
+  });
+
+  it('a missed heartbeat: the venue cancels everything, we re-read it and report it', async () => {
+    const manager = new OrderManager(null, logger);
+    const engine = engineFor(manager);
+    const r = { ...marketableRequest('sig-hb'), orderType: 'GTC' as const, price: 0.02 };
+    expect(await engine.place(r)).toBe('open');
+    await fetch(`${venue.url}/sim/faults`, { method: 'POST', body: JSON.stringify({ missHeartbeats: true }) });
+    try {
+      await engine.heartbeat();
+    } finally {
+      await fetch(`${venue.url}/sim/faults`, { method: 'POST', body: JSON.stringify({ missHeartbeats: false }) });
+    }
+    expect(manager.get('sig-hb')!.state).toBe('canceled');
+    expect(manager.outbox().some((e) => e.type === 'error' && e.source === 'heartbeat')).toBe(true);
   });
 
   it('refuses to place while halted', async () => {
