@@ -186,6 +186,36 @@ describe('fills, fees and settlement', () => {
   });
 });
 
+describe('window end and halt', () => {
+  it('cancels a resting order just before its window ends, and takes no new one then', async () => {
+    const { venue, make } = setup();
+    const { engine, manager } = make();
+    venue.fillOnPost = false;
+    const end = Date.now() + 60_000;
+    expect(await engine.place(request('e1', { windowEndMs: end }))).toBe('open');
+    await engine.poll(end - 10_000);
+    expect(manager.get('e1')!.state).toBe('open');
+    await engine.poll(end - 4_000);
+    expect(manager.get('e1')!.state).toBe('cancel_requested');
+    await engine.poll(end - 3_000);
+    expect(manager.get('e1')!.state).toBe('canceled');
+    expect(await engine.place(request('e2', { windowEndMs: end }), end - 4_000)).toMatch(/too close/);
+    expect(venue.orders.size).toBe(1);
+  });
+
+  it('a halt cancels every resting order at the venue', async () => {
+    const { venue, make } = setup();
+    const { engine, manager } = make();
+    venue.fillOnPost = false;
+    await engine.place(request('h2'));
+    await engine.place(request('h3'));
+    await engine.cancelAll('halt: test');
+    await engine.poll();
+    expect(manager.all().map((o) => o.state)).toEqual(['canceled', 'canceled']);
+    expect([...venue.orders.values()].map((o) => o.status)).toEqual(['CANCELED', 'CANCELED']);
+  });
+});
+
 describe('the grid', () => {
   it('records a request off the tick grid as rejected, signs and sends nothing, and says why', async () => {
     const { venue, make } = setup();
