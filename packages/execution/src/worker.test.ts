@@ -3,7 +3,7 @@
  * start unconfirmed and never prints its key, and SIGKILLs at random moments lose or duplicate nothing.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,6 +114,28 @@ describe('one owner, and paper', () => {
       a.kill('SIGKILL');
     }
   }, 60_000);
+
+  it('a full start-up with a key (live mode, pointed at the local sim venue, no order sent) never prints the key', async () => {
+    const key = '8da4ef21b864d2cc526dbdb2a120bd2874c36c9d0a1fb7f8c63d7f7a8b41de8f';
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'polybot-key-run-'));
+    const child = spawn(process.execPath, [WORKER, 'execution'], {
+      env: { ...baseEnv(), LOG_LEVEL: 'debug', POLYBOT_VENUE: 'live', POLYBOT_LIVE: 'I_UNDERSTAND_REAL_MONEY', POLYBOT_PRIVATE_KEY: key, POLYBOT_DATA_DIR: dir, POLYBOT_QUEUE_PREFIX: testPrefix('keyrun'), POLYBOT_CLOB_URL: venue.url },
+    });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      await waitForOutput(child, /execution running/, 20_000);
+      expect(out).toMatch(/collateral check passed/);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((res) => child.once('exit', res));
+    }
+    expect(out.length).toBeGreaterThan(0);
+    expect(out).not.toContain(key);
+    expect(out).not.toContain(key.slice(0, 20));
+    for (const f of readdirSync(dir)) expect(readFileSync(path.join(dir, f), 'utf8')).not.toContain(key.slice(0, 20));
+  }, 40_000);
 
   it('stops at once when another process has taken its lease', async () => {
     const prefix = testPrefix('lease-lost');
