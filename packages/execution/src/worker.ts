@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { isPolybotError, redisKeys } from '@polybot/shared';
+import { isPolybotError, ORDER_STATES, redisKeys } from '@polybot/shared';
 import { ControlMessageSchema, readBreaker } from '@polybot/shared/breaker';
 import { configOrExit, parseEnv } from '@polybot/shared/config';
 import { metrics } from '@polybot/shared/metrics';
@@ -164,6 +164,17 @@ export async function runWorker(): Promise<void> {
   const events = new Producer('execution-events', rt.queues);
   const status = statusStore(redis, config.queuePrefix);
 
+  /** The orders-by-state gauge. A state once seen and now empty reads 0, not its last count; one never seen has no series. */
+  const seenStates = new Set<string>();
+  function countStates(): Record<string, number> {
+    const byState: Record<string, number> = {};
+    for (const o of manager.all()) byState[o.state] = (byState[o.state] ?? 0) + 1;
+    for (const s of ORDER_STATES) {
+      if (byState[s] !== undefined) seenStates.add(s);
+      if (seenStates.has(s)) metrics.ordersByState.set({ state: s }, byState[s] ?? 0);
+    }
+    return byState;
+  }
   const flush = async () => {
     const out = [...manager.outbox()];
     const sent: string[] = [];
@@ -178,11 +189,10 @@ export async function runWorker(): Promise<void> {
       }
     }
     manager.ackOutbox(sent, Date.now());
+    countStates();
   };
   const publish = async () => {
-    const byState: Record<string, number> = {};
-    for (const o of manager.all()) byState[o.state] = (byState[o.state] ?? 0) + 1;
-    for (const [s, n] of Object.entries(byState)) metrics.ordersByState.set({ state: s }, n);
+    const byState = countStates();
     await status.put('execution', ExecutionStatusSchema, {
       openOrders: manager.nonTerminal().map((o) => ({
         id: o.request.id,
