@@ -4,3 +4,6 @@ export { bestTakerBuy, kellyFraction, makerEdge, walkAsks, type Opportunity } fr
 export { estimateJumpDiffusion, resample, DEFAULT_LIMITS } from './volatilityEstimator.js';
 export { toxicityFlags, orderFlowImbalance, DEFAULT_TOXICITY, type ToxicityConfig, type TapeTrade } from './toxicityFilter.js';
 export { ValueBettingStrategy, DEFAULT_STRATEGY, signalId, type StrategyConfig, type StrategyContext, type Evaluation } from './valueBettingStrategy.js';
+export { benchPricing } from './bench.js';
+export { leeMyklandFlags, logReturns, realisedAndBipower } from './leeMykland.js';
+export { loadBars, minuteCloses, type Bar } from './data/priceHistory.js';

@@ -4,6 +4,7 @@
  */
 import type { JumpParams } from './jumpDiffusionModel.js';
 import { YEAR_SECONDS } from './jumpDiffusionModel.js';
+import { leeMyklandFlags } from './leeMykland.js';
 
 export interface EstimatorLimits {
   sigma: [number, number];
@@ -46,8 +47,10 @@ export function estimateJumpDiffusion(prices: readonly number[], spacingSeconds:
   }
   const bv = (Math.PI / 2) * (n / (n - 1)) * bvSum;
   const sigma = Math.sqrt(bv / (n * dt));
+  // Lee–Mykland when there is enough history for its local scale; a plain threshold otherwise.
   const cut = threshold * sigma * Math.sqrt(dt);
-  const jumps = r.filter((x) => Math.abs(x) > cut);
+  const flags = n >= 300 ? leeMyklandFlags(r, Math.min(270, Math.floor(n / 2)), 0.01) : r.map((x) => Math.abs(x) > cut);
+  const jumps = r.filter((_, i) => flags[i]);
   const years = n * dt;
   const lambda = jumps.length / years;
   const mean = jumps.length ? jumps.reduce((s, x) => s + x, 0) / jumps.length : fallback.jumpMean;
