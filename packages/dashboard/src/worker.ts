@@ -5,7 +5,10 @@ import { metrics } from '@polybot/shared/metrics';
 import { QUEUE_NAMES } from '@polybot/shared/queues';
 import { startWorkerRuntime } from '@polybot/shared/runtime';
 import { Queue } from 'bullmq';
+import { registerSecret } from '@polybot/shared/logger';
+import { startAlerts, type AlertTargets } from './alerts/alerts.js';
 import { createDashboardServer } from './server.js';
+import { readStatus } from './statusData.js';
 
 const EnvSchema = z
   .object({
@@ -14,6 +17,14 @@ const EnvSchema = z
     POLYBOT_DASHBOARD_USER: z.string().min(1).optional(),
     POLYBOT_DASHBOARD_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),
     POLYBOT_DASHBOARD_READONLY: z.enum(['true', 'false']).default('true'),
+    POLYBOT_ALERT_WEBHOOK_URL: z.string().url().optional(),
+    POLYBOT_TELEGRAM_BOT_TOKEN: z.string().min(10).optional(),
+    POLYBOT_TELEGRAM_CHAT_ID: z.string().min(1).optional(),
+    POLYBOT_TELEGRAM_API_URL: z.string().url().optional(),
+  })
+  .refine((e) => (e.POLYBOT_TELEGRAM_BOT_TOKEN === undefined) === (e.POLYBOT_TELEGRAM_CHAT_ID === undefined), {
+    message: 'set both POLYBOT_TELEGRAM_BOT_TOKEN and POLYBOT_TELEGRAM_CHAT_ID, or neither',
+    path: ['POLYBOT_TELEGRAM_CHAT_ID'],
   })
   .refine((e) => (e.POLYBOT_DASHBOARD_USER === undefined) === (e.POLYBOT_DASHBOARD_PASSWORD === undefined), {
     message: 'set both POLYBOT_DASHBOARD_USER and POLYBOT_DASHBOARD_PASSWORD, or neither',
@@ -39,6 +50,31 @@ export async function runWorker(): Promise<void> {
   const depth = setInterval(() => {
     for (const q of queues) void q.getJobCountByTypes('waiting', 'delayed').then((n) => metrics.queueDepth.set({ queue: q.name }, n), () => undefined);
   }, 5_000);
+  registerSecret(env.POLYBOT_TELEGRAM_BOT_TOKEN);
+  const targets: AlertTargets = {
+    ...(env.POLYBOT_ALERT_WEBHOOK_URL ? { webhookUrl: env.POLYBOT_ALERT_WEBHOOK_URL } : {}),
+    ...(env.POLYBOT_TELEGRAM_BOT_TOKEN && env.POLYBOT_TELEGRAM_CHAT_ID
+      ? { telegram: { token: env.POLYBOT_TELEGRAM_BOT_TOKEN, chatId: env.POLYBOT_TELEGRAM_CHAT_ID, ...(env.POLYBOT_TELEGRAM_API_URL ? { baseUrl: env.POLYBOT_TELEGRAM_API_URL } : {}) } }
+      : {}),
+  };
+  const stopAlerts =
+    targets.webhookUrl || targets.telegram
+      ? await startAlerts({
+          redisUrl: config.redisUrl,
+          redis,
+          prefix: config.queuePrefix,
+          logger,
+          targets,
+          dailySummary: async () => {
+            const s = await readStatus(redis, config.queuePrefix);
+            return s.risk
+              ? `📊 daily summary: bankroll $${s.risk.bankrollUsd.toFixed(2)}, realised PnL $${s.risk.realisedPnlUsd.toFixed(2)}, fees $${s.risk.feesUsd.toFixed(2)}, breaker ${s.breaker.state.state}`
+              : '📊 daily summary: no risk status yet';
+          },
+        })
+      : null;
+  if (!stopAlerts) logger.info('no alert target configured (POLYBOT_ALERT_WEBHOOK_URL, POLYBOT_TELEGRAM_BOT_TOKEN)');
+  rt.shutdown.add('alerts', async () => stopAlerts?.());
   rt.shutdown.add('dashboard', async () => {
     clearInterval(depth);
     await new Promise<void>((r) => server.close(() => r()));
