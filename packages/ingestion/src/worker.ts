@@ -15,6 +15,10 @@ import { createHttpClient } from './http.js';
 import { pollSimOracle } from './oracleFeed.js';
 import { createOracleStore } from './oracleStore.js';
 import { startRtdsFeed } from './rtds.js';
+import { MarketSocket } from './marketSocket.js';
+import { Recorder } from './recorder.js';
+import { createTradeTape } from './tradeTape.js';
+import path from 'node:path';
 
 const EnvSchema = z.object({
   POLYBOT_ASSETS: z
@@ -28,6 +32,11 @@ const EnvSchema = z.object({
   DISCOVERY_SWEEP_MS: z.coerce.number().int().min(5_000).default(60_000),
   /** A relative oracle move that triggers a re-price of the asset's markets at once. */
   DISCOVERY_PRICE_TRIGGER: z.coerce.number().positive().default(0.0002),
+  /** The CLOB market channel; defaults to the sim venue's on sim and Polymarket's otherwise. */
+  POLYBOT_MARKET_WS_URL: z.string().url().optional(),
+  /** Record books, trades, oracle ticks and resolutions for replay (default on in paper mode). */
+  POLYBOT_RECORD: z.enum(['true', 'false']).optional(),
+  POLYBOT_RECORD_MAX_MB_PER_DAY: z.coerce.number().positive().default(200),
 });
 
 export async function runWorker(): Promise<void> {
@@ -53,6 +62,36 @@ export async function runWorker(): Promise<void> {
   );
 
   let live: Market[] = [];
+  const tape = createTradeTape(redis, config.queuePrefix);
+  const recording = (env.POLYBOT_RECORD ?? (config.venue === 'paper' ? 'true' : 'false')) === 'true';
+  const recorder = recording ? new Recorder(path.join(config.dataDir, 'recordings'), logger, env.POLYBOT_RECORD_MAX_MB_PER_DAY * 1024 * 1024) : null;
+  if (recorder) rt.shutdown.add('recorder', () => recorder.close());
+  const wsUrl = env.POLYBOT_MARKET_WS_URL ?? (config.venue === 'sim' ? `${config.clobUrl.replace(/^http/, 'ws')}/ws/market` : 'wss://ws-subscriptions-clob.polymarket.com/ws/market');
+  const recordedMarkets = new Set<string>();
+  const socket = new MarketSocket({
+    url: wsUrl,
+    logger,
+    onUpdate: (u) => {
+      if (u.kind === 'trade') {
+        void tape.push(u.tokenId, { price: u.price, size: u.size, side: u.side, timestampMs: u.timestampMs }).catch(() => undefined);
+        recorder?.record('trade', u.timestampMs, { tokenId: u.tokenId, conditionId: u.conditionId, price: u.price, size: u.size, side: u.side });
+      } else if (u.kind === 'book') {
+        recorder?.record('book', u.timestampMs, { tokenId: u.tokenId, conditionId: u.conditionId, bids: u.bids, asks: u.asks });
+      } else if (u.kind === 'resolved') {
+        recorder?.record('resolution', u.timestampMs, { conditionId: u.conditionId, winningTokenId: u.winningTokenId });
+      }
+    },
+  }).start();
+  rt.shutdown.add('market socket', () => socket.close());
+  const watch = (found: Market[]) => {
+    socket.subscribe(found.flatMap((m) => [m.upTokenId, m.downTokenId]));
+    for (const m of found) {
+      if (recorder && !recordedMarkets.has(m.conditionId)) {
+        recordedMarkets.add(m.conditionId);
+        recorder.record('market', Date.now(), { market: m });
+      }
+    }
+  };
   const enqueue = async (list: Market[], trigger: 'refresh' | 'price', slot: string) => {
     const now = Date.now();
     await Promise.all(
@@ -75,6 +114,7 @@ export async function runWorker(): Promise<void> {
       try {
         const found = task === 'sweep' ? await discovery.sweep(now) : await discovery.getCrypto15mMarkets(now);
         if (task === 'refresh') live = found;
+        watch(found);
         await enqueue(found, 'refresh', `${task}${Math.floor(now / env.DISCOVERY_REFRESH_MS)}`);
         logger.debug({ task, markets: found.length }, 'discovery pass');
       } catch (err) {
@@ -105,6 +145,7 @@ export async function runWorker(): Promise<void> {
         pollSimOracle(oracleHttp, asset)
           .then(async (p) => {
             await oracle.put(p);
+            recorder?.record('oracle', p.timestampMs, { asset: p.asset, price: p.price, source: p.source });
             await onPrice(asset, p.price);
           })
           .catch((err: unknown) => logger.warn({ asset, err: (err as Error).message }, 'oracle poll failed'));
@@ -118,6 +159,7 @@ export async function runWorker(): Promise<void> {
       logger,
       onPrice: async (p) => {
         await oracle.put(p);
+        recorder?.record('oracle', p.timestampMs, { asset: p.asset, price: p.price, source: p.source });
         await onPrice(p.asset, p.price);
       },
     });

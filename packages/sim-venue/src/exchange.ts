@@ -78,6 +78,8 @@ export class Exchange {
   readonly orders = new Map<string, SimOrder>();
   private readonly misprices = new Map<string, { offset: number; untilMs: number }>();
   private tradeSeq = 0;
+  /** Every public trade (ours and the background flow) for the market channel. */
+  onPublicTrade: (t: { tokenId: string; conditionId: string; price: number; size: number; side: 'BUY' | 'SELL'; timestampMs: number }) => void = () => undefined;
 
   constructor(readonly cfg: ExchangeConfig, private readonly schedule: MarketSchedule, private readonly rng: Rng) {}
 
@@ -117,7 +119,21 @@ export class Exchange {
         hash: this.rng.hex(20),
       });
       this.fillResting(m, nowMs);
+      this.backgroundFlow(m, nowMs);
     }
+  }
+
+  /** Other traders: now and then someone takes the top of a book, so the public tape is alive. */
+  private backgroundFlow(m: SimMarket, nowMs: number): void {
+    if (this.rng.next() > 0.3) return;
+    const token = this.rng.next() < 0.5 ? m.upToken : m.downToken;
+    const book = this.books.get(token);
+    const buy = this.rng.next() < 0.5;
+    const level = buy ? book?.asks[0] : book?.bids[0];
+    if (!level || level.size <= 0) return;
+    const size = r2(Math.min(level.size, 5 + this.rng.next() * 45));
+    level.size = r2(level.size - size);
+    this.onPublicTrade({ tokenId: token, conditionId: m.conditionId, price: level.price, size, side: buy ? 'BUY' : 'SELL', timestampMs: nowMs });
   }
 
   /** Resting orders fill (as makers, no fee) when the market maker's quotes cross them. */
@@ -160,6 +176,7 @@ export class Exchange {
     };
     o.trades.push(t);
     o.sizeMatched = r2(o.sizeMatched + size);
+    this.onPublicTrade({ tokenId: o.tokenId, conditionId: o.conditionId, price, size: t.size, side: traderSide === 'TAKER' ? o.side : o.side === 'BUY' ? 'SELL' : 'BUY', timestampMs: nowMs });
     return t;
   }
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import { ApiKeys, orderHash, orderSigner, type ApiCreds, type WireOrder } from './auth.js';
 import { Exchange, r2, r6, type SimOrder, type SimTrade } from './exchange.js';
@@ -30,6 +31,13 @@ export interface SimVenue {
 }
 
 const FEE_RATE = 0.07;
+const safeParse = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
 const TICK = 0.01;
 const MIN_SIZE = 5;
 
@@ -648,6 +656,37 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
         });
     });
   });
+  // The CLOB market channel: book snapshots each second for subscribed tokens, and every trade.
+  const wss = new WebSocketServer({ noServer: true });
+  const subs = new Map<WebSocket, Set<string>>();
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://sim').pathname !== '/ws/market') return socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      subs.set(ws, new Set());
+      ws.on('message', (data) => {
+        const text = data.toString();
+        if (text === 'PING') return ws.send('PONG');
+        const msg = z.object({ assets_ids: z.array(z.string()), operation: z.enum(['subscribe', 'unsubscribe']).optional() }).passthrough().safeParse(safeParse(text));
+        if (!msg.success) return;
+        const set = subs.get(ws)!;
+        for (const id of msg.data.assets_ids) (msg.data.operation === 'unsubscribe' ? set.delete(id) : set.add(id));
+        const snaps = msg.data.assets_ids.map(bookJson).filter((b) => b !== null).map((b) => ({ event_type: 'book', ...b }));
+        if (snaps.length) ws.send(JSON.stringify(snaps));
+      });
+      ws.on('close', () => subs.delete(ws));
+    });
+  });
+  exchange.onPublicTrade = (t) => {
+    const msg = JSON.stringify({ event_type: 'last_trade_price', asset_id: t.tokenId, market: t.conditionId, price: String(t.price), size: String(t.size), side: t.side, fee_rate_bps: '0', timestamp: String(t.timestampMs) });
+    for (const [ws, set] of subs) if (set.has(t.tokenId)) ws.send(msg);
+  };
+  const wsTimer = setInterval(() => {
+    for (const [ws, set] of subs) {
+      const snaps = [...set].map(bookJson).filter((b) => b !== null).map((b) => ({ event_type: 'book', ...b }));
+      if (snaps.length) ws.send(JSON.stringify(snaps));
+    }
+  }, 1_000);
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 4010, opts.host ?? '127.0.0.1', resolve);
@@ -660,6 +699,9 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(timer);
+        clearInterval(wsTimer);
+        for (const ws of subs.keys()) ws.terminate();
+        wss.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

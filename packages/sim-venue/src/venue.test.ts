@@ -121,6 +121,37 @@ describe('CLOB', () => {
   });
 });
 
+describe('market channel', () => {
+  it('sends book snapshots best-last and the trades of a subscribed token', async () => {
+    const { WebSocket } = await import('ws');
+    const m = [...venue.state.schedule.markets.values()].find((x) => !x.closed)!;
+    const ws = new WebSocket(`${venue.url.replace('http', 'ws')}/ws/market`);
+    const frames: any[] = [];
+    ws.on('message', (d) => {
+      const t = d.toString();
+      if (t !== 'PONG') frames.push(...[JSON.parse(t)].flat());
+    });
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ assets_ids: [m.upToken], type: 'market' }));
+    // Our own fill is a public trade too.
+    const book = await get(`/book?token_id=${m.upToken}`);
+    const signed = await client.createOrder({ tokenID: m.upToken, price: Number(book.asks[book.asks.length - 1].price), size: 5, side: Side.BUY });
+    await client.postOrder(signed, OrderType.FAK);
+    const end = Date.now() + 8_000;
+    while (Date.now() < end && !(frames.some((f) => f.event_type === 'book') && frames.some((f) => f.event_type === 'last_trade_price'))) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    ws.close();
+    const snap = frames.find((f) => f.event_type === 'book');
+    expect(snap.asset_id).toBe(m.upToken);
+    const asks = snap.asks.map((l: { price: string }) => Number(l.price));
+    expect(asks).toEqual([...asks].sort((a, b) => b - a));
+    const trade = frames.find((f) => f.event_type === 'last_trade_price');
+    expect(trade.asset_id).toBe(m.upToken);
+    expect(['BUY', 'SELL']).toContain(trade.side);
+  });
+});
+
 describe('resolution', () => {
   it('resolves Up on a tie and Down just below, by the settlement price', () => {
     const s = venue.state.schedule;
