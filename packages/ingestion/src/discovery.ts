@@ -25,6 +25,7 @@ const KeysetPageSchema = z.object({ markets: z.array(z.unknown()).optional(), da
 /** Finds the active Up/Down markets of the configured assets and interval on Gamma. */
 export class MarketDiscovery {
   private readonly booksSeen = new Set<string>();
+  private readonly ptbCompared = new Set<string>();
   rejected = 0;
 
   constructor(private readonly cfg: DiscoveryConfig, private readonly deps: DiscoveryDeps) {}
@@ -87,6 +88,13 @@ export class MarketDiscovery {
       if (m.priceToBeat === null && nowMs >= m.windowStartMs) {
         const own = await this.deps.ownPriceToBeat(m.asset, m.windowStartMs, m.settlement);
         if (own !== null) m = { ...m, priceToBeat: own };
+      } else if (m.priceToBeat !== null && !this.ptbCompared.has(m.conditionId)) {
+        // Gamma's published price to beat is trusted; ours is compared once and any difference logged.
+        this.ptbCompared.add(m.conditionId);
+        const own = await this.deps.ownPriceToBeat(m.asset, m.windowStartMs, m.settlement);
+        if (own !== null && Math.abs(own / m.priceToBeat - 1) > 1e-5) {
+          this.deps.logger.warn({ slug: m.slug, gamma: m.priceToBeat, ours: own }, 'price to beat differs from our settlement feed; trusting Gamma');
+        }
       }
       out.set(m.conditionId, m);
     }

@@ -42,3 +42,17 @@ export function parseRtdsChainlink(raw: string, logger?: Logger): OraclePrice | 
   }
   return { asset, price: parsed.data.payload.value, timestampMs: parsed.data.payload.timestamp, source: 'chainlink' };
 }
+
+/** A major spot exchange's ticker (Binance `GET /api/v3/ticker/price`), labelled as a fallback. */
+const ExchangeTickerSchema = z.object({ symbol: z.string(), price: z.string().regex(/^\d+(\.\d+)?$/).transform(Number) });
+
+export async function pollExchangePrice(http: HttpClient, asset: Asset, nowMs: number): Promise<OraclePrice> {
+  const r = await http.get('/api/v3/ticker/price', ExchangeTickerSchema, { symbol: `${asset}USDT` });
+  if (!(r.price > 0)) throw new Error(`exchange price for ${asset} is not positive`);
+  return { asset, price: r.price, timestampMs: nowMs, source: 'exchange-fallback' };
+}
+
+/** Relative gap between the settlement feed and the exchange; logged as a cross-check. */
+export function divergence(settlement: number, exchange: number): number {
+  return Math.abs(exchange / settlement - 1);
+}

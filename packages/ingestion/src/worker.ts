@@ -12,7 +12,7 @@ import { startWorkerRuntime } from '@polybot/shared/runtime';
 import { createBookClient } from './bookClient.js';
 import { MarketDiscovery, priceToBeatFromHistory } from './discovery.js';
 import { createHttpClient } from './http.js';
-import { pollSimOracle } from './oracleFeed.js';
+import { divergence, pollExchangePrice, pollSimOracle } from './oracleFeed.js';
 import { createOracleStore } from './oracleStore.js';
 import { startRtdsFeed } from './rtds.js';
 import { MarketSocket } from './marketSocket.js';
@@ -37,6 +37,9 @@ const EnvSchema = z.object({
   /** Record books, trades, oracle ticks and resolutions for replay (default on in paper mode). */
   POLYBOT_RECORD: z.enum(['true', 'false']).optional(),
   POLYBOT_RECORD_MAX_MB_PER_DAY: z.coerce.number().positive().default(200),
+  /** Spot exchange used as a labelled cross-check and fallback when Chainlink goes quiet. */
+  POLYBOT_EXCHANGE_URL: z.string().url().default('https://api.binance.com'),
+  POLYBOT_FALLBACK_AFTER_MS: z.coerce.number().int().positive().default(5_000),
 });
 
 export async function runWorker(): Promise<void> {
@@ -164,6 +167,24 @@ export async function runWorker(): Promise<void> {
       },
     });
     rt.shutdown.add('rtds', () => feed.close());
+    // Cross-check against a spot exchange, and fall back to it (labelled, never as Chainlink) when the feed goes quiet.
+    const exchange = createHttpClient({ baseURL: env.POLYBOT_EXCHANGE_URL, logger, maxAttempts: 1, timeoutMs: 2_000, per10s: 100 });
+    const check = setInterval(() => {
+      for (const asset of env.POLYBOT_ASSETS) {
+        void (async () => {
+          const now = Date.now();
+          const [latest, ex] = await Promise.all([oracle.latest(asset), pollExchangePrice(exchange, asset, now)]);
+          if (latest && latest.source === 'chainlink' && divergence(latest.price, ex.price) > 0.005) {
+            logger.warn({ asset, chainlink: latest.price, exchange: ex.price }, 'settlement feed and exchange disagree by more than 0.5%');
+          }
+          if (!latest || now - latest.timestampMs > env.POLYBOT_FALLBACK_AFTER_MS) {
+            await oracle.put(ex);
+            logger.warn({ asset, ageMs: latest ? now - latest.timestampMs : null }, 'Chainlink quiet: using the exchange price, labelled exchange-fallback');
+          }
+        })().catch((err: unknown) => logger.debug({ asset, err: (err as Error).message }, 'exchange cross-check failed'));
+      }
+    }, env.POLYBOT_FALLBACK_AFTER_MS);
+    rt.shutdown.add('exchange check', () => clearInterval(check));
   }
   rt.shutdown.add('producers', async () => {
     await markets.close();
