@@ -159,6 +159,8 @@ export async function runWorker(): Promise<void> {
       minOrderSize: s.market.minOrderSize,
       negRisk: s.market.negRisk,
       feeRate: s.market.feeSchedule.rate,
+      ...(s.tickAtMs !== undefined ? { tickAtMs: s.tickAtMs } : {}),
+      signalAtMs: s.createdAtMs,
       sizing: { bankrollUsd: bankrollOf(ledger), kellyFraction: env.RISK_KELLY_FRACTION * s.kellyFraction, notionalUsd: size.notionalUsd, cappedBy: size.cappedBy },
     });
     await orders.add(request, request.id);

@@ -41,6 +41,8 @@ export interface StrategyContext {
   spotBefore: number | null;
   trades: { up: readonly TapeTrade[]; down: readonly TapeTrade[] };
   params: JumpParams;
+  /** When the tick that triggered this pass happened (carried into signals for latency accounting). */
+  tickAtMs?: number;
 }
 
 export interface Evaluation {
@@ -151,6 +153,7 @@ export class ValueBettingStrategy {
             toxicity,
           },
           reasons: [`${outcome} edge ${opp.edge.toFixed(4)} after fees at VWAP ${opp.vwap.toFixed(4)}`],
+          ...(ctx.tickAtMs !== undefined ? { tickAtMs: ctx.tickAtMs } : {}),
         }),
       );
     }

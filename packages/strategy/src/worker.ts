@@ -61,7 +61,7 @@ export async function runWorker(): Promise<void> {
     return params;
   }
 
-  async function analyse(market: Market): Promise<void> {
+  async function analyse(market: Market, tickAtMs: number): Promise<void> {
     const nowMs = Date.now();
     if (nowMs >= market.windowEndMs) return;
     const [bookMap, latest, params] = await Promise.all([books.getBooks([market.upTokenId, market.downTokenId]), oracle.latest(market.asset), paramsFor(market.asset, nowMs)]);
@@ -85,6 +85,7 @@ export async function runWorker(): Promise<void> {
       spotBefore: before,
       trades: { up: upTrades, down: downTrades },
       params,
+      tickAtMs,
     });
     metrics.marketsPriced.inc();
     for (const s of ev.signals) {
@@ -110,7 +111,7 @@ export async function runWorker(): Promise<void> {
     });
   }
 
-  const worker = createConsumer('markets', async ({ market }) => analyse(market), rt.queues, { concurrency: env.ANALYSIS_CONCURRENCY });
+  const worker = createConsumer('markets', async ({ market, refreshedAtMs }) => analyse(market, refreshedAtMs), rt.queues, { concurrency: env.ANALYSIS_CONCURRENCY });
   rt.shutdown.add('markets worker', () => worker.close());
   rt.shutdown.add('signals producer', () => signals.close());
   const prune = setInterval(() => void status.pruneMarkets(Date.now() - 120_000).catch(() => undefined), 30_000);

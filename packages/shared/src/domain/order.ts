@@ -34,6 +34,9 @@ export const OrderRequestSchema = z
     minOrderSize: z.number().positive(),
     negRisk: z.boolean(),
     feeRate: z.number().min(0).max(1),
+    /** The originating tick and the signal's time, for latency accounting. */
+    tickAtMs: EpochMsSchema.optional(),
+    signalAtMs: EpochMsSchema.optional(),
     /** Why this size: for the audit trail. */
     sizing: z
       .object({ bankrollUsd: z.number(), kellyFraction: z.number(), notionalUsd: z.number(), cappedBy: z.string().nullable() })

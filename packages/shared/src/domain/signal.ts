@@ -103,6 +103,8 @@ export const TradeSignalSchema = z
       .strict()
       .optional(),
     reasons: z.array(z.string()),
+    /** When the tick (market refresh, book or price change) that led here happened: for latency accounting. */
+    tickAtMs: EpochMsSchema.optional(),
   })
   .strict();
 export type TradeSignal = z.infer<typeof TradeSignalSchema>;
