@@ -108,8 +108,16 @@ export async function runWorker(): Promise<void> {
 
   // The scheduler makes one tick per refresh across every discovery replica.
   const ticks = new Producer('ticks', rt.queues);
-  await ticks.queue.upsertJobScheduler('discovery-refresh', { every: env.DISCOVERY_REFRESH_MS }, { name: 'tick', data: { task: 'refresh' } });
-  await ticks.queue.upsertJobScheduler('discovery-sweep', { every: env.DISCOVERY_SWEEP_MS }, { name: 'tick', data: { task: 'sweep' } });
+  const schedule = async () => {
+    await ticks.queue.upsertJobScheduler('discovery-refresh', { every: env.DISCOVERY_REFRESH_MS }, { name: 'tick', data: { task: 'refresh' } });
+    await ticks.queue.upsertJobScheduler('discovery-sweep', { every: env.DISCOVERY_SWEEP_MS }, { name: 'tick', data: { task: 'sweep' } });
+  };
+  await schedule();
+  // Upserting is idempotent: re-assert the schedule after a reconnect and now and then, so a Redis
+  // that restarted without its data never leaves discovery silent.
+  redis.on('ready', () => void schedule().catch(() => undefined));
+  const reschedule = setInterval(() => void schedule().catch(() => undefined), 30_000);
+  rt.shutdown.add('reschedule', () => clearInterval(reschedule));
   const tickWorker = createConsumer(
     'ticks',
     async ({ task }) => {
