@@ -7,3 +7,4 @@ export { ValueBettingStrategy, DEFAULT_STRATEGY, signalId, type StrategyConfig, 
 export { benchPricing } from './bench.js';
 export { leeMyklandFlags, logReturns, realisedAndBipower } from './leeMykland.js';
 export { loadBars, minuteCloses, type Bar } from './data/priceHistory.js';
+export { ArbitrageDetector, type BuyBothArb, type SellBothArb, type ArbLeg } from './arbitrageDetector.js';

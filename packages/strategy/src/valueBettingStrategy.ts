@@ -14,6 +14,7 @@ import {
   type ToxicityFlag,
   type TradeSignal,
 } from '@polybot/shared';
+import { ArbitrageDetector } from './arbitrageDetector.js';
 import { bestTakerBuy } from './evCalculator.js';
 import { probabilityUp, type JumpParams } from './jumpDiffusionModel.js';
 import { toxicityFlags, type TapeTrade, type ToxicityConfig, DEFAULT_TOXICITY } from './toxicityFilter.js';
@@ -52,6 +53,8 @@ export interface Evaluation {
   signals: TradeSignal[];
   /** Why it did or did not trade, in words. */
   decision: string;
+  /** A risk-free Up+Down pair if the books offer one (reported; pairs are not yet traded as a unit). */
+  arbitrage: ReturnType<ArbitrageDetector['buyBoth']>;
 }
 
 export function signalId(conditionId: string, outcome: Outcome, nowMs: number, slotMs: number): string {
@@ -69,6 +72,7 @@ export class ValueBettingStrategy {
       bestEdge: null,
       signals: [],
       decision,
+      arbitrage: null,
     });
     if (!market.acceptingOrders) return none('market not accepting orders');
     if (nowMs < market.windowStartMs) return none('window not started');
@@ -157,12 +161,20 @@ export class ValueBettingStrategy {
         }),
       );
     }
+    const arbitrage = new ArbitrageDetector(market.feeSchedule, { tickSize: market.tickSize, minShares: market.minOrderSize, minNotional: 1 }).buyBoth(
+      ctx.upBook.asks,
+      ctx.downBook.asks,
+      ctx.upBook.bids,
+      ctx.downBook.bids,
+    );
+    if (arbitrage) reasons.push(`arbitrage: ${arbitrage.shares} pairs at ${arbitrage.costPerPair.toFixed(4)} (profit ${arbitrage.guaranteedProfit.toFixed(4)})`);
     return {
       probabilityUp: pUp,
       bookMidUp: midPrice(ctx.upBook),
       bestEdge,
       signals,
-      decision: signals.length ? `signal: ${reasons.join('; ')}` : `no edge ≥ ${this.config.minEdge} after fees (best ${bestEdge?.toFixed(4) ?? 'n/a'})`,
+      arbitrage,
+      decision: signals.length || arbitrage ? `signal: ${reasons.join('; ')}` : `no edge ≥ ${this.config.minEdge} after fees (best ${bestEdge?.toFixed(4) ?? 'n/a'})`,
     };
   }
 }
