@@ -8,3 +8,4 @@ export { benchPricing } from './bench.js';
 export { leeMyklandFlags, logReturns, realisedAndBipower } from './leeMykland.js';
 export { loadBars, minuteCloses, type Bar } from './data/priceHistory.js';
 export { ArbitrageDetector, type BuyBothArb, type SellBothArb, type ArbLeg } from './arbitrageDetector.js';
+export { loadBookTicker, ofiEvent, ofiRegression, type OfiRegression } from './toxicityStudy.js';
