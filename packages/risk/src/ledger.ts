@@ -13,7 +13,7 @@ export const LedgerSchema = z.object({
   feesUsd: z.number(),
   /** Cost of open positions per market, and the market's asset. */
   exposure: z.record(z.string(), z.object({ asset: z.string(), costUsd: z.number() })),
-  /** Trade ids counted, and those undone after FAILED. */
+  /** Trade ids counted (and those undone after FAILED) of markets not yet settled, keyed `conditionId|tradeId`. */
   trades: z.record(z.string(), z.enum(['counted', 'undone'])),
   settled: z.array(z.string()),
   consecutiveLosses: z.number().int(),
@@ -53,21 +53,26 @@ export function exposureOf(l: Ledger, conditionId: string, asset: Asset) {
 
 /** Returns the new ledger (the input is not mutated) and whether anything changed. */
 export function applyEvent(prev: Ledger, ev: ExecutionEvent): { ledger: Ledger; changed: boolean } {
-  const l: Ledger = structuredClone(prev);
+  // Copy only what an event can touch (the settled list and equity curve are copied on settlement).
+  const l: Ledger = { ...prev, trades: { ...prev.trades }, exposure: { ...prev.exposure } };
   if (ev.type === 'fill') {
-    const seen = l.trades[ev.tradeId];
+    // A fill for a settled market is old news (its trade ids were dropped at settlement).
+    if (prev.settled.includes(ev.conditionId)) return { ledger: prev, changed: false };
+    const key = `${ev.conditionId}|${ev.tradeId}`;
+    const seen = l.trades[key];
     const cost = ev.size * ev.price;
-    const pos = (l.exposure[ev.conditionId] ??= { asset: ev.asset, costUsd: 0 });
+    const pos = { ...(l.exposure[ev.conditionId] ?? { asset: ev.asset, costUsd: 0 }) };
+    l.exposure[ev.conditionId] = pos;
     if (ev.status === 'FAILED') {
       if (seen !== 'counted') return { ledger: prev, changed: false };
-      l.trades[ev.tradeId] = 'undone';
+      l.trades[key] = 'undone';
       l.cashUsd += cost + ev.fee;
       l.feesUsd -= ev.fee;
       pos.costUsd = Math.max(0, pos.costUsd - cost);
       return { ledger: l, changed: true };
     }
     if (seen) return { ledger: prev, changed: false };
-    l.trades[ev.tradeId] = 'counted';
+    l.trades[key] = 'counted';
     l.cashUsd -= cost + ev.fee;
     l.feesUsd += ev.fee;
     pos.costUsd += cost;
@@ -75,11 +80,15 @@ export function applyEvent(prev: Ledger, ev: ExecutionEvent): { ledger: Ledger; 
   }
   if (ev.type === 'settlement') {
     if (l.settled.includes(ev.conditionId)) return { ledger: prev, changed: false };
-    l.settled.push(ev.conditionId);
+    l.settled = [...prev.settled, ev.conditionId];
+    l.daily = { ...prev.daily };
+    l.equity = [...prev.equity];
     if (l.settled.length > 5_000) l.settled.splice(0, l.settled.length - 5_000);
     l.cashUsd += ev.payoutUsd;
     l.realisedPnlUsd += ev.realisedPnlUsd;
     delete l.exposure[ev.conditionId];
+    // Keep the ledger bounded: the market's trade ids are no longer needed once it is settled.
+    for (const k of Object.keys(l.trades)) if (k.startsWith(`${ev.conditionId}|`)) delete l.trades[k];
     const day = dayOf(ev.atMs);
     l.daily[day] = (l.daily[day] ?? 0) + ev.realisedPnlUsd;
     l.consecutiveLosses = ev.realisedPnlUsd < 0 ? l.consecutiveLosses + 1 : 0;
