@@ -1,0 +1,50 @@
+/** A self-contained HTML report (inline SVG and CSS: it opens offline). */
+import type { BacktestConfig, BacktestResult } from './engine.js';
+
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+function line(points: Array<[number, number]>, w: number, h: number, color: string): string {
+  if (points.length < 2) return '';
+  const xs = points.map((p) => p[0]);
+  const ys = points.map((p) => p[1]);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const sx = (x: number) => ((x - x0) / (x1 - x0 || 1)) * (w - 10) + 5;
+  const sy = (y: number) => h - 5 - ((y - y0) / (y1 - y0 || 1)) * (h - 10);
+  return `<svg viewBox="0 0 ${w} ${h}" width="100%" height="${h}"><polyline fill="none" stroke="${color}" stroke-width="1.5" points="${points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/><text x="5" y="12" font-size="10">${y1.toFixed(2)}</text><text x="5" y="${h - 2}" font-size="10">${y0.toFixed(2)}</text></svg>`;
+}
+
+export function htmlReport(r: BacktestResult, cfg: BacktestConfig, meta: { data: string; generatedAt: string }): string {
+  let peak = -Infinity;
+  const drawdown: Array<[number, number]> = r.equity.map(([t, e]) => {
+    peak = Math.max(peak, e);
+    return [t, e - peak];
+  });
+  const cal = r.calibration
+    .map((c) => {
+      const x = 20 + c.meanPredicted * 260;
+      const y = 280 - c.observed * 260;
+      return `<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${Math.min(12, 2 + Math.sqrt(c.count) / 4).toFixed(1)}" fill="#2563eb" opacity="0.6"><title>${c.bucket}: ${c.count} predictions, observed ${c.observed.toFixed(3)}</title></circle><text x="${x + 6}" y="${y - 6}" font-size="9">${c.count}</text>`;
+    })
+    .join('');
+  const rows = r.trades
+    .slice(0, 2_000)
+    .map((t) => `<tr><td>${new Date(t.atMs).toISOString().slice(0, 16)}</td><td>${t.outcome}</td><td>${t.price.toFixed(2)}</td><td>${t.shares}</td><td>${t.fee.toFixed(5)}</td><td>${t.modelP.toFixed(3)}</td><td>${t.won ? 'won' : 'lost'}</td><td>${t.pnl.toFixed(4)}</td></tr>`)
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>polybot backtest</title>
+<style>body{font-family:system-ui,sans-serif;margin:1rem auto;max-width:1000px;padding:0 1rem;color:#111}table{border-collapse:collapse;font-size:.8rem;width:100%}td,th{border-bottom:1px solid #ddd;padding:2px 6px;text-align:right}th{background:#f3f4f6}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:.5rem}.k{background:#f3f4f6;padding:.5rem;border-radius:6px}.k b{display:block;font-size:1.2rem}</style></head><body>
+<h1>Backtest</h1><p>${esc(meta.data)} · generated ${esc(meta.generatedAt)}</p>
+<div class="grid">
+<div class="k">windows<b>${r.windows}</b></div><div class="k">trades<b>${r.trades.length}</b></div><div class="k">hit rate<b>${(r.hitRate * 100).toFixed(1)} %</b></div>
+<div class="k">PnL after fees<b>$${r.pnl.toFixed(2)}</b></div><div class="k">fees<b>$${r.fees.toFixed(2)}</b></div><div class="k">max drawdown<b>$${r.maxDrawdown.toFixed(2)}</b></div>
+<div class="k">Sharpe per window<b>${r.sharpePerWindow.toFixed(3)}</b></div><div class="k">Brier (model)<b>${r.brier.toFixed(4)}</b></div></div>
+<h2>Equity</h2>${line(r.equity, 960, 180, '#16a34a')}
+<h2>Drawdown</h2>${line(drawdown, 960, 120, '#dc2626')}
+<h2>Calibration</h2><p>Predicted P(Up) against the observed frequency of Up, per decile (circle size and label: count).</p>
+<svg viewBox="0 0 300 300" width="320" height="320"><line x1="20" y1="280" x2="280" y2="20" stroke="#999" stroke-dasharray="4"/><rect x="20" y="20" width="260" height="260" fill="none" stroke="#ccc"/>${cal}</svg>
+<h2>Model and parameters</h2><pre>${esc(JSON.stringify(cfg, null, 2))}</pre>
+<p>The book model: a market maker quoting Up around a Black–Scholes digital on the spot ${cfg.book.lagSteps} step(s) ago (volatility ${cfg.book.makerSigma}), plus bias ${cfg.book.bias} and Gaussian noise (sd ${cfg.book.noiseSd}), spread ${cfg.book.spread}, ${cfg.book.levels} levels of ${cfg.book.depth} shares; Down mirrors Up. Results are only as honest as this model: a lagged maker is exactly what a fast strategy exploits.</p>
+<h2>Trades</h2><table><tr><th>time</th><th>side</th><th>price</th><th>shares</th><th>fee</th><th>model p</th><th>result</th><th>PnL</th></tr>${rows}</table>
+${r.trades.length > 2_000 ? `<p>first 2,000 of ${r.trades.length} trades shown</p>` : ''}
+</body></html>
+`;
+}
