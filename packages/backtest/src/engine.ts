@@ -115,7 +115,6 @@ export function runBacktest(closes: readonly number[], startMs: number, cfg: Bac
   const gate = new NoTradeGate({ ...DEFAULT_GATE, maxOracleAgeMs: 60_000, maxSignalAgeMs: 60_000 + cfg.latencySteps * 60_000, maxBookAgeMs: 60_000, toxicity: 'ignore' });
   const sizer = new KellySizer({ ...DEFAULT_SIZER, kellyFraction: cfg.kellyFraction, maxOrderUsd: cfg.maxOrderUsd, maxBankrollShare: 1, maxMarketExposureUsd: cfg.maxOrderUsd * 4, maxAssetExposureUsd: cfg.maxOrderUsd * 4, maxTotalExposureUsd: cfg.maxOrderUsd * 4 });
   let ledger: Ledger = newLedger(cfg.bankrollUsd);
-  const manager = new OrderManager(null, logger);
   const placed = new Set<string>();
   const trades: Trade[] = [];
   const decisions: Decision[] = [];
@@ -156,6 +155,9 @@ export function runBacktest(closes: readonly number[], startMs: number, cfg: Bac
     const params = paramsBefore(r, flags, s, cfg.lookbackMinutes);
     let windowPnl = 0;
     const held = { up: 0, down: 0, cost: 0, fees: 0 };
+    // Orders live and die within their window: one manager per window keeps the replay linear.
+    const manager = new OrderManager(null, logger);
+    placed.clear(); // signal ids are per window
     for (const m of cfg.stepMinutes) {
       if (m >= W) continue;
       const nowMs = windowStartMs + m * 60_000;
@@ -217,8 +219,6 @@ export function runBacktest(closes: readonly number[], startMs: number, cfg: Bac
       const payout = winner === 'UP' ? held.up : held.down;
       ledger = applyEvent(ledger, { id: `set-${conditionId}`, atMs: windowEndMs, type: 'settlement', conditionId, asset: 'BTC', winner, upShares: held.up, downShares: held.down, costUsd: held.cost, feesUsd: held.fees, payoutUsd: payout, realisedPnlUsd: payout - held.cost - held.fees }).ledger;
     }
-    // The replay ships its events straight to the ledger above: clear the outbox as the worker would.
-    manager.ackOutbox(manager.outbox().map((e) => e.id), windowEndMs);
     windows++;
     windowPnls.push(windowPnl);
     equity.push([windowEndMs, Number((cfg.bankrollUsd + ledger.realisedPnlUsd).toFixed(6))]);

@@ -147,6 +147,14 @@ async function scenarios(round: number) {
     injected = Object.values(counters).reduce((s, v) => s + v, 0);
     await sleep(8_000); // let execution reconcile what the faults left in flight
     await check(`r${round} venue faults`, { faults: injected });
+    // So many venue errors may trip the error-rate rule; if it tripped, it must say so.
+    const afterFaults = await readBreaker(client, prefix, Date.now());
+    process.stderr.write(`[chaos] r${round} breaker after faults: ${afterFaults.state}${afterFaults.state === 'open' ? ` (${afterFaults.kind}: ${afterFaults.reason})` : ''}\n`);
+    // A venue outage also fails heartbeats, which trips at once: either reason is right here.
+    if (afterFaults.state === 'open') expect(['error_rate', 'heartbeat']).toContain(afterFaults.kind);
+    // A human resumes (and the old errors age out of the window).
+    await client.del(`${prefix}:risk:errors`);
+    await client.set(`${prefix}:risk:breaker`, JSON.stringify({ state: 'closed', resumedAtMs: Date.now() }));
     // A lost heartbeat must trip the breaker and stop trading: rest an order so heartbeats flow.
     const gamma = (await (await fetch(`${venueUrl}/markets?limit=50`)).json()) as Array<{ conditionId: string; clobTokenIds: string; endDate: string; eventStartTime: string }>;
     const live = gamma.find((g) => Date.parse(g.endDate) > Date.now() + 40_000);
