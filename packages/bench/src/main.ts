@@ -1,26 +1,25 @@
 /**
  * `pnpm bench`: measured, not asserted. Prints a table and writes bench-results.json at the repo root.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnRedisServer } from '@polybot/shared/redisServer';
-import { benchPricing } from '@polybot/strategy';
+import { benchBacktest } from '@polybot/backtest';
+import { benchPricing, loadBars, minuteCloses } from '@polybot/strategy';
 import { bullmqFloor, redisRtt } from './floor.js';
 import { analysisThroughput, runPipeline } from './pipeline.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
+/** A year of one-minute bars (the shipped FTX month repeated) through the backtest. */
 async function backtestBarsPerSec(): Promise<number | null> {
-  try {
-    const spec: string = '@polybot/backtest';
-    const mod = (await import(spec)) as { benchBacktest?: () => Promise<{ barsPerSec: number }> | { barsPerSec: number } };
-    return mod.benchBacktest ? (await mod.benchBacktest()).barsPerSec : null;
-  } catch {
-    return null;
-  }
+  const file = path.resolve(ROOT, '../shared/data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv');
+  if (!existsSync(file)) return null;
+  const closes = minuteCloses(loadBars(file)).closes;
+  return benchBacktest(closes, 1).barsPerSec;
 }
 
 async function main(): Promise<void> {
