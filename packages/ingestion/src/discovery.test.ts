@@ -87,3 +87,26 @@ describe('price to beat from the settlement feed', () => {
     expect(priceToBeatFromHistory(ticks.slice(0, 10), start, { kind: 'twap', lookbackSeconds: 60 })).toBeNull();
   });
 });
+
+describe('fee schedule from the CLOB', () => {
+  it('asks /clob-markets for the fee when Gamma has none, and skips the market when neither has it', async () => {
+    const noFee = { ...variant(1), feeSchedule: undefined };
+    let asked = 0;
+    const mk = (fee: { rate: number; exponent: number; takerOnly: boolean } | null) =>
+      new MarketDiscovery(
+        { assets: ['BTC'], intervalSeconds: 300, windowsAhead: 2 },
+        {
+          gamma: { get: async () => ({ markets: [noFee], next_cursor: null }) as never, post: async () => ({}) as never },
+          hasBook: async () => true,
+          ownPriceToBeat: async () => null,
+          clobFee: async () => (asked++, fee),
+          logger,
+        },
+      );
+    const found = await mk({ rate: 0.07, exponent: 1, takerOnly: true }).sweep(NOW);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.feeSchedule).toEqual({ rate: 0.07, exponent: 1, takerOnly: true });
+    expect(await mk(null).sweep(NOW)).toEqual([]);
+    expect(asked).toBe(2);
+  });
+});

@@ -15,6 +15,8 @@ export interface DiscoveryDeps {
   gamma: HttpClient;
   /** Whether the CLOB has a book for a token yet (new markets 404 there for minutes). */
   hasBook: (tokenIds: string[]) => Promise<boolean>;
+  /** The CLOB's fee schedule (`/clob-markets/{id}` `fd`), for markets whose Gamma payload has none. */
+  clobFee?: (conditionId: string) => Promise<{ rate: number; exponent: number; takerOnly: boolean } | null>;
   /** Our own price to beat, computed from the settlement feed at the window start. */
   ownPriceToBeat: (asset: Asset, windowStartMs: number, settlement: Market['settlement']) => Promise<number | null>;
   logger: Logger;
@@ -73,7 +75,12 @@ export class MarketDiscovery {
   private async normalise(raws: unknown[], nowMs: number): Promise<Market[]> {
     const out = new Map<string, Market>();
     for (const raw of raws) {
-      const r = normaliseGammaMarket(raw, { intervalSeconds: this.cfg.intervalSeconds });
+      let r = normaliseGammaMarket(raw, { intervalSeconds: this.cfg.intervalSeconds });
+      if (!r.ok && r.reason.startsWith('no fee schedule') && this.deps.clobFee) {
+        const cid = (raw as { conditionId?: unknown }).conditionId;
+        const fee = typeof cid === 'string' ? await this.deps.clobFee(cid).catch(() => null) : null;
+        if (fee) r = normaliseGammaMarket(raw, { intervalSeconds: this.cfg.intervalSeconds, clobFee: fee });
+      }
       if (!r.ok) {
         this.rejected += 1;
         this.deps.logger.warn({ marketId: r.id, reason: r.reason }, 'market skipped: failed normalisation');

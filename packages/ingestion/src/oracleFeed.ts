@@ -25,7 +25,7 @@ export const RtdsUpdateSchema = z.object({
 
 const SYMBOLS: Record<string, Asset> = { 'btc/usd': 'BTC', 'eth/usd': 'ETH', 'sol/usd': 'SOL', 'xrp/usd': 'XRP' };
 
-/** A Chainlink price from an RTDS message, or null for anything else (never a guess). */
+/** A Chainlink price (or its 60-second TWAP, source `chainlink-twap`) from an RTDS message; null for anything else. */
 export function parseRtdsChainlink(raw: string, logger?: Logger): OraclePrice | null {
   let json: unknown;
   try {
@@ -34,13 +34,14 @@ export function parseRtdsChainlink(raw: string, logger?: Logger): OraclePrice | 
     return null;
   }
   const parsed = RtdsUpdateSchema.safeParse(json);
-  if (!parsed.success || parsed.data.topic !== 'crypto_prices_chainlink') return null;
+  const topic = parsed.success ? parsed.data.topic : '';
+  if (!parsed.success || (topic !== 'crypto_prices_chainlink' && topic !== 'crypto_prices_twap_sixty')) return null;
   const asset = SYMBOLS[parsed.data.payload.symbol.toLowerCase()];
   if (!asset) {
     logger?.debug({ symbol: parsed.data.payload.symbol }, 'rtds symbol ignored');
     return null;
   }
-  return { asset, price: parsed.data.payload.value, timestampMs: parsed.data.payload.timestamp, source: 'chainlink' };
+  return { asset, price: parsed.data.payload.value, timestampMs: parsed.data.payload.timestamp, source: topic === 'crypto_prices_twap_sixty' ? 'chainlink-twap' : 'chainlink' };
 }
 
 /** A major spot exchange's ticker (Binance `GET /api/v3/ticker/price`), labelled as a fallback. */

@@ -20,7 +20,9 @@ export function startRtdsFeed(opts: { url: string; assets: Asset[]; logger: Logg
       ws?.send(
         JSON.stringify({
           action: 'subscribe',
-          subscriptions: opts.assets.map((a) => ({ topic: 'crypto_prices_chainlink', type: '*', filters: JSON.stringify({ symbol: `${a.toLowerCase()}/usd` }) })),
+          subscriptions: opts.assets.flatMap((a) =>
+            ['crypto_prices_chainlink', 'crypto_prices_twap_sixty'].map((topic) => ({ topic, type: '*', filters: JSON.stringify({ symbol: `${a.toLowerCase()}/usd` }) })),
+          ),
         }),
       );
       ping = setInterval(() => ws?.readyState === WebSocket.OPEN && ws.send('PING'), 5_000);

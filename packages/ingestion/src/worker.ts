@@ -20,6 +20,8 @@ import { Recorder } from './recorder.js';
 import { createTradeTape } from './tradeTape.js';
 import path from 'node:path';
 
+const ClobMarketInfoSchema = z.object({ fd: z.object({ r: z.number().min(0).max(1), e: z.number().positive(), to: z.boolean() }).nullish() }).passthrough();
+
 const EnvSchema = z.object({
   POLYBOT_ASSETS: z
     .string()
@@ -49,6 +51,7 @@ export async function runWorker(): Promise<void> {
   const intervalSeconds = env.POLYBOT_INTERVAL_SECONDS ?? (config.venue === 'sim' ? env.SIM_WINDOW_SECONDS : 900);
   const gamma = createHttpClient({ baseURL: config.gammaUrl, logger, per10s: 250 });
   const books = createBookClient({ clobUrl: config.clobUrl, logger });
+  const clob = createHttpClient({ baseURL: config.clobUrl, logger, per10s: 500 });
   const oracle = createOracleStore(redis, config.queuePrefix);
   const markets = new Producer('markets', rt.queues);
   const events = new Producer('execution-events', rt.queues);
@@ -59,7 +62,13 @@ export async function runWorker(): Promise<void> {
       gamma,
       logger,
       hasBook: async (ids) => [...(await books.getBooks(ids)).values()].every((b) => b !== null),
+      clobFee: async (cid) => {
+        const info = await clob.get(`/clob-markets/${cid}`, ClobMarketInfoSchema);
+        return info.fd ? { rate: info.fd.r, exponent: info.fd.e, takerOnly: info.fd.to } : null;
+      },
       ownPriceToBeat: async (asset, startMs, settlement) =>
+        // A TWAP market's price to beat is the published 60-second TWAP at the start, when we heard it.
+        (settlement.kind === 'twap' ? await oracle.twapAt(asset, startMs, 2_000) : null) ??
         priceToBeatFromHistory(await oracle.history(asset, startMs - 120_000, startMs + 1_000), startMs, settlement),
     },
   );
@@ -171,6 +180,7 @@ export async function runWorker(): Promise<void> {
       onPrice: async (p) => {
         await oracle.put(p);
         recorder?.record('oracle', p.timestampMs, { asset: p.asset, price: p.price, source: p.source });
+        if (p.source === 'chainlink-twap') return;
         await onPrice(p.asset, p.price);
       },
     });

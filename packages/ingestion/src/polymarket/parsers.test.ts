@@ -112,3 +112,9 @@ describe('RTDS', () => {
     expect(parseRtdsChainlink(JSON.stringify({ ...chainlink, payload: { ...chainlink.payload, value: -1 } }))).toBeNull();
   });
 });
+
+describe('RTDS TWAP', () => {
+  it('reads the 60-second Chainlink TWAP as its own source', () => {
+    expect(parseRtdsChainlink(JSON.stringify(load('rtds/rtds_crypto_twap_sixty_update.json')))).toEqual({ asset: 'BTC', price: 64997.81, timestampMs: 1786179814000, source: 'chainlink-twap' });
+  });
+});
