@@ -119,10 +119,13 @@ export class MarketSchedule {
     let varS = tau;
     if (w > 0 && tau >= w) varS = tau - (2 * w) / 3;
     else if (w > 0) {
+      // Average of the 1-second prices over the elapsed part, weighted by its exact length
+      // (summing a whole number of seconds against a fractional length would bias the level).
       const elapsed = w - tau;
+      const n = Math.max(1, Math.round(elapsed));
       let sum = 0;
-      for (let i = 0; i < elapsed; i++) sum += p.at(nowMs - i * 1_000);
-      spot = (sum + tau * spot) / w;
+      for (let i = 0; i < n; i++) sum += p.at(nowMs - i * 1_000);
+      spot = ((sum / n) * elapsed + tau * spot) / w;
       varS = (tau ** 3) / (3 * w * w);
     }
     const sd = p.sigma * Math.sqrt(varS / yearSeconds);

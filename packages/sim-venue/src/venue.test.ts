@@ -135,7 +135,8 @@ describe('market channel', () => {
     ws.send(JSON.stringify({ assets_ids: [m.upToken], type: 'market' }));
     // Our own fill is a public trade too.
     const book = await get(`/book?token_id=${m.upToken}`);
-    const signed = await client.createOrder({ tokenID: m.upToken, price: Number(book.asks[book.asks.length - 1].price), size: 5, side: Side.BUY });
+    const ask = Number(book.asks[book.asks.length - 1].price);
+    const signed = await client.createOrder({ tokenID: m.upToken, price: ask, size: Math.max(5, Math.ceil(1.5 / ask)), side: Side.BUY });
     await client.postOrder(signed, OrderType.FAK);
     const end = Date.now() + 8_000;
     while (Date.now() < end && !(frames.some((f) => f.event_type === 'book') && frames.some((f) => f.event_type === 'last_trade_price'))) {
@@ -149,6 +150,30 @@ describe('market channel', () => {
     const trade = frames.find((f) => f.event_type === 'last_trade_price');
     expect(trade.asset_id).toBe(m.upToken);
     expect(['BUY', 'SELL']).toContain(trade.side);
+  });
+});
+
+describe('market maker fair value', () => {
+  it('inside the TWAP window prices the average so far, without a level bias', () => {
+    const s = venue.state.schedule;
+    const m = [...s.markets.values()].find((x) => !x.closed)!;
+    const p = (venue.state as any).schedule.prices.get('BTC');
+    for (const frac of [0.3, 0.55, 0.8]) {
+      const now = m.endMs - frac * 60_000; // inside the last 60 s, at a fractional second
+      const avg = (() => {
+        const n = Math.round(60 - frac * 60);
+        let sum = 0;
+        for (let i = 0; i < n; i++) sum += p.at(now - i * 1_000);
+        return sum / n;
+      })();
+      const effective = (avg * (60 - frac * 60) + frac * 60 * p.latest().value) / 60;
+      const saved = m.priceToBeat;
+      m.priceToBeat = effective; // at the money: the fair value must be near one half
+      const fair = s.fairUp(m, now);
+      m.priceToBeat = saved;
+      expect(fair).toBeGreaterThan(0.4);
+      expect(fair).toBeLessThan(0.6);
+    }
   });
 });
 
