@@ -285,7 +285,11 @@ export async function runWorker(): Promise<void> {
     clearInterval(pollTimer);
     clearInterval(hbTimer);
     await consumer.close();
-    if (env.EXEC_CANCEL_ON_SHUTDOWN === 'true' && manager.nonTerminal().length) await engine.cancelAll('shutdown').catch(() => undefined);
+    if (env.EXEC_CANCEL_ON_SHUTDOWN === 'true' && manager.nonTerminal().length) {
+      await engine.cancelAll('shutdown').catch(() => undefined);
+      // Ask the venue once more so orders.json ends with what the cancel did, not "cancel requested".
+      await engine.poll().catch(() => undefined);
+    }
     await flush().catch(() => undefined);
     await events.close();
     await sub.quit().catch(() => undefined);
