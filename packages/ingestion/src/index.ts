@@ -6,3 +6,4 @@ export { normaliseGammaMarket, parseUpDownSlug, windowSlugs, GammaMarketSchema }
 export { normaliseBook, ClobBookSchema } from './polymarket/books.js';
 export { createHttpClient, parseRetryAfter, retryDelayMs, type HttpClient } from './http.js';
 export { parseRtdsChainlink } from './oracleFeed.js';
+export { createBookCache, LiveBooks, type BookCache } from './bookCache.js';

@@ -18,6 +18,8 @@ import { startRtdsFeed } from './rtds.js';
 import { MarketSocket } from './marketSocket.js';
 import { Recorder } from './recorder.js';
 import { createTradeTape } from './tradeTape.js';
+import { createBookCache, LiveBooks } from './bookCache.js';
+import { redisKeys } from '@polybot/shared';
 import path from 'node:path';
 
 const ClobMarketInfoSchema = z.object({ fd: z.object({ r: z.number().min(0).max(1), e: z.number().positive(), to: z.boolean() }).nullish() }).passthrough();
@@ -66,10 +68,18 @@ export async function runWorker(): Promise<void> {
         const info = await clob.get(`/clob-markets/${cid}`, ClobMarketInfoSchema);
         return info.fd ? { rate: info.fd.r, exponent: info.fd.e, takerOnly: info.fd.to } : null;
       },
-      ownPriceToBeat: async (asset, startMs, settlement) =>
+      ownPriceToBeat: async (asset, startMs, settlement) => {
+        // Stored per asset and window once computed, so every refresh and replica agrees on it.
+        const key = redisKeys(config.queuePrefix).priceToBeat(`${asset}-${startMs}`);
+        const stored = Number(await redis.get(key));
+        if (Number.isFinite(stored) && stored > 0) return stored;
         // A TWAP market's price to beat is the published 60-second TWAP at the start, when we heard it.
-        (settlement.kind === 'twap' ? await oracle.twapAt(asset, startMs, 2_000) : null) ??
-        priceToBeatFromHistory(await oracle.history(asset, startMs - 120_000, startMs + 1_000), startMs, settlement),
+        const value =
+          (settlement.kind === 'twap' ? await oracle.twapAt(asset, startMs, 2_000) : null) ??
+          priceToBeatFromHistory(await oracle.history(asset, startMs - 120_000, startMs + 1_000), startMs, settlement);
+        if (value !== null) await redis.set(key, String(value), 'EX', 6 * 3600);
+        return value;
+      },
     },
   );
 
@@ -80,10 +90,16 @@ export async function runWorker(): Promise<void> {
   if (recorder) rt.shutdown.add('recorder', () => recorder.close());
   const wsUrl = env.POLYBOT_MARKET_WS_URL ?? (config.venue === 'sim' ? `${config.clobUrl.replace(/^http/, 'ws')}/ws/market` : 'wss://ws-subscriptions-clob.polymarket.com/ws/market');
   const recordedMarkets = new Set<string>();
+  const bookCache = createBookCache(redis, config.queuePrefix);
+  const liveBooks = new LiveBooks();
   const socket = new MarketSocket({
     url: wsUrl,
     logger,
     onUpdate: (u) => {
+      // Keep the shared books current; analysis falls back to REST when they are missing or stale.
+      const change = liveBooks.apply(u);
+      if (change && 'publish' in change) void bookCache.put(change.publish).catch(() => undefined);
+      else if (change) void bookCache.drop(change.drop).catch(() => undefined);
       if (u.kind === 'trade') {
         void tape.push(u.tokenId, { price: u.price, size: u.size, side: u.side, timestampMs: u.timestampMs }).catch(() => undefined);
         recorder?.record('trade', u.timestampMs, { tokenId: u.tokenId, conditionId: u.conditionId, price: u.price, size: u.size, side: u.side });

@@ -9,7 +9,7 @@ import { metrics } from '@polybot/shared/metrics';
 import { createConsumer, Producer } from '@polybot/shared/queues';
 import { startWorkerRuntime } from '@polybot/shared/runtime';
 import { statusStore } from '@polybot/shared/status';
-import { createBookClient, createOracleStore, createTradeTape } from '@polybot/ingestion';
+import { createBookCache, createBookClient, createOracleStore, createTradeTape } from '@polybot/ingestion';
 import type { JumpParams } from './jumpDiffusionModel.js';
 import { DEFAULT_TOXICITY } from './toxicityFilter.js';
 import { ValueBettingStrategy } from './valueBettingStrategy.js';
@@ -21,6 +21,8 @@ const EnvSchema = z.object({
   STRATEGY_SLOT_MS: z.coerce.number().int().min(1_000).default(10_000),
   STRATEGY_MAX_ORACLE_AGE_MS: z.coerce.number().int().positive().default(5_000),
   STRATEGY_CALIBRATION_MS: z.coerce.number().int().min(5_000).default(60_000),
+  /** Books from the market channel younger than this are used as they are; older ones are re-read over REST. */
+  STRATEGY_MAX_BOOK_AGE_MS: z.coerce.number().int().min(100).default(2_000),
   /** Defaults used until enough oracle history exists (annualised σ, jumps per year, log-jump mean/std). */
   STRATEGY_DEFAULT_SIGMA: z.coerce.number().positive().default(0.6),
   STRATEGY_DEFAULT_LAMBDA_PER_YEAR: z.coerce.number().nonnegative().default(1_700),
@@ -32,6 +34,12 @@ export async function runWorker(): Promise<void> {
   const env = configOrExit(() => parseEnv(EnvSchema, process.env), 'analysis');
   const { config, logger, redis } = rt;
   const books = createBookClient({ clobUrl: config.clobUrl, logger });
+  const bookCache = createBookCache(redis, config.queuePrefix);
+  async function getBooks(up: string, down: string, nowMs: number) {
+    const [a, b] = await Promise.all([bookCache.get(up, nowMs, env.STRATEGY_MAX_BOOK_AGE_MS), bookCache.get(down, nowMs, env.STRATEGY_MAX_BOOK_AGE_MS)]);
+    if (a && b) return new Map([[up, a], [down, b]]);
+    return books.getBooks([up, down]); // the REST fallback, one call for both
+  }
   const oracle = createOracleStore(redis, config.queuePrefix);
   const tape = createTradeTape(redis, config.queuePrefix);
   const status = statusStore(redis, config.queuePrefix);
@@ -64,7 +72,7 @@ export async function runWorker(): Promise<void> {
   async function analyse(market: Market, tickAtMs: number): Promise<void> {
     const nowMs = Date.now();
     if (nowMs >= market.windowEndMs) return;
-    const [bookMap, latest, params] = await Promise.all([books.getBooks([market.upTokenId, market.downTokenId]), oracle.latest(market.asset), paramsFor(market.asset, nowMs)]);
+    const [bookMap, latest, params] = await Promise.all([getBooks(market.upTokenId, market.downTokenId, nowMs), oracle.latest(market.asset), paramsFor(market.asset, nowMs)]);
     const reading = readOracle(latest, nowMs, env.STRATEGY_MAX_ORACLE_AGE_MS);
     let averageSoFar: number | null = null;
     const recent = await oracle.history(market.asset, nowMs - 120_000, nowMs);
