@@ -103,8 +103,9 @@ export async function runWorker(): Promise<void> {
       if (u.kind === 'trade') {
         void tape.push(u.tokenId, { price: u.price, size: u.size, side: u.side, timestampMs: u.timestampMs }).catch(() => undefined);
         recorder?.record('trade', u.timestampMs, { tokenId: u.tokenId, conditionId: u.conditionId, price: u.price, size: u.size, side: u.side });
-      } else if (u.kind === 'book') {
-        recorder?.record('book', u.timestampMs, { tokenId: u.tokenId, conditionId: u.conditionId, bids: u.bids, asks: u.asks });
+      } else if (u.kind === 'book' && change && 'publish' in change) {
+        const b = change.publish; // normalised: best first on both sides
+        recorder?.record('book', u.timestampMs, { tokenId: b.tokenId, conditionId: b.conditionId, bids: b.bids, asks: b.asks });
       } else if (u.kind === 'resolved') {
         recorder?.record('resolution', u.timestampMs, { conditionId: u.conditionId, winningTokenId: u.winningTokenId });
       }
@@ -114,8 +115,10 @@ export async function runWorker(): Promise<void> {
   const watch = (found: Market[]) => {
     socket.subscribe(found.flatMap((m) => [m.upTokenId, m.downTokenId]));
     for (const m of found) {
-      if (recorder && !recordedMarkets.has(m.conditionId)) {
-        recordedMarkets.add(m.conditionId);
+      // Recorded when first seen, and again once its price to beat is known.
+      const key = `${m.conditionId}:${m.priceToBeat ?? ''}`;
+      if (recorder && !recordedMarkets.has(key)) {
+        recordedMarkets.add(key);
         recorder.record('market', Date.now(), { market: m });
       }
     }

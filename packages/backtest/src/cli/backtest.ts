@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { loadBars, minuteCloses } from '@polybot/strategy';
 import { DEFAULT_BACKTEST, runBacktest, type BacktestConfig } from '../engine.js';
 import { htmlReport } from '../report.js';
+import { loadRecording, replayRecording } from '../replay.js';
 
 const ConfigFileSchema = z
   .object({
@@ -28,10 +29,22 @@ export function main(argv: string[]): number {
     args: argv,
     options: {
       data: { type: 'string' }, asset: { type: 'string', default: 'BTC' }, from: { type: 'string' }, to: { type: 'string' }, config: { type: 'string' },
-      seed: { type: 'string' }, twap: { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean', default: false }, sweep: { type: 'boolean', default: false },
+      recording: { type: 'string' }, seed: { type: 'string' }, twap: { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean', default: false }, sweep: { type: 'boolean', default: false },
     },
   });
   const fail = (msg: string) => (process.stderr.write(`pnpm backtest: ${msg}\n`), 2);
+  if (values.recording) {
+    let rec;
+    try {
+      rec = loadRecording(values.recording);
+    } catch (err) {
+      return fail(`${values.recording}: ${(err as Error).message}`);
+    }
+    const r = replayRecording(rec.records);
+    const out = { recording: values.recording, lines: rec.records.length, invalidLines: rec.invalid, markets: r.markets, settled: r.settled, trades: r.trades.length, pnl: r.pnl, fees: r.fees };
+    process.stdout.write(values.json ? `${JSON.stringify(out)}\n` : `${out.lines} lines (${out.invalidLines} invalid), ${out.markets} markets, ${out.settled} settled, ${out.trades} trades, PnL after fees $${out.pnl.toFixed(2)} (fees $${out.fees.toFixed(2)})\n`);
+    return 0;
+  }
   if (!values.data) return fail('--data <file> is required (e.g. ../shared/data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv)');
   let cfg: BacktestConfig = { ...DEFAULT_BACKTEST };
   if (values.config) {
