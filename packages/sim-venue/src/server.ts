@@ -94,12 +94,15 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
   let faults = defaultFaults();
   const counters: FaultCounters = { injected429: 0, injected500: 0, dropped: 0, malformed: 0, heartbeatsMissed: 0 };
   const heartbeats = new Map<string, number>();
+  const subs = new Map<WebSocket, Set<string>>();
 
   const tick = () => {
     const now = Date.now();
     for (const p of prices.values()) p.advance(now);
     for (const m of schedule.tick(now)) {
       exchange.onResolved(m);
+      const resolved = JSON.stringify({ event_type: 'market_resolved', id: m.id, market: m.conditionId, assets_ids: [m.upToken, m.downToken], winning_asset_id: m.winner === 'Up' ? m.upToken : m.downToken, winning_outcome: m.winner, timestamp: String(now) });
+      for (const [ws, set] of subs) if (set.has(m.upToken) || set.has(m.downToken)) ws.send(resolved);
       log('market resolved', { slug: m.slug, winner: m.winner, priceToBeat: m.priceToBeat, finalPrice: m.finalPrice });
     }
     exchange.refreshQuotes(now);
@@ -658,7 +661,6 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
   });
   // The CLOB market channel: book snapshots each second for subscribed tokens, and every trade.
   const wss = new WebSocketServer({ noServer: true });
-  const subs = new Map<WebSocket, Set<string>>();
   server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://sim').pathname !== '/ws/market') return socket.destroy();
     wss.handleUpgrade(req, socket, head, (ws) => {
