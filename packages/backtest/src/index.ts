@@ -2,3 +2,4 @@ export { runBacktest, benchBacktest, DEFAULT_BACKTEST, type BacktestConfig, type
 export { makerBooks, DEFAULT_BOOK_MODEL, Rng, type BookModelConfig } from './bookModel.js';
 export { htmlReport } from './report.js';
 export { loadRecording, replayRecording, type RecordLine, type ReplayResult } from './replay.js';
+export { loadHistory, ticksToBars } from './loaders.js';

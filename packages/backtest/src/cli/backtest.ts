@@ -6,7 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { z } from 'zod';
-import { loadBars, minuteCloses } from '@polybot/strategy';
+import { minuteCloses } from '@polybot/strategy';
+import { loadHistory } from '../loaders.js';
 import { DEFAULT_BACKTEST, runBacktest, type BacktestConfig } from '../engine.js';
 import { htmlReport } from '../report.js';
 import { loadRecording, replayRecording } from '../replay.js';
@@ -57,7 +58,7 @@ export function main(argv: string[]): number {
   if (!Number.isFinite(cfg.seed) || !Number.isFinite(cfg.twapSeconds)) return fail('--seed and --twap take numbers');
   let bars;
   try {
-    bars = loadBars(values.data);
+    bars = loadHistory(values.data);
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -65,7 +66,7 @@ export function main(argv: string[]): number {
   const to = values.to ? Date.parse(values.to) : Infinity;
   if (Number.isNaN(from) || Number.isNaN(to)) return fail('--from/--to take ISO dates');
   bars = bars.filter((b) => b.timestampMs >= from && b.timestampMs <= to);
-  if (bars.length < 60) return fail('fewer than 60 bars in the chosen period');
+  if (bars.length < 60) return fail(`${bars.length} one-minute bars in the chosen period: a replay needs at least 60 (a volatility lookback and whole 15-minute windows)`);
   const { startMs, closes } = minuteCloses(bars);
 
   if (values.sweep) {
