@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createHttpClient, parseRetryAfter } from './http.js';
+import { createHttpClient, matchRule, parseRetryAfter, POLYMARKET_RATE_RULES, WindowLimiter } from './http.js';
+import { metrics } from './metrics.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 let script: Handler[] = [];
@@ -98,5 +99,72 @@ describe('HTTP layer', () => {
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6_000);
     expect(parseRetryAfter('soon', 0)).toBeNull();
     expect(parseRetryAfter(undefined, 0)).toBeNull();
+  });
+
+  it('counts retries and 429s in the shared metrics', async () => {
+    const count = async (c: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> }, host: string) =>
+      (await c.get()).values.filter((v) => v.labels.host === host).reduce((a, v) => a + v.value, 0);
+    const host = new URL(base).host;
+    const r0 = await count(metrics.httpRetries, host);
+    const q0 = await count(metrics.http429, host);
+    script = [status(429, { 'Retry-After': '1' }), status(500), ok];
+    const { c, waits } = client();
+    await c.get('/x', Ok);
+    expect(waits).toEqual([1_000, 150]);
+    expect((await count(metrics.httpRetries, host)) - r0).toBe(2);
+    expect((await count(metrics.http429, host)) - q0).toBe(1);
+  });
+
+  it('reads an HTTP-date Retry-After against the injected clock', async () => {
+    script = [status(429, { 'Retry-After': new Date(50_000).toUTCString() }), ok];
+    const { c, waits } = client({ now: () => 47_500 });
+    await c.get('/x', Ok);
+    expect(waits).toEqual([2_500]); // 50 000 − 47 500
+  });
+
+  it('does not retry a 404 or a 400', async () => {
+    script = [status(404)];
+    const { c, waits } = client();
+    await expect(c.get('/x', Ok)).rejects.toMatchObject({ code: 'HTTP_NOT_FOUND' });
+    script = [status(400)];
+    await expect(c.get('/x', Ok)).rejects.toMatchObject({ code: 'HTTP_CLIENT' });
+    expect(hits).toBe(2);
+    expect(waits).toEqual([]);
+  });
+});
+
+describe('rate limiting', () => {
+  it('holds the n+1th request of a 10-s window until the first one leaves it', async () => {
+    let t = 1_000;
+    const waits: number[] = [];
+    const lim = new WindowLimiter(3, { now: () => t, sleep: async (ms) => { waits.push(ms); t += ms; } });
+    for (let i = 0; i < 3; i++) {
+      await lim.acquire();
+      t += 100;
+    }
+    expect(waits).toEqual([]);
+    await lim.acquire(); // t = 1300: the first start (1000) leaves the window at 11000
+    expect(waits).toEqual([9_700]);
+    expect(t).toBe(11_000);
+  });
+
+  it('applies the published per-path limits, /book and /books apart', () => {
+    expect(matchRule('/books', POLYMARKET_RATE_RULES)?.per10s).toBeLessThan(500);
+    expect(matchRule('/book', POLYMARKET_RATE_RULES)?.per10s).toBeLessThan(1_500);
+    expect(matchRule('/book', POLYMARKET_RATE_RULES)?.prefix).toBe('/book');
+    expect(matchRule('/markets/keyset', POLYMARKET_RATE_RULES)?.per10s).toBeLessThan(300);
+    expect(matchRule('/oracle/btc', POLYMARKET_RATE_RULES)).toBeNull();
+  });
+
+  it('paces a client through its limiter with the injected clock', async () => {
+    script = [ok];
+    let t = 0;
+    const waits: number[] = [];
+    const c = createHttpClient({ baseURL: base, logger, per10s: 2, rules: [], now: () => t, sleep: async (ms) => { waits.push(ms); t += ms; } });
+    await c.get('/x', Ok);
+    await c.get('/x', Ok);
+    await c.get('/x', Ok);
+    expect(hits).toBe(3);
+    expect(waits).toEqual([10_000]);
   });
 });
