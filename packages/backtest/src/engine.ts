@@ -6,8 +6,8 @@
  */
 import { pino } from 'pino';
 import { readOracle, type Market, type OrderRequest, type TradeSignal } from '@polybot/shared';
-import { applyEvent, bankrollOf, exposureOf, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER, type Ledger } from '@polybot/risk';
-import { DEFAULT_STRATEGY, ValueBettingStrategy, leeMyklandFlags, logReturns, probabilityUp, type JumpParams } from '@polybot/strategy';
+import { applyEvent, bankrollOf, exposureOf, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER, type Exposure, type GateConfig, type Ledger, type SizerConfig } from '@polybot/risk';
+import { DEFAULT_STRATEGY, ValueBettingStrategy, leeMyklandFlags, logReturns, probabilityUp, type JumpParams, type StrategyConfig, type StrategyContext } from '@polybot/strategy';
 import { OrderManager } from '@polybot/execution/orderManager';
 import { walkBook } from '@polybot/execution/paper/fillSimulator';
 import { DEFAULT_BOOK_MODEL, makerBooks, Rng, type BookModelConfig } from './bookModel.js';
@@ -28,6 +28,8 @@ export interface BacktestConfig {
   book: BookModelConfig;
   seed: number;
   feeRate: number;
+  /** Keep every step's strategy inputs and each decision's risk inputs (for the parity test; memory grows). */
+  recordInputs?: boolean;
 }
 
 export const DEFAULT_BACKTEST: BacktestConfig = {
@@ -60,6 +62,18 @@ export interface Trade {
 export interface Decision {
   signal: TradeSignal;
   shares: number;
+  /** What risk saw, when `recordInputs`: re-running the live cores on it must give the same answer. */
+  inputs?: { context: StrategyContext; bankrollUsd: number; exposure: Exposure; shrink: number; nowMs: number };
+}
+
+/** The cores exactly as the replay configures them: the live classes, never a re-implementation. */
+export function coresFor(cfg: BacktestConfig): { strategy: ValueBettingStrategy; gate: NoTradeGate; sizer: KellySizer; strategyConfig: StrategyConfig; gateConfig: GateConfig; sizerConfig: SizerConfig } {
+  const W = cfg.windowMinutes;
+  const strategyConfig: StrategyConfig = { ...DEFAULT_STRATEGY, minEdge: cfg.minEdge, slotMs: W * 60_000 };
+  // One-minute bars: the oracle, book and signal are up to a step old by construction.
+  const gateConfig: GateConfig = { ...DEFAULT_GATE, maxOracleAgeMs: 60_000, maxSignalAgeMs: 60_000 + cfg.latencySteps * 60_000, maxBookAgeMs: 60_000, toxicity: 'ignore' };
+  const sizerConfig: SizerConfig = { ...DEFAULT_SIZER, kellyFraction: cfg.kellyFraction, maxOrderUsd: cfg.maxOrderUsd, maxBankrollShare: 1, maxMarketExposureUsd: cfg.maxOrderUsd * 4, maxAssetExposureUsd: cfg.maxOrderUsd * 4, maxTotalExposureUsd: cfg.maxOrderUsd * 4 };
+  return { strategy: new ValueBettingStrategy(strategyConfig), gate: new NoTradeGate(gateConfig), sizer: new KellySizer(sizerConfig), strategyConfig, gateConfig, sizerConfig };
 }
 
 export interface BacktestResult {
@@ -75,6 +89,8 @@ export interface BacktestResult {
   equity: Array<[number, number]>;
   calibration: Array<{ bucket: string; count: number; meanPredicted: number; observed: number }>;
   decisions: Decision[];
+  /** Every strategy pass and the signal ids it produced, when `recordInputs`. */
+  steps: Array<{ context: StrategyContext; signalIds: string[] }>;
 }
 
 const logger = pino({ level: 'silent' });
@@ -111,13 +127,12 @@ export function runBacktest(closes: readonly number[], startMs: number, cfg: Bac
   const W = cfg.windowMinutes;
   const r = logReturns(closes);
   const flags = r.length >= 600 ? leeMyklandFlags(r, 270, 0.01) : r.map(() => false);
-  const strategy = new ValueBettingStrategy({ ...DEFAULT_STRATEGY, minEdge: cfg.minEdge, slotMs: W * 60_000 });
-  const gate = new NoTradeGate({ ...DEFAULT_GATE, maxOracleAgeMs: 60_000, maxSignalAgeMs: 60_000 + cfg.latencySteps * 60_000, maxBookAgeMs: 60_000, toxicity: 'ignore' });
-  const sizer = new KellySizer({ ...DEFAULT_SIZER, kellyFraction: cfg.kellyFraction, maxOrderUsd: cfg.maxOrderUsd, maxBankrollShare: 1, maxMarketExposureUsd: cfg.maxOrderUsd * 4, maxAssetExposureUsd: cfg.maxOrderUsd * 4, maxTotalExposureUsd: cfg.maxOrderUsd * 4 });
+  const { strategy, gate, sizer } = coresFor(cfg);
   let ledger: Ledger = newLedger(cfg.bankrollUsd);
   const placed = new Set<string>();
   const trades: Trade[] = [];
   const decisions: Decision[] = [];
+  const steps: Array<{ context: StrategyContext; signalIds: string[] }> = [];
   const equity: Array<[number, number]> = [];
   const brierSamples: Array<[number, number]> = [];
   const windowPnls: number[] = [];
@@ -165,7 +180,7 @@ export function runBacktest(closes: readonly number[], startMs: number, cfg: Bac
       const secondsLeft = (W - m) * 60;
       const books = makerBooks(cfg.book, { laggedSpot: closes[Math.max(0, s + m - cfg.book.lagSteps)]!, strike, secondsLeft, twapSeconds: cfg.twapSeconds, nowMs, upTokenId: market.upTokenId, downTokenId: market.downTokenId, conditionId }, rng);
       const avgSoFar = cfg.twapSeconds > 0 && secondsLeft < cfg.twapSeconds ? avg(closes, s + W - twapSteps + 1, s + m) : null;
-      const ev = strategy.evaluate({
+      const context: StrategyContext = {
         nowMs,
         market,
         upBook: books.up,
@@ -175,14 +190,18 @@ export function runBacktest(closes: readonly number[], startMs: number, cfg: Bac
         spotBefore: closes[s + m - 1] ?? spot,
         trades: { up: [], down: [] },
         params,
-      });
+      };
+      const ev = strategy.evaluate(context);
+      if (cfg.recordInputs) steps.push({ context, signalIds: ev.signals.map((x) => x.id) });
       if (ev.probabilityUp !== null) brierSamples.push([ev.probabilityUp, winner === 'UP' ? 1 : 0]);
       for (const signal of ev.signals) {
         const verdict = gate.validate(signal, { nowMs, breakerOpen: false });
         if (!verdict.pass) continue;
-        const size = sizer.size(signal, bankrollOf(ledger), exposureOf(ledger, conditionId, 'BTC'), verdict.shrink);
+        const bankrollUsd = bankrollOf(ledger);
+        const exposure = exposureOf(ledger, conditionId, 'BTC');
+        const size = sizer.size(signal, bankrollUsd, exposure, verdict.shrink);
         if (size.shares <= 0) continue;
-        decisions.push({ signal, shares: size.shares });
+        decisions.push(cfg.recordInputs ? { signal, shares: size.shares, inputs: { context, bankrollUsd, exposure, shrink: verdict.shrink, nowMs } } : { signal, shares: size.shares });
         // Fill against the book `latencySteps` later (the taker delay included in the step).
         const fillStep = Math.min(W - 1, m + cfg.latencySteps);
         const fillBooks = cfg.latencySteps > 0 ? makerBooks(cfg.book, { laggedSpot: closes[Math.max(0, s + fillStep - cfg.book.lagSteps)]!, strike, secondsLeft: (W - fillStep) * 60, twapSeconds: cfg.twapSeconds, nowMs: nowMs + cfg.latencySteps * 60_000, upTokenId: market.upTokenId, downTokenId: market.downTokenId, conditionId }, rng) : books;
@@ -252,6 +271,7 @@ export function runBacktest(closes: readonly number[], startMs: number, cfg: Bac
     equity,
     calibration: buckets.flatMap((b, i) => (b.n ? [{ bucket: `${(i / 10).toFixed(1)}-${((i + 1) / 10).toFixed(1)}`, count: b.n, meanPredicted: b.ps / b.n, observed: b.ys / b.n }] : [])),
     decisions,
+    steps,
   };
 }
 
