@@ -8,6 +8,7 @@ import { defaultFaults, FaultsSchema, type FaultCounters, type Faults } from './
 import { MarketSchedule, type SimMarket } from './markets.js';
 import { PriceProcess, SIM_ASSETS, type SimAsset } from './prices.js';
 import { Rng } from './random.js';
+import { RtdsHub } from './rtds.js';
 
 export interface SimVenueOptions {
   port?: number;
@@ -19,6 +20,8 @@ export interface SimVenueOptions {
   misprice?: number;
   takerDelayMs?: number;
   priceToBeatDelayMs?: number;
+  /** Once an owner has sent a heartbeat, this long without one cancels all its orders (10 s, as the real one). */
+  heartbeatTimeoutMs?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -108,7 +111,7 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     exchange.refreshQuotes(now);
     exchange.progressTrades(now);
     for (const [owner, last] of heartbeats) {
-      if (now - last > 10_000) {
+      if (now - last > (opts.heartbeatTimeoutMs ?? 10_000)) {
         heartbeats.delete(owner);
         for (const o of exchange.openOrders(owner)) o.status = 'CANCELED';
         log('heartbeat expired: cancelled all orders', { owner });
@@ -661,8 +664,13 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
   });
   // The CLOB market channel: book snapshots each second for subscribed tokens, and every trade.
   const wss = new WebSocketServer({ noServer: true });
+  // RTDS (Chainlink price and 60 s TWAP topics) at /rtds.
+  const rtdsWss = new WebSocketServer({ noServer: true });
+  const rtds = new RtdsHub(prices);
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://sim').pathname !== '/ws/market') return socket.destroy();
+    const wsPath = new URL(req.url ?? '/', 'http://sim').pathname;
+    if (wsPath === '/rtds') return rtdsWss.handleUpgrade(req, socket, head, (ws) => rtds.attach(ws));
+    if (wsPath !== '/ws/market') return socket.destroy();
     wss.handleUpgrade(req, socket, head, (ws) => {
       subs.set(ws, new Set());
       ws.on('message', (data) => {
@@ -683,6 +691,7 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     for (const [ws, set] of subs) if (set.has(t.tokenId)) ws.send(msg);
   };
   const wsTimer = setInterval(() => {
+    rtds.publish(Date.now());
     for (const [ws, set] of subs) {
       const snaps = [...set].map(bookJson).filter((b) => b !== null).map((b) => ({ event_type: 'book', ...b }));
       if (snaps.length) ws.send(JSON.stringify(snaps));
@@ -704,6 +713,8 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
         clearInterval(wsTimer);
         for (const ws of subs.keys()) ws.terminate();
         wss.close();
+        rtds.closeAll();
+        rtdsWss.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -1,0 +1,174 @@
+import { ClobClient, OrderType, Side } from '@polymarket/clob-client-v2';
+import { createWalletClient, http as viemHttp } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { polygon } from 'viem/chains';
+import { WebSocket } from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimVenue, type SimVenue } from './index.js';
+
+// A second venue with a short heartbeat timeout, so expiry is observable within the suite's budget.
+let venue: SimVenue;
+let client: ClobClient;
+
+beforeAll(async () => {
+  venue = await startSimVenue({ port: 0, windowSeconds: 60, assets: ['BTC', 'ETH'], seed: 11, misprice: 0, heartbeatTimeoutMs: 1_500 });
+  const account = privateKeyToAccount(generatePrivateKey());
+  const signer = createWalletClient({ account, chain: polygon, transport: viemHttp('http://127.0.0.1:1') });
+  const creds = await new ClobClient({ host: venue.url, chain: 137, signer, throwOnError: true }).createOrDeriveApiKey();
+  client = new ClobClient({ host: venue.url, chain: 137, signer, creds, throwOnError: true });
+});
+afterAll(async () => venue?.close());
+
+const get = async (path: string) => (await fetch(`${venue.url}${path}`)).json() as Promise<any>;
+const setFaults = (f: Record<string, unknown>) => fetch(`${venue.url}/sim/faults`, { method: 'POST', body: JSON.stringify(f) });
+const simOrder = async (id: string) => ((await get('/sim/orders')).orders as { id: string; status: string }[]).filter((o) => o.id === id);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function liveMarket() {
+  const m = [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.asset === 'BTC' && x.startMs <= Date.now());
+  if (!m) throw new Error('no live market');
+  return m;
+}
+
+/** The outcome the maker values more: a bid at 0.01 there is far from every ask, so it rests. */
+async function richToken(): Promise<string> {
+  const m = liveMarket();
+  const best = async (t: string) => {
+    const b = await get(`/book?token_id=${t}`);
+    return b.bids.length ? Number(b.bids[b.bids.length - 1].price) : 0;
+  };
+  return (await best(m.upToken)) >= (await best(m.downToken)) ? m.upToken : m.downToken;
+}
+
+/** A resting bid at 0.01, told apart from the others by its size. */
+async function restingOrder(size: number) {
+  const signed = await client.createOrder({ tokenID: await richToken(), price: 0.01, size, side: Side.BUY });
+  return { signed, resp: await client.postOrder(signed, OrderType.GTC) };
+}
+
+describe('fault switches', () => {
+  it('drops the answer after accepting an order: the order exists once, a re-post is a duplicate', async () => {
+    await setFaults({ dropAfterAccept: 1 });
+    const signed = await client.createOrder({ tokenID: await richToken(), price: 0.01, size: 6, side: Side.BUY });
+    await expect(client.postOrder(signed, OrderType.GTC)).rejects.toThrow();
+    const mine = ((await get('/sim/orders')).orders as { id: string; originalSize: number; status: string }[]).filter(
+      (o) => o.originalSize === 6 && o.status === 'LIVE',
+    );
+    expect(mine).toHaveLength(1);
+    // The client retries the same signed order: no second order.
+    await expect(client.postOrder(signed, OrderType.GTC)).rejects.toThrow(/DUPLICATED/);
+    expect(await simOrder(mine[0]!.id)).toHaveLength(1);
+    expect((await client.getOrder(mine[0]!.id)).id).toBe(mine[0]!.id);
+    await client.cancelOrder({ orderID: mine[0]!.id });
+  });
+
+  it('a missed heartbeat cancels every order of that owner', async () => {
+    const { resp } = await restingOrder(7);
+    expect(resp.status).toBe('live');
+    await setFaults({ missHeartbeats: true });
+    await expect(client.postHeartbeat('')).rejects.toThrow();
+    await setFaults({ missHeartbeats: false });
+    expect((await simOrder(resp.orderID))[0]!.status).toMatch(/^CANCELED/);
+  });
+
+  it('after a first heartbeat, silence past the timeout cancels all that owner’s orders', async () => {
+    const { resp } = await restingOrder(8);
+    await client.postHeartbeat('');
+    expect((await simOrder(resp.orderID))[0]!.status).toBe('LIVE');
+    await sleep(3_200);
+    expect((await simOrder(resp.orderID))[0]!.status).toMatch(/^CANCELED/);
+  });
+
+  it('serves malformed Gamma JSON and schema-violating books when asked, then recovers', async () => {
+    await setFaults({ malformedGamma: 1, malformedBooks: 1 });
+    const g = await fetch(`${venue.url}/markets?limit=1`);
+    await expect(g.json()).rejects.toThrow();
+    const token = liveMarket().upToken;
+    const bad = await get(`/book?token_id=${token}`);
+    const ok = (b: any) => Array.isArray(b?.bids) && Array.isArray(b?.asks) && b.bids.every((l: any) => typeof l.price === 'string' && typeof l.size === 'string');
+    expect(ok(bad)).toBe(false);
+    expect(ok(await get(`/book?token_id=${token}`))).toBe(true);
+    expect(Array.isArray(await get('/markets?limit=1'))).toBe(true);
+  });
+
+  it('adds latency when asked', async () => {
+    await setFaults({ delayMs: 400 });
+    const t0 = performance.now();
+    await fetch(`${venue.url}/time`);
+    const slow = performance.now() - t0;
+    await setFaults({ delayMs: 0 });
+    expect(slow).toBeGreaterThanOrEqual(380);
+  });
+
+  it('fails trades on chain when asked: FAILED instead of CONFIRMED', async () => {
+    await setFaults({ failTrades: 1 });
+    const m = liveMarket();
+    const book = await get(`/book?token_id=${m.upToken}`);
+    const ask = Number(book.asks[book.asks.length - 1].price);
+    const signed = await client.createOrder({ tokenID: m.upToken, price: ask, size: 5, side: Side.BUY });
+    const resp = await client.postOrder(signed, OrderType.FAK);
+    expect(resp.status).toBe('matched');
+    const end = Date.now() + 6_000;
+    let status = '';
+    while (Date.now() < end) {
+      const [o] = (await get('/sim/orders')).orders.filter((x: { id: string }) => x.id === resp.orderID);
+      status = o.fills[0]?.status ?? '';
+      if (status === 'FAILED' || status === 'CONFIRMED') break;
+      await sleep(200);
+    }
+    await setFaults({ failTrades: 0 });
+    expect(status).toBe('FAILED');
+  });
+});
+
+describe('FOK', () => {
+  it('kills a fill-or-kill order the book cannot fill in full', async () => {
+    const m = liveMarket();
+    const book = await get(`/book?token_id=${m.upToken}`);
+    const depth = book.asks.reduce((s: number, l: { size: string }) => s + Number(l.size), 0);
+    const ask = Number(book.asks[book.asks.length - 1].price);
+    // Marketable only at the best level, and larger than the whole book.
+    const signed = await client.createOrder({ tokenID: m.upToken, price: ask, size: Math.ceil(depth + 100), side: Side.BUY });
+    const size = Math.ceil(depth + 100);
+    await expect(client.postOrder(signed, OrderType.FOK)).rejects.toThrow(/FOK_ORDER_NOT_FILLED/);
+    const [o] = (await get('/sim/orders')).orders.filter((x: { originalSize: number; orderType: string }) => x.originalSize === size && x.orderType === 'FOK');
+    expect(o.sizeMatched).toBe(0);
+    expect(o.fills).toHaveLength(0);
+    expect(o.status).toMatch(/^CANCELED/);
+  });
+});
+
+describe('RTDS', () => {
+  it('dumps then updates the Chainlink price and its 60 s TWAP for a filtered symbol', async () => {
+    const ws = new WebSocket(`${venue.url.replace('http', 'ws')}/rtds`);
+    const frames: any[] = [];
+    ws.on('message', (d) => {
+      const t = d.toString();
+      if (t !== 'PONG') frames.push(JSON.parse(t));
+    });
+    await new Promise((r) => ws.once('open', r));
+    ws.send(
+      JSON.stringify({
+        action: 'subscribe',
+        subscriptions: ['crypto_prices_chainlink', 'crypto_prices_twap_sixty'].map((topic) => ({ topic, type: '*', filters: JSON.stringify({ symbol: 'eth/usd' }) })),
+      }),
+    );
+    const end = Date.now() + 4_000;
+    while (Date.now() < end && frames.filter((f) => f.type === 'update').length < 2) await sleep(100);
+    ws.close();
+    const dump = frames.find((f) => f.type === 'subscribe' && f.topic === 'crypto_prices_chainlink');
+    expect(dump.payload.symbol).toBe('eth/usd');
+    expect(dump.payload.data.length).toBeGreaterThan(0);
+    const twap = frames.find((f) => f.type === 'update' && f.topic === 'crypto_prices_twap_sixty');
+    expect(twap.payload.symbol).toBe('eth/usd');
+    expect(twap.payload.window_s).toBe(60);
+    expect(Number(BigInt(twap.payload.full_accuracy_value) / 10n ** 10n) / 1e8).toBeCloseTo(twap.payload.value, 6);
+    const oracle = await get('/oracle/eth');
+    const spot = frames.filter((f) => f.type === 'update' && f.topic === 'crypto_prices_chainlink').pop();
+    // The REST oracle and the socket speak of the same process.
+    const hist = (await get(`/oracle/eth/history?from=${spot.payload.timestamp}&to=${spot.payload.timestamp}`)).points;
+    expect(hist[0].value).toBe(spot.payload.value);
+    expect(oracle.symbol).toBe('eth/usd');
+    expect(frames.every((f) => f.payload.symbol === 'eth/usd')).toBe(true);
+  });
+});
