@@ -49,7 +49,13 @@ export function main(argv: string[]): number {
   if (!values.data) return fail('--data <file> is required (e.g. ../shared/data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv)');
   let cfg: BacktestConfig = { ...DEFAULT_BACKTEST };
   if (values.config) {
-    const parsed = ConfigFileSchema.safeParse(JSON.parse(readFileSync(values.config, 'utf8')));
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(values.config, 'utf8'));
+    } catch (err) {
+      return fail(`${values.config}: not readable JSON (${(err as Error).message})`);
+    }
+    const parsed = ConfigFileSchema.safeParse(raw);
     if (!parsed.success) return fail(`${values.config}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     cfg = { ...cfg, ...parsed.data, book: { ...cfg.book, ...(parsed.data.book ?? {}) } } as BacktestConfig;
   }
