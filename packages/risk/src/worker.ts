@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { OrderRequestSchema, type ExecutionEvent, type TradeSignal } from '@polybot/shared';
+import { OrderRequestSchema, redisKeys, type ExecutionEvent, type TradeSignal } from '@polybot/shared';
 import { readBreaker } from '@polybot/shared/breaker';
 import { configOrExit, parseEnv } from '@polybot/shared/config';
 import { metrics } from '@polybot/shared/metrics';
@@ -72,9 +72,10 @@ export async function runWorker(): Promise<void> {
   const env = configOrExit(() => loadRiskEnv(process.env), 'risk');
   const { config, logger, redis } = rt;
   const prefix = config.queuePrefix;
-  const ledgerKey = `${prefix}:risk:ledger`;
-  const errorsKey = `${prefix}:risk:errors`;
-  const decidedKey = (id: string) => `${prefix}:risk:decided:${id}`;
+  const keys = redisKeys(prefix);
+  const ledgerKey = keys.riskLedger;
+  const errorsKey = keys.riskErrors;
+  const decidedKey = keys.riskDecided;
   const gate = new NoTradeGate({
     maxOracleAgeMs: env.RISK_MAX_ORACLE_AGE_MS,
     maxSignalAgeMs: env.RISK_MAX_SIGNAL_AGE_MS,

@@ -13,6 +13,10 @@ export function redisKeys(prefix: string) {
     breaker: `${prefix}:risk:breaker`,
     breakerTrips: `${prefix}:risk:breaker:trips`,
     riskLedger: `${prefix}:risk:ledger`,
+    /** Sorted set of recent errors (score = time) for the error-rate rule. */
+    riskErrors: `${prefix}:risk:errors`,
+    /** A signal already decided by some risk replica (short TTL): redeliveries are not re-sized. */
+    riskDecided: (signalId: string) => `${prefix}:risk:decided:${signalId}`,
     executionLease: `${prefix}:execution:lease`,
     /** Pub/sub channel for control messages (halt → cancel open orders). */
     controlChannel: `${prefix}:control`,

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { OrderSchema, type Order } from '@polybot/shared';
+import { OrderSchema, redisKeys, type Order } from '@polybot/shared';
 import { readBreaker } from '@polybot/shared/breaker';
 import { createRedis, type Redis } from '@polybot/shared/redis';
 import { freePort, spawnRedisServer, type SpawnedRedis } from '@polybot/shared/redisServer';
@@ -153,8 +153,8 @@ async function scenarios(round: number) {
     // A venue outage also fails heartbeats, which trips at once: either reason is right here.
     if (afterFaults.state === 'open') expect(['error_rate', 'heartbeat']).toContain(afterFaults.kind);
     // A human resumes (and the old errors age out of the window).
-    await client.del(`${prefix}:risk:errors`);
-    await client.set(`${prefix}:risk:breaker`, JSON.stringify({ state: 'closed', resumedAtMs: Date.now() }));
+    await client.del(redisKeys(prefix).riskErrors);
+    await client.set(redisKeys(prefix).breaker, JSON.stringify({ state: 'closed', resumedAtMs: Date.now() }));
     // A lost heartbeat must trip the breaker and stop trading: rest an order so heartbeats flow.
     const gamma = (await (await fetch(`${venueUrl}/markets?limit=50`)).json()) as Array<{ conditionId: string; clobTokenIds: string; endDate: string; eventStartTime: string }>;
     const live = gamma.find((g) => Date.parse(g.endDate) > Date.now() + 40_000);
@@ -181,7 +181,7 @@ async function scenarios(round: number) {
     expect(state.state === 'open' && state.kind).toBe('heartbeat');
     expect((await venueOrders()).some((v) => v.status === 'LIVE')).toBe(false); // the venue cancelled everything
     // A human resumes for the next round.
-    await client.set(`${prefix}:risk:breaker`, JSON.stringify({ state: 'closed', resumedAtMs: Date.now() }));
+    await client.set(redisKeys(prefix).breaker, JSON.stringify({ state: 'closed', resumedAtMs: Date.now() }));
   }, 150_000);
 }
 
