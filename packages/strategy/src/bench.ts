@@ -3,20 +3,26 @@ import { readOracle, type Market, type OrderBook } from '@polybot/shared';
 import { probabilityUp } from './jumpDiffusionModel.js';
 import { ValueBettingStrategy, type StrategyContext } from './valueBettingStrategy.js';
 
-export function benchPricing(durationMs = 1_000): { evalsPerSec: number; evals: number } {
-  let evals = 0;
-  let sink = 0;
+/** Runs `batch` calls of `body(i)` until `durationMs` has passed; returns the count and the rate per second. */
+function timed(durationMs: number, batch: number, body: (i: number) => void): { count: number; perSec: number } {
+  let count = 0;
   const start = performance.now();
   let now = start;
   while (now - start < durationMs) {
-    for (let i = 0; i < 10_000; i++) {
-      sink += probabilityUp({ spot: 100 + (i % 50) * 0.01, strike: 100, secondsLeft: 60 + (i % 840), sigma: 0.6, lambdaPerYear: 1_700, jumpMean: 0.0005, jumpStd: 0.006, twapSeconds: i % 2 ? 60 : 0 });
-    }
-    evals += 10_000;
+    for (let i = 0; i < batch; i++) body(i);
+    count += batch;
     now = performance.now();
   }
+  return { count, perSec: Math.round(count / ((now - start) / 1000)) };
+}
+
+export function benchPricing(durationMs = 1_000): { evalsPerSec: number; evals: number } {
+  let sink = 0;
+  const r = timed(durationMs, 10_000, (i) => {
+    sink += probabilityUp({ spot: 100 + (i % 50) * 0.01, strike: 100, secondsLeft: 60 + (i % 840), sigma: 0.6, lambdaPerYear: 1_700, jumpMean: 0.0005, jumpStd: 0.006, twapSeconds: i % 2 ? 60 : 0 });
+  });
   if (sink < 0) throw new Error('unreachable');
-  return { evals, evalsPerSec: Math.round(evals / ((now - start) / 1000)) };
+  return { evals: r.count, evalsPerSec: r.perSec };
 }
 
 /** Whole strategy passes (model, book walk, toxicity, arbitrage, signal parse) on a synthetic market. */
@@ -32,23 +38,16 @@ export function benchStrategyPass(durationMs = 1_000): { passesPerSec: number; p
   const book = (tokenId: string, bid: number, ask: number): OrderBook => ({ tokenId, conditionId: market.conditionId, bids: levels(bid, -0.01), asks: levels(ask, 0.01), timestampMs: t0, tickSize: 0.01, minOrderSize: 5 });
   const trades = Array.from({ length: 200 }, (_, i) => ({ price: 0.5, size: 5 + (i % 20), side: (i % 3 ? 'BUY' : 'SELL') as 'BUY' | 'SELL', timestampMs: t0 - 30_000 + i * 100 }));
   const strategy = new ValueBettingStrategy();
-  let passes = 0;
   let signals = 0;
-  const start = performance.now();
-  let now = start;
-  while (now - start < durationMs) {
-    for (let i = 0; i < 1_000; i++) {
-      const spot = 99_900 + (i % 200);
-      const ctx: StrategyContext = {
-        nowMs: t0 + i, market, upBook: book('11', 0.45, 0.47), downBook: book('22', 0.5, 0.52),
-        oracle: readOracle({ asset: 'BTC', price: spot, timestampMs: t0 - 200, source: 'sim' }, t0 + i, 5_000),
-        averageSoFar: null, spotBefore: spot - 5, trades: { up: trades, down: trades },
-        params: { sigma: 0.6, lambdaPerYear: 1_700, jumpMean: 0.0005, jumpStd: 0.006 },
-      };
-      signals += strategy.evaluate(ctx).signals.length;
-    }
-    passes += 1_000;
-    now = performance.now();
-  }
-  return { passes, signals, passesPerSec: Math.round(passes / ((now - start) / 1000)) };
+  const r = timed(durationMs, 1_000, (i) => {
+    const spot = 99_900 + (i % 200);
+    const ctx: StrategyContext = {
+      nowMs: t0 + i, market, upBook: book('11', 0.45, 0.47), downBook: book('22', 0.5, 0.52),
+      oracle: readOracle({ asset: 'BTC', price: spot, timestampMs: t0 - 200, source: 'sim' }, t0 + i, 5_000),
+      averageSoFar: null, spotBefore: spot - 5, trades: { up: trades, down: trades },
+      params: { sigma: 0.6, lambdaPerYear: 1_700, jumpMean: 0.0005, jumpStd: 0.006 },
+    };
+    signals += strategy.evaluate(ctx).signals.length;
+  });
+  return { passes: r.count, signals, passesPerSec: r.perSec };
 }
