@@ -4,8 +4,7 @@
  */
 import { z } from 'zod';
 import { AssetSchema, ASSETS, type Asset, type Market } from '@polybot/shared';
-import { parseEnv } from '@polybot/shared/config';
-import { configOrExit } from '@polybot/shared/config';
+import { configOrExit, parseEnv } from '@polybot/shared/config';
 import { metrics } from '@polybot/shared/metrics';
 import { createConsumer, jobIds, Producer } from '@polybot/shared/queues';
 import { startWorkerRuntime } from '@polybot/shared/runtime';
