@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { OrderRequestSchema, redisKeys, type ExecutionEvent, type TradeSignal } from '@polybot/shared';
+import { redisKeys, type ExecutionEvent, type TradeSignal } from '@polybot/shared';
 import { readBreaker } from '@polybot/shared/breaker';
 import { configOrExit, parseEnv } from '@polybot/shared/config';
 import { metrics } from '@polybot/shared/metrics';
@@ -12,8 +12,9 @@ import { createConsumer, Producer } from '@polybot/shared/queues';
 import { startWorkerRuntime } from '@polybot/shared/runtime';
 import { RiskStatusSchema, safeJson, statusStore } from '@polybot/shared/status';
 import { createBreakerControl } from './breakerControl.js';
+import { decideSignal } from './decide.js';
 import { KellySizer } from './kellySizer.js';
-import { applyEvent, bankrollOf, exposureOf, LedgerSchema, newLedger, type Ledger } from './ledger.js';
+import { applyEvent, bankrollOf, LedgerSchema, newLedger, type Ledger } from './ledger.js';
 import { NoTradeGate } from './noTradeGate.js';
 import { consecutiveLossesRule } from './rules/consecutiveLosses.js';
 import { drawdownRule } from './rules/drawdown.js';
@@ -129,41 +130,16 @@ export async function runWorker(): Promise<void> {
     const first = await redis.set(decidedKey(s.id), String(nowMs), 'EX', 3_600, 'NX');
     if (first === null) return;
     const state = await readBreaker(redis, prefix, nowMs);
-    const verdict = gate.validate(s, { nowMs, breakerOpen: state.state === 'open' });
-    const refuse = (reasons: string[]) => {
-      for (const r of reasons) {
+    const d = decideSignal(s, { nowMs, breakerOpen: state.state === 'open', ledger: await readLedger() }, { gate, sizer });
+    if (!d.accept) {
+      for (const r of d.reasons) {
         refused[r] = (refused[r] ?? 0) + 1;
         metrics.signalsRefused.inc({ reason: r });
       }
-      logger.info({ signalId: s.id, reasons }, 'signal refused');
-    };
-    if (!verdict.pass) return refuse(verdict.reasons);
-    const ledger = await readLedger();
-    const size = sizer.size(s, bankrollOf(ledger), exposureOf(ledger, s.conditionId, s.asset), verdict.shrink);
-    if (size.shares <= 0) return refuse([`size_zero: ${size.zeroReason ?? 'unknown'}`.replace(/[^a-z0-9_]/gi, '_').slice(0, 40)]);
-    if (size.shares > s.maxShares + 1e-9) return refuse(['no_depth']);
-    const request = OrderRequestSchema.parse({
-      id: s.id,
-      signalId: s.id,
-      createdAtMs: nowMs,
-      conditionId: s.conditionId,
-      asset: s.asset,
-      outcome: s.outcome,
-      tokenId: s.tokenId,
-      side: s.side,
-      orderType: s.orderType,
-      postOnly: false,
-      price: s.limitPrice,
-      size: size.shares,
-      windowEndMs: s.market.windowEndMs,
-      tickSize: s.market.tickSize,
-      minOrderSize: s.market.minOrderSize,
-      negRisk: s.market.negRisk,
-      feeRate: s.market.feeSchedule.rate,
-      ...(s.tickAtMs !== undefined ? { tickAtMs: s.tickAtMs } : {}),
-      signalAtMs: s.createdAtMs,
-      sizing: { bankrollUsd: bankrollOf(ledger), kellyFraction: env.RISK_KELLY_FRACTION * s.kellyFraction, notionalUsd: size.notionalUsd, cappedBy: size.cappedBy },
-    });
+      logger.info({ signalId: s.id, reasons: d.reasons }, 'signal refused');
+      return;
+    }
+    const { request, size } = d;
     await orders.add(request, request.id);
     accepted += 1;
     metrics.signalsAccepted.inc();
