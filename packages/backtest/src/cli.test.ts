@@ -4,6 +4,7 @@
  * `--json` carries the agreed keys and agrees with the report, and bad inputs exit 2 with a message.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,12 +96,112 @@ describe('pnpm backtest (main)', () => {
     expect(err.join('').length).toBeGreaterThan(0);
   });
 
-  it('--recording replays the sim-made fixture and settles on the recorded resolutions', () => {
-    const fixture = path.resolve(HERE, '../fixtures/sim-recording.ndjson.gz');
-    expect(main(['--recording', fixture, '--json'])).toBe(0);
-    const j = JSON.parse(out.join('')) as { invalidLines: number; settled: number; trades: number };
+  it('--asset labels the price history, and a name that says another asset or an unknown asset is refused', () => {
+    const report = path.join(dir, 'btc.html');
+    expect(main(['--data', COINBASE, '--asset', 'btc', '--json', '--report', report])).toBe(0);
+    expect((JSON.parse(out.join('')) as { asset: string }).asset).toBe('BTC');
+    expect(readFileSync(report, 'utf8')).toContain('&quot;asset&quot;: &quot;BTC&quot;');
+    expect(main(['--data', COINBASE, '--asset', 'ETH'])).toBe(2);
+    expect(err.join('')).toMatch(/holds BTC prices/);
+    err.length = 0;
+    expect(main(['--data', COINBASE, '--asset', 'DOGE'])).toBe(2);
+    expect(err.join('')).toMatch(/BTC, ETH, SOL, XRP/);
+  });
+});
+
+describe('pnpm backtest --recording (main)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bt-cli-rec-'));
+  const fixture = path.resolve(HERE, '../fixtures/sim-recording.ndjson.gz');
+
+  it('--json --report: the agreed keys on stdout, the report file, and the terminal summary says the same', () => {
+    const report = path.join(dir, 'rec.html');
+    expect(main(['--recording', fixture, '--json', '--report', report])).toBe(0);
+    const j = JSON.parse(out.join('')) as Record<string, number>;
+    for (const k of ['windows', 'trades', 'pnl', 'fees', 'maxDrawdown', 'brier', 'hitRate', 'sharpePerWindow', 'markets', 'settled', 'unsettled', 'invalidLines']) expect(typeof j[k], k).toBe('number');
     expect(j.invalidLines).toBe(0);
     expect(j.settled).toBeGreaterThan(0);
+    expect(j.windows).toBe(j.settled);
+    expect(j.markets).toBe(j.settled! + j.unsettled!);
     expect(j.trades).toBeGreaterThan(0);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain(`Recorded books from ${fixture}`);
+    expect(html).toContain(`PnL after fees<b>$${j.pnl!.toFixed(2)}</b>`);
+    expect(html).not.toMatch(/<script[^>]*src=|<link[^>]*href=|https?:\/\/(?!www\.w3\.org)/);
+    out.length = 0;
+    expect(main(['--recording', fixture])).toBe(0);
+    const text = out.join('');
+    expect(text).toContain(`${j.markets} markets (BTC), ${j.settled} settled, ${j.unsettled} unsettled`);
+    expect(text).toContain(`windows ${j.windows}, trades ${j.trades}`);
+    expect(text).toContain(`PnL after fees $${j.pnl!.toFixed(2)} (fees $${j.fees!.toFixed(2)}), max drawdown $${j.maxDrawdown!.toFixed(2)}`);
+    expect(text).toContain(`Brier score of the model against outcomes ${j.brier!.toFixed(4)}`);
+  });
+
+  it('writes the same report twice, except the run time', () => {
+    const [a, b] = [path.join(dir, 'a.html'), path.join(dir, 'b.html')];
+    expect(main(['--recording', fixture, '--report', a])).toBe(0);
+    expect(main(['--recording', fixture, '--report', b])).toBe(0);
+    expect(dropRunTime(readFileSync(a, 'utf8'))).toBe(dropRunTime(readFileSync(b, 'utf8')));
+  });
+
+  it('counts invalid lines and replays the rest', () => {
+    const dirty = path.join(dir, 'dirty.ndjson.gz');
+    writeFileSync(dirty, gzipSync(Buffer.concat([gunzipSync(readFileSync(fixture)), Buffer.from('not json\n{"type":"book","t":1}\n')])));
+    expect(main(['--recording', dirty, '--json'])).toBe(0);
+    const j = JSON.parse(out.join('')) as { invalidLines: number; trades: number };
+    expect(j.invalidLines).toBe(2);
+    expect(j.trades).toBeGreaterThan(0);
+  });
+
+  it('--asset keeps that asset, and an asset the recording does not hold is a clear error', () => {
+    expect(main(['--recording', fixture, '--asset', 'BTC', '--json'])).toBe(0);
+    expect((JSON.parse(out.join('')) as { markets: number }).markets).toBeGreaterThan(0);
+    expect(main(['--recording', fixture, '--asset', 'ETH'])).toBe(2);
+    expect(err.join('')).toMatch(/no ETH markets .*holds BTC/);
+    err.length = 0;
+    expect(main(['--recording', fixture, '--asset', 'DOGE'])).toBe(2);
+    expect(err.join('')).toMatch(/--asset DOGE/);
+  });
+
+  it('--from/--to narrow the markets; a period with none, bad dates and options that do not apply exit 2', () => {
+    main(['--recording', fixture, '--json']);
+    const all = JSON.parse(out.join('')) as { markets: number };
+    out.length = 0;
+    expect(main(['--recording', fixture, '--json', '--to', '2026-11-24T17:43:00Z'])).toBe(0);
+    const some = JSON.parse(out.join('')) as { markets: number };
+    expect(some.markets).toBeGreaterThan(0);
+    expect(some.markets).toBeLessThan(all.markets);
+    const refused: string[][] = [
+      ['--from', '2030-01-01T00:00:00Z'],
+      ['--from', 'yesterday'],
+      ['--from', '2026-11-24T03:00:00Z', '--to', '2026-11-24T02:00:00Z'],
+      ['--sweep'],
+      ['--seed', '3'],
+      ['--twap', '60'],
+      ['--data', COINBASE],
+      ['--bogus'],
+    ];
+    for (const extra of refused) {
+      err.length = 0;
+      expect(main(['--recording', fixture, ...extra]), extra.join(' ')).toBe(2);
+      expect(err.join(''), extra.join(' ')).toMatch(/^pnpm backtest: /);
+    }
+    expect(main(['--recording', path.join(dir, 'missing.ndjson.gz')])).toBe(2);
+    const notGzip = path.join(dir, 'plain.ndjson.gz');
+    writeFileSync(notGzip, '{"type":"market"}\n');
+    expect(main(['--recording', notGzip])).toBe(2);
+  });
+
+  it('a config file sets the edge and sizing, and refuses book-model fields', () => {
+    main(['--recording', fixture, '--json']);
+    const loose = JSON.parse(out.join('')) as { trades: number };
+    out.length = 0;
+    const strict = path.join(dir, 'strict.json');
+    writeFileSync(strict, JSON.stringify({ minEdge: 0.5 }));
+    expect(main(['--recording', fixture, '--json', '--config', strict])).toBe(0);
+    expect((JSON.parse(out.join('')) as { trades: number }).trades).toBeLessThan(loose.trades);
+    const book = path.join(dir, 'book.json');
+    writeFileSync(book, JSON.stringify({ book: { lagSteps: 0 } }));
+    expect(main(['--recording', fixture, '--config', book])).toBe(2);
+    expect(err.join('')).toMatch(/recorded/);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadHistory, ticksToBars } from './loaders.js';
+import { inferAsset, loadHistory, ticksToBars } from './loaders.js';
 
 const DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/data');
 
@@ -41,5 +41,26 @@ describe('price-history loaders', () => {
     const f = path.join(dir, 'trades.csv');
     writeFileSync(f, 'timestamp,price\n1582329601096000,9682\n1582329602096000,-1\n');
     expect(() => loadHistory(f)).toThrow(/trades\.csv:3: price/);
+  });
+});
+
+describe('inferAsset', () => {
+  it.each([
+    'btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv',
+    'btc-1m/coinbase-gdax-2016/1Jan2016.json',
+    'btc-ticks/binance-futures_BTCUSDT_trades_2020-02-22_sample.csv',
+    'btc-l2-raw/binance-usdm_btcusdt_20240808_2354-2400.ndjson.gz',
+  ])('reads BTC from the name of %s', (file) => {
+    expect(inferAsset(path.join(DATA, file))).toBe('BTC');
+  });
+
+  it('reads the other assets, and says nothing when no name says or a name says two', () => {
+    expect(inferAsset('/data/binance_ETHUSDT_trades.csv')).toBe('ETH');
+    expect(inferAsset('/data/sol-1m/1Jan2024.json')).toBe('SOL');
+    expect(inferAsset('/data/ripple/xrp_perp.csv')).toBe('XRP');
+    expect(inferAsset('/data/eth-1m/bars.csv')).toBe('ETH'); // the nearest name wins over nothing
+    expect(inferAsset('/data/prices.csv')).toBeNull();
+    expect(inferAsset('/data/eth_btc_cross.csv')).toBeNull();
+    expect(inferAsset('/data/solution/bitcoinish.csv')).toBeNull(); // words that merely start like a coin
   });
 });

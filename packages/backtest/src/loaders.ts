@@ -8,8 +8,10 @@
  * a bad row is a clear error naming the file and line, never a silently skipped price.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
+import type { Asset } from '@polybot/shared';
 import { loadBars, type Bar } from '@polybot/strategy';
 
 const positive = z.coerce.number().positive().finite();
@@ -100,4 +102,29 @@ export function loadHistory(file: string): Bar[] {
     return bars;
   }
   return loadBars(file);
+}
+
+// A name token that says which asset a file holds: the symbol alone, against a quote currency
+// (btcusdt, xbtusd) or as a perpetual, or the coin's name.
+const ASSET_TOKENS: ReadonlyArray<readonly [Asset, RegExp]> = [
+  ['BTC', /^(btc|xbt|bitcoin)(usdt|usdc|usd|busd|perp)?$/],
+  ['ETH', /^(eth|ether|ethereum)(usdt|usdc|usd|busd|perp)?$/],
+  ['SOL', /^(sol|solana)(usdt|usdc|usd|busd|perp)?$/],
+  ['XRP', /^(xrp|ripple)(usdt|usdc|usd|busd|perp)?$/],
+];
+
+/**
+ * The asset a price file holds, as its name says: the file name first, then each folder up from it
+ * (`btc-1m/coinbase-gdax-2016/1Jan2016.json` is BTC). Null when no name says, or when the nearest
+ * name that does names two assets (a cross pair).
+ */
+export function inferAsset(file: string): Asset | null {
+  const segments = path.resolve(file).split(path.sep).reverse();
+  for (const seg of segments) {
+    const tokens = seg.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+    const found = new Set(ASSET_TOKENS.filter(([, re]) => tokens.some((t) => re.test(t))).map(([a]) => a));
+    if (found.size === 1) return [...found][0]!;
+    if (found.size > 1) return null;
+  }
+  return null;
 }

@@ -1,19 +1,21 @@
 /**
  * Replays a recording written by the ingestion recorder (gzip NDJSON, one object a line:
  * market, book, trade, oracle, resolution) through the same cores as the live workers, and
- * settles each market on its recorded resolution.
+ * settles each market on its recorded resolution. Markets the recording never resolves are kept
+ * as unsettled (their fills listed as open), never counted as won or lost.
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { z } from 'zod';
-import { BookLevelSchema, MarketSchema, readOracle, type Market, type OrderBook, type OrderRequest } from '@polybot/shared';
+import { BookLevelSchema, MarketSchema, readOracle, type Asset, type Market, type OrderBook, type OrderRequest, type TradeSignal } from '@polybot/shared';
 import { applyEvent, bankrollOf, exposureOf, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER } from '@polybot/risk';
 import { DEFAULT_STRATEGY, ValueBettingStrategy, type JumpParams } from '@polybot/strategy';
 import { OrderManager } from '@polybot/execution/orderManager';
 import { walkBook } from '@polybot/execution/paper/fillSimulator';
 import { priceToBeatFromHistory } from '@polybot/ingestion/discovery';
 import type { Trade } from './engine.js';
+import { round6, summarise, type RunResult, type ScoredPrediction, type SettledWindow } from './results.js';
 
 const RecordSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('market'), t: z.number(), market: MarketSchema }),
@@ -42,42 +44,128 @@ export function loadRecording(file: string): { records: RecordLine[]; invalid: n
   return { records, invalid };
 }
 
-export interface ReplayResult {
-  markets: number;
-  settled: number;
-  trades: Trade[];
-  pnl: number;
-  fees: number;
+/** One market of the recording, as the report lists it. */
+export interface MarketOutcome {
+  /** Position in the replay (the `window` of its trades). */
+  index: number;
+  conditionId: string;
+  slug: string;
+  asset: Asset;
+  windowStartMs: number;
+  windowEndMs: number;
+  /** As recorded, or derived from the recorded feed at the window start; null: never known (no evaluation possible). */
+  priceToBeat: number | null;
+  /** The recorded resolution; null: never resolved in the recording (unsettled). */
+  winner: 'UP' | 'DOWN' | null;
+  resolvedAtMs: number | null;
+  trades: number;
+  costUsd: number;
+  feesUsd: number;
+  /** After fees; null while unsettled. */
+  pnl: number | null;
+  /** Strategy passes that produced a P(Up). */
+  evaluations: number;
 }
 
-export function replayRecording(records: readonly RecordLine[], opts: { minEdge?: number; maxOrderUsd?: number; bankrollUsd?: number; params?: JumpParams } = {}): ReplayResult {
+export interface ReplayResult extends RunResult {
+  /** Markets replayed (after the asset and period filters). */
+  markets: number;
+  settled: number;
+  unsettled: number;
+  marketOutcomes: MarketOutcome[];
+  /** Fills in markets the recording never resolved: not in `trades`, `pnl` or the equity. */
+  openTrades: Trade[];
+  /** Every P(Up) the model gave, by market index; only settled markets' count in the Brier score. */
+  evaluations: Array<{ market: number; atMs: number; pUp: number }>;
+  /** The settings the replay ran with, defaults filled in (for the report). */
+  settings: { minEdge: number; kellyFraction: number; maxOrderUsd: number; bankrollUsd: number; params: JumpParams; asset: Asset | null; fromMs: number | null; toMs: number | null };
+}
+
+export interface ReplayOptions {
+  minEdge?: number;
+  kellyFraction?: number;
+  maxOrderUsd?: number;
+  bankrollUsd?: number;
+  params?: JumpParams;
+  /** Only this asset's markets. */
+  asset?: Asset;
+  /** Only markets whose window lies inside [fromMs, toMs]. */
+  fromMs?: number;
+  toMs?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The assets of the recording's markets, sorted. */
+export function recordingAssets(records: readonly RecordLine[]): Asset[] {
+  return [...new Set(records.flatMap((r) => (r.type === 'market' ? [r.market.asset] : [])))].sort();
+}
+
+export function replayRecording(records: readonly RecordLine[], opts: ReplayOptions = {}): ReplayResult {
   const logger = pino({ level: 'silent' });
-  const strategy = new ValueBettingStrategy({ ...DEFAULT_STRATEGY, minEdge: opts.minEdge ?? DEFAULT_STRATEGY.minEdge });
+  const settings: ReplayResult['settings'] = {
+    minEdge: opts.minEdge ?? DEFAULT_STRATEGY.minEdge,
+    kellyFraction: opts.kellyFraction ?? DEFAULT_SIZER.kellyFraction,
+    maxOrderUsd: opts.maxOrderUsd ?? DEFAULT_SIZER.maxOrderUsd,
+    bankrollUsd: opts.bankrollUsd ?? 1_000,
+    params: opts.params ?? { sigma: 0.6, lambdaPerYear: 1_700, jumpMean: 0, jumpStd: 0.004 },
+    asset: opts.asset ?? null,
+    fromMs: opts.fromMs ?? null,
+    toMs: opts.toMs ?? null,
+  };
+  const strategy = new ValueBettingStrategy({ ...DEFAULT_STRATEGY, minEdge: settings.minEdge });
   const gate = new NoTradeGate({ ...DEFAULT_GATE, toxicity: 'ignore' });
-  const sizer = new KellySizer({ ...DEFAULT_SIZER, maxOrderUsd: opts.maxOrderUsd ?? DEFAULT_SIZER.maxOrderUsd });
-  const params = opts.params ?? { sigma: 0.6, lambdaPerYear: 1_700, jumpMean: 0, jumpStd: 0.004 };
-  let ledger = newLedger(opts.bankrollUsd ?? 1_000);
+  const sizer = new KellySizer({ ...DEFAULT_SIZER, kellyFraction: settings.kellyFraction, maxOrderUsd: settings.maxOrderUsd });
+  const { params, bankrollUsd } = settings;
+  const [fromMs, toMs] = [opts.fromMs ?? -Infinity, opts.toMs ?? Infinity];
+  const wanted = (m: Market) => (opts.asset === undefined || m.asset === opts.asset) && m.windowStartMs >= fromMs && m.windowEndMs <= toMs;
+  let ledger = newLedger(bankrollUsd);
   const manager = new OrderManager(null, logger);
   const markets = new Map<string, Market>();
+  const outcomes = new Map<string, MarketOutcome>();
   const books = new Map<string, OrderBook>();
   const ticks = new Map<string, Array<{ timestampMs: number; price: number }>>();
   const held = new Map<string, { up: number; down: number; cost: number; fees: number; trades: Trade[] }>();
   const trades: Trade[] = [];
-  let settled = 0;
-  for (const r of records) {
-    if (r.type === 'market') markets.set(r.market.conditionId, r.market);
-    else if (r.type === 'book') {
+  const evaluations: ReplayResult['evaluations'] = [];
+  const pUps = new Map<string, number[]>();
+  const settledWindows: SettledWindow[] = [];
+  const predictions: ScoredPrediction[] = [];
+
+  // Risk, in one place: the gate, then the size (swap point for @polybot/risk's decideSignal).
+  const decide = (signal: TradeSignal, nowMs: number) => {
+    const verdict = gate.validate(signal, { nowMs, breakerOpen: false });
+    if (!verdict.pass) return null;
+    const size = sizer.size(signal, bankrollOf(ledger), exposureOf(ledger, signal.conditionId, signal.asset), verdict.shrink);
+    return size.shares > 0 ? size : null;
+  };
+
+  const step = Math.max(1, Math.floor(records.length / 200));
+  records.forEach((r, i) => {
+    if ((i + 1) % step === 0 || i + 1 === records.length) opts.onProgress?.(i + 1, records.length);
+    if (r.type === 'market') {
+      if (!wanted(r.market)) return;
+      // A market can be recorded again once its price to beat is known: keep one outcome row.
+      const known = markets.get(r.market.conditionId);
+      const m = known && r.market.priceToBeat === null ? { ...r.market, priceToBeat: known.priceToBeat } : r.market;
+      markets.set(m.conditionId, m);
+      const row = outcomes.get(m.conditionId);
+      if (row) row.priceToBeat = m.priceToBeat;
+      else {
+        outcomes.set(m.conditionId, { index: outcomes.size, conditionId: m.conditionId, slug: m.slug, asset: m.asset, windowStartMs: m.windowStartMs, windowEndMs: m.windowEndMs, priceToBeat: m.priceToBeat, winner: null, resolvedAtMs: null, trades: 0, costUsd: 0, feesUsd: 0, pnl: null, evaluations: 0 });
+      }
+    } else if (r.type === 'book') {
       // Best first, whatever order the line holds (the venue sends best last).
       const bids = [...r.bids].sort((a, b) => b.price - a.price);
       const asks = [...r.asks].sort((a, b) => a.price - b.price);
       books.set(r.tokenId, { tokenId: r.tokenId, conditionId: r.conditionId, bids, asks, timestampMs: r.t, tickSize: 0.01, minOrderSize: 5 });
-    }
-    else if (r.type === 'oracle') {
+    } else if (r.type === 'oracle') {
       const hist = ticks.get(r.asset) ?? [];
       hist.push({ timestampMs: r.t, price: r.price });
       ticks.set(r.asset, hist);
       for (const [cid, known] of markets) {
         if (known.asset !== r.asset || r.t < known.windowStartMs || r.t >= known.windowEndMs) continue;
+        const row = outcomes.get(cid)!;
+        if (row.winner !== null) continue;
         // A market recorded before its window began has no price to beat yet: derive it from the
         // recorded settlement feed, by the same rule as live discovery.
         let m = known;
@@ -86,6 +174,7 @@ export function replayRecording(records: readonly RecordLine[], opts: { minEdge?
           if (ptb === null) continue;
           m = { ...m, priceToBeat: ptb };
           markets.set(cid, m);
+          row.priceToBeat = ptb;
         }
         const up = books.get(m.upTokenId);
         const down = books.get(m.downTokenId);
@@ -94,10 +183,17 @@ export function replayRecording(records: readonly RecordLine[], opts: { minEdge?
           oracle: readOracle({ asset: m.asset, price: r.price, timestampMs: r.t, source: 'sim' }, r.t, 5_000),
           averageSoFar: null, spotBefore: null, trades: { up: [], down: [] }, params,
         });
+        if (ev.probabilityUp !== null) {
+          evaluations.push({ market: row.index, atMs: r.t, pUp: ev.probabilityUp });
+          const ps = pUps.get(cid) ?? [];
+          ps.push(ev.probabilityUp);
+          pUps.set(cid, ps);
+          row.evaluations++;
+        }
         for (const signal of ev.signals) {
-          if (manager.get(signal.id) || !gate.validate(signal, { nowMs: r.t, breakerOpen: false }).pass) continue;
-          const size = sizer.size(signal, bankrollOf(ledger), exposureOf(ledger, m.conditionId, m.asset));
-          if (size.shares <= 0) continue;
+          if (manager.get(signal.id)) continue; // one decision per signal id, as live
+          const size = decide(signal, r.t);
+          if (!size) continue;
           const book = signal.outcome === 'UP' ? up! : down!;
           const request: OrderRequest = {
             id: signal.id, signalId: signal.id, createdAtMs: r.t, conditionId: m.conditionId, asset: m.asset, outcome: signal.outcome, tokenId: signal.tokenId, side: 'BUY',
@@ -115,27 +211,58 @@ export function replayRecording(records: readonly RecordLine[], opts: { minEdge?
             else h.down += f.size;
             h.cost += f.size * f.price;
             h.fees += f.fee;
-            h.trades.push({ window: 0, atMs: r.t, outcome: signal.outcome, price: f.price, shares: f.size, fee: f.fee, modelP: signal.modelProbability, won: false, pnl: 0 });
+            h.trades.push({ window: row.index, atMs: r.t, outcome: signal.outcome, price: f.price, shares: f.size, fee: f.fee, modelP: signal.modelProbability, won: false, pnl: 0 });
           });
+          if (filled.remaining > 0) manager.transition(signal.id, 'canceled', r.t, 'FAK remainder');
           held.set(m.conditionId, h);
         }
       }
     } else if (r.type === 'resolution') {
       const m = markets.get(r.conditionId);
-      if (!m) continue;
-      settled++;
+      const row = outcomes.get(r.conditionId);
+      if (!m || !row || row.winner !== null) return; // not replayed, or already settled
       const winner = r.winningTokenId === m.upTokenId ? 'UP' : 'DOWN';
+      row.winner = winner;
+      row.resolvedAtMs = r.t;
+      for (const p of pUps.get(r.conditionId) ?? []) predictions.push([p, winner === 'UP' ? 1 : 0]);
+      pUps.delete(r.conditionId);
       const h = held.get(m.conditionId);
-      if (!h) continue;
-      const payout = winner === 'UP' ? h.up : h.down;
-      ledger = applyEvent(ledger, { id: `set-${m.conditionId}`, atMs: r.t, type: 'settlement', conditionId: m.conditionId, asset: m.asset, winner, upShares: h.up, downShares: h.down, costUsd: h.cost, feesUsd: h.fees, payoutUsd: payout, realisedPnlUsd: payout - h.cost - h.fees }).ledger;
-      for (const t of h.trades) {
-        t.won = t.outcome === winner;
-        t.pnl = (t.won ? t.shares : 0) - t.shares * t.price - t.fee;
-        trades.push(t);
+      let pnl = 0;
+      if (h) {
+        const payout = winner === 'UP' ? h.up : h.down;
+        ledger = applyEvent(ledger, { id: `set-${m.conditionId}`, atMs: r.t, type: 'settlement', conditionId: m.conditionId, asset: m.asset, winner, upShares: h.up, downShares: h.down, costUsd: h.cost, feesUsd: h.fees, payoutUsd: payout, realisedPnlUsd: payout - h.cost - h.fees }).ledger;
+        for (const t of h.trades) {
+          t.won = t.outcome === winner;
+          t.pnl = (t.won ? t.shares : 0) - t.shares * t.price - t.fee;
+          pnl += t.pnl;
+          trades.push(t);
+        }
+        held.delete(m.conditionId);
       }
-      held.delete(m.conditionId);
+      row.pnl = round6(pnl);
+      settledWindows.push({ endMs: r.t, pnl });
     }
+  });
+
+  // Positions the recording never resolved stay open: listed, never counted as won or lost.
+  const marketOutcomes = [...outcomes.values()];
+  const openTrades = [...held.values()].flatMap((h) => h.trades);
+  for (const t of [...trades, ...openTrades]) {
+    const row = marketOutcomes[t.window]!;
+    row.trades++;
+    row.costUsd += t.shares * t.price;
+    row.feesUsd += t.fee;
   }
-  return { markets: markets.size, settled, trades, pnl: Math.round(trades.reduce((a, t) => a + t.pnl, 0) * 1e6) / 1e6, fees: Math.round(trades.reduce((a, t) => a + t.fee, 0) * 1e6) / 1e6 };
+  for (const row of marketOutcomes) Object.assign(row, { costUsd: round6(row.costUsd), feesUsd: round6(row.feesUsd) });
+  const settled = marketOutcomes.filter((o) => o.winner !== null).length;
+  return {
+    ...summarise({ trades, windows: settledWindows, predictions, bankrollUsd }),
+    markets: marketOutcomes.length,
+    settled,
+    unsettled: marketOutcomes.length - settled,
+    marketOutcomes,
+    openTrades,
+    evaluations,
+    settings,
+  };
 }

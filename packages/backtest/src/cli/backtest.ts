@@ -1,16 +1,21 @@
 /**
  * `pnpm backtest --data <file> [--asset BTC] [--from ISO] [--to ISO] [--config file.json] [--seed N]
  *  [--twap SECONDS] [--report out.html] [--json] [--sweep]`
+ * `pnpm backtest --recording <file.ndjson.gz> [--asset BTC] [--from ISO] [--to ISO] [--config file.json]
+ *  [--report out.html] [--json]`
+ * Bad arguments exit 2 with one line on stderr; the progress bar is on stderr, the summary on stdout.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { z } from 'zod';
+import { ASSETS, AssetSchema, type Asset } from '@polybot/shared';
 import { minuteCloses } from '@polybot/strategy';
-import { loadHistory } from '../loaders.js';
+import { inferAsset, loadHistory } from '../loaders.js';
 import { DEFAULT_BACKTEST, runBacktest, type BacktestConfig } from '../engine.js';
-import { htmlReport } from '../report.js';
-import { loadRecording, replayRecording } from '../replay.js';
+import { htmlReport, type RecordingSource } from '../report.js';
+import { loadRecording, recordingAssets, replayRecording } from '../replay.js';
+import { round6, type RunResult } from '../results.js';
 
 const ConfigFileSchema = z
   .object({
@@ -25,39 +30,162 @@ const ConfigFileSchema = z
   .partial()
   .strict();
 
-export function main(argv: string[]): number {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      data: { type: 'string' }, asset: { type: 'string', default: 'BTC' }, from: { type: 'string' }, to: { type: 'string' }, config: { type: 'string' },
-      recording: { type: 'string' }, seed: { type: 'string' }, twap: { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean', default: false }, sweep: { type: 'boolean', default: false },
+/** What a recording replay can change: the strategy's edge and the sizing (books and timing are recorded). */
+const RecordingConfigSchema = z
+  .object({ minEdge: z.number().min(0).max(0.5), kellyFraction: z.number().gt(0).max(1), bankrollUsd: z.number().positive(), maxOrderUsd: z.number().positive() })
+  .partial()
+  .strict();
+
+/** Reads `--from`/`--to`; null (after writing the error) when either is not a date or they are reversed. */
+function period(values: { from?: string | undefined; to?: string | undefined }, fail: (msg: string) => number): { fromMs: number; toMs: number } | null {
+  const fromMs = values.from !== undefined ? Date.parse(values.from) : -Infinity;
+  const toMs = values.to !== undefined ? Date.parse(values.to) : Infinity;
+  if (Number.isNaN(fromMs) || Number.isNaN(toMs)) return (fail(`--from/--to take ISO dates (got ${[values.from, values.to].filter((v) => v !== undefined).join(', ')})`), null);
+  if (fromMs >= toMs) return (fail('--from must be before --to'), null);
+  return { fromMs, toMs };
+}
+
+function progressBar(unit: string): { onProgress: (done: number, total: number) => void; stop: () => void } {
+  const bar = new SingleBar({ format: `backtest [{bar}] {percentage}% | {value}/{total} ${unit}`, stream: process.stderr, hideCursor: true });
+  let started = false;
+  return {
+    onProgress: (done, total) => {
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
     },
-  });
-  const fail = (msg: string) => (process.stderr.write(`pnpm backtest: ${msg}\n`), 2);
-  if (values.recording) {
-    let rec;
-    try {
-      rec = loadRecording(values.recording);
-    } catch (err) {
-      return fail(`${values.recording}: ${(err as Error).message}`);
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
+
+/** The report lines both modes print: the same words, so a recording reads like a price history. */
+function summaryLines(r: RunResult): string[] {
+  return [
+    `windows ${r.windows}, trades ${r.trades.length}, hit rate ${(r.hitRate * 100).toFixed(1)} %`,
+    `PnL after fees $${r.pnl.toFixed(2)} (fees $${r.fees.toFixed(2)}), max drawdown $${r.maxDrawdown.toFixed(2)}, Sharpe per window ${fixed(r.sharpePerWindow, 3)}`,
+    `Brier score of the model against outcomes ${fixed(r.brier, 4)}`,
+  ];
+}
+
+/** `--recording`: replay recorded books, settled on the recorded resolutions. */
+function runRecording(values: Values, fail: (msg: string) => number): number {
+  const file = values.recording!;
+  for (const opt of ['data', 'sweep', 'twap', 'seed'] as const) {
+    if (values[opt] !== undefined && values[opt] !== false) {
+      return fail(`--${opt} does not apply to --recording (${opt === 'data' ? 'give one of --data or --recording' : opt === 'seed' ? 'a recording replay has no random part' : 'the books and settlement are the recorded ones'})`);
     }
-    const r = replayRecording(rec.records);
-    const out = { recording: values.recording, lines: rec.records.length, invalidLines: rec.invalid, markets: r.markets, settled: r.settled, trades: r.trades.length, pnl: r.pnl, fees: r.fees };
-    process.stdout.write(values.json ? `${JSON.stringify(out)}\n` : `${out.lines} lines (${out.invalidLines} invalid), ${out.markets} markets, ${out.settled} settled, ${out.trades} trades, PnL after fees $${out.pnl.toFixed(2)} (fees $${out.fees.toFixed(2)})\n`);
-    return 0;
   }
-  if (!values.data) return fail('--data <file> is required (e.g. ../shared/data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv)');
-  let cfg: BacktestConfig = { ...DEFAULT_BACKTEST };
+  const asset = values.asset === undefined ? undefined : AssetSchema.safeParse(values.asset.toUpperCase());
+  if (asset && !asset.success) return fail(`--asset ${values.asset}: expected one of ${ASSETS.join(', ')}`);
+  const p = period(values, fail);
+  if (!p) return 2;
+  let settings: z.infer<typeof RecordingConfigSchema> = {};
   if (values.config) {
-    let raw: unknown;
+    const raw = readJson(values.config);
+    if ('error' in raw) return fail(raw.error);
+    const parsed = RecordingConfigSchema.safeParse(raw.value);
+    if (!parsed.success) return fail(`${values.config}: ${issues(parsed.error)} (a recording replay takes minEdge, kellyFraction, bankrollUsd, maxOrderUsd: its books and timing are the recorded ones)`);
+    settings = parsed.data;
+  }
+  let rec;
+  try {
+    rec = loadRecording(file);
+  } catch (err) {
+    return fail(`${file}: not a readable gzip NDJSON recording (${(err as Error).message})`);
+  }
+  const assets = recordingAssets(rec.records);
+  if (assets.length === 0) return fail(`${file}: no market lines among ${rec.records.length} valid lines (${rec.invalid} invalid): nothing to replay`);
+  if (asset?.success && !assets.includes(asset.data)) return fail(`${file}: no ${asset.data} markets in this recording (it holds ${assets.join(', ')})`);
+  const bar = progressBar('lines');
+  const opts = { ...settings, ...(asset?.success ? { asset: asset.data } : {}), ...(Number.isFinite(p.fromMs) ? { fromMs: p.fromMs } : {}), ...(Number.isFinite(p.toMs) ? { toMs: p.toMs } : {}) };
+  const r = replayRecording(rec.records, { ...opts, onProgress: bar.onProgress });
+  bar.stop();
+  if (r.markets === 0) {
+    const windows = rec.records.flatMap((x) => (x.type === 'market' ? [x.market] : []));
+    const first = new Date(Math.min(...windows.map((m) => m.windowStartMs))).toISOString();
+    const last = new Date(Math.max(...windows.map((m) => m.windowEndMs))).toISOString();
+    return fail(`${file}: no market window lies inside --from/--to (the recording's windows run from ${first} to ${last})`);
+  }
+  const openCost = r.openTrades.reduce((a, t) => a + t.shares * t.price + t.fee, 0);
+  const summary = {
+    recording: file, asset: asset?.success ? asset.data : null, lines: rec.records.length + rec.invalid, invalidLines: rec.invalid,
+    markets: r.markets, settled: r.settled, unsettled: r.unsettled, openTrades: r.openTrades.length, openCostUsd: round6(openCost),
+    windows: r.windows, trades: r.trades.length, hitRate: r.hitRate, pnl: r.pnl, fees: r.fees, maxDrawdown: r.maxDrawdown, sharpePerWindow: r.sharpePerWindow,
+    brier: Number.isFinite(r.brier) ? r.brier : null, evaluations: r.evaluations.length,
+  };
+  if (values.report) {
+    const source: RecordingSource = { kind: 'recording', file, lines: summary.lines, invalidLines: rec.invalid, settings: { from: values.from ?? null, to: values.to ?? null } };
     try {
-      raw = JSON.parse(readFileSync(values.config, 'utf8'));
+      writeFileSync(values.report, htmlReport(r, source, { data: file, generatedAt: new Date().toISOString() }));
     } catch (err) {
-      return fail(`${values.config}: not readable JSON (${(err as Error).message})`);
+      return fail(`--report ${values.report}: ${(err as Error).message}`);
     }
-    const parsed = ConfigFileSchema.safeParse(raw);
-    if (!parsed.success) return fail(`${values.config}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    cfg = { ...cfg, ...parsed.data, book: { ...cfg.book, ...(parsed.data.book ?? {}) } } as BacktestConfig;
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else {
+    process.stdout.write(
+      [
+        `recorded books from ${file}: ${summary.lines} lines (${rec.invalid} invalid), ${r.markets} markets (${summary.asset ?? assets.join(', ')}), ${r.settled} settled, ${r.unsettled} unsettled` +
+          (r.openTrades.length ? ` (${r.openTrades.length} open fills, $${openCost.toFixed(2)} not in the PnL)` : ''),
+        ...summaryLines(r),
+        values.report ? `report: ${values.report}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n') + '\n',
+    );
+  }
+  return 0;
+}
+
+const OPTIONS = {
+  data: { type: 'string' }, asset: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, config: { type: 'string' },
+  recording: { type: 'string' }, seed: { type: 'string' }, twap: { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean', default: false }, sweep: { type: 'boolean', default: false },
+} as const;
+type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>['values'];
+
+const issues = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+
+function readJson(file: string): { value: unknown } | { error: string } {
+  try {
+    return { value: JSON.parse(readFileSync(file, 'utf8')) as unknown };
+  } catch (err) {
+    return { error: `${file}: not readable JSON (${(err as Error).message})` };
+  }
+}
+
+export function main(argv: string[]): number {
+  const fail = (msg: string) => (process.stderr.write(`pnpm backtest: ${msg}\n`), 2);
+  let values: Values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS }));
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  if (values.recording) return runRecording(values, fail);
+  if (!values.data) return fail('--data <file> (a price history) or --recording <file.ndjson.gz> is required (e.g. --data ../shared/data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv)');
+  // The asset labels the markets; a file whose name says it holds another asset is refused rather
+  // than priced as the wrong coin.
+  const named = inferAsset(values.data);
+  const given = values.asset === undefined ? undefined : AssetSchema.safeParse(values.asset.toUpperCase());
+  if (given && !given.success) return fail(`--asset ${values.asset}: expected one of ${ASSETS.join(', ')}`);
+  if (given?.success && named && given.data !== named) return fail(`--asset ${given.data}: ${values.data} holds ${named} prices (its name says so); replaying them as ${given.data} would price ${named} as ${given.data}`);
+  const asset: Asset = given?.success ? given.data : (named ?? 'BTC');
+  const p = period(values, fail);
+  if (!p) return 2;
+  // `asset` rides on the config for runBacktest to label its markets with.
+  let cfg: BacktestConfig & { asset: Asset } = { ...DEFAULT_BACKTEST, asset };
+  if (values.config) {
+    const raw = readJson(values.config);
+    if ('error' in raw) return fail(raw.error);
+    const parsed = ConfigFileSchema.safeParse(raw.value);
+    if (!parsed.success) return fail(`${values.config}: ${issues(parsed.error)}`);
+    cfg = { ...cfg, ...parsed.data, book: { ...cfg.book, ...(parsed.data.book ?? {}) } } as BacktestConfig & { asset: Asset };
   }
   if (values.seed !== undefined) cfg.seed = Number(values.seed);
   if (values.twap !== undefined) cfg.twapSeconds = Number(values.twap);
@@ -68,10 +196,7 @@ export function main(argv: string[]): number {
   } catch (err) {
     return fail((err as Error).message);
   }
-  const from = values.from ? Date.parse(values.from) : -Infinity;
-  const to = values.to ? Date.parse(values.to) : Infinity;
-  if (Number.isNaN(from) || Number.isNaN(to)) return fail('--from/--to take ISO dates');
-  bars = bars.filter((b) => b.timestampMs >= from && b.timestampMs <= to);
+  bars = bars.filter((b) => b.timestampMs >= p.fromMs && b.timestampMs <= p.toMs);
   if (bars.length < 60) return fail(`${bars.length} one-minute bars in the chosen period: a replay needs at least 60 (a volatility lookback and whole 15-minute windows)`);
   const { startMs, closes } = minuteCloses(bars);
 
@@ -91,28 +216,23 @@ export function main(argv: string[]): number {
     return 0;
   }
 
-  const bar = new SingleBar({ format: 'backtest [{bar}] {percentage}% | {value}/{total} windows', stream: process.stderr, hideCursor: true });
-  let started = false;
-  const r = runBacktest(closes, startMs, cfg, (done, total) => {
-    if (!started) {
-      bar.start(total, 0);
-      started = true;
-    }
-    bar.update(done);
-  });
-  if (started) bar.stop();
-  const summary = { asset: values.asset, windows: r.windows, trades: r.trades.length, hitRate: r.hitRate, pnl: r.pnl, fees: r.fees, maxDrawdown: r.maxDrawdown, sharpePerWindow: r.sharpePerWindow, brier: r.brier, bookModel: cfg.book };
+  const bar = progressBar('windows');
+  const r = runBacktest(closes, startMs, cfg, bar.onProgress);
+  bar.stop();
+  const summary = { asset, windows: r.windows, trades: r.trades.length, hitRate: r.hitRate, pnl: r.pnl, fees: r.fees, maxDrawdown: r.maxDrawdown, sharpePerWindow: r.sharpePerWindow, brier: r.brier, bookModel: cfg.book };
   if (values.report) {
-    writeFileSync(values.report, htmlReport(r, cfg, { data: values.data, generatedAt: new Date().toISOString() }));
+    try {
+      writeFileSync(values.report, htmlReport(r, cfg, { data: values.data, generatedAt: new Date().toISOString() }));
+    } catch (err) {
+      return fail(`--report ${values.report}: ${(err as Error).message}`);
+    }
   }
   if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else {
     process.stdout.write(
       [
-        `windows ${r.windows}, trades ${r.trades.length}, hit rate ${(r.hitRate * 100).toFixed(1)} %`,
-        `PnL after fees $${r.pnl.toFixed(2)} (fees $${r.fees.toFixed(2)}), max drawdown $${r.maxDrawdown.toFixed(2)}, Sharpe per window ${r.sharpePerWindow.toFixed(3)}`,
-        `Brier score of the model against outcomes ${r.brier.toFixed(4)}`,
-        `book model: lag ${cfg.book.lagSteps} step(s), noise sd ${cfg.book.noiseSd}, bias ${cfg.book.bias}, spread ${cfg.book.spread}, ${cfg.book.levels}×${cfg.book.depth} shares`,
+        ...summaryLines(r),
+        `${asset} from ${values.data}; book model: lag ${cfg.book.lagSteps} step(s), noise sd ${cfg.book.noiseSd}, bias ${cfg.book.bias}, spread ${cfg.book.spread}, ${cfg.book.levels}×${cfg.book.depth} shares`,
         values.report ? `report: ${values.report}` : '',
       ]
         .filter(Boolean)
