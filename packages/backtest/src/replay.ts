@@ -131,12 +131,17 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
   const settledWindows: SettledWindow[] = [];
   const predictions: ScoredPrediction[] = [];
 
-  // Risk, in one place: the gate, then the size (swap point for @polybot/risk's decideSignal).
-  const decide = (signal: TradeSignal, nowMs: number) => {
+  // Risk, in one place: gate, size, order request (swap point for @polybot/risk's decideSignal).
+  const decide = (signal: TradeSignal, m: Market, nowMs: number): OrderRequest | null => {
     const verdict = gate.validate(signal, { nowMs, breakerOpen: false });
     if (!verdict.pass) return null;
     const size = sizer.size(signal, bankrollOf(ledger), exposureOf(ledger, signal.conditionId, signal.asset), verdict.shrink);
-    return size.shares > 0 ? size : null;
+    if (size.shares <= 0) return null;
+    return {
+      id: signal.id, signalId: signal.id, createdAtMs: nowMs, conditionId: m.conditionId, asset: m.asset, outcome: signal.outcome, tokenId: signal.tokenId, side: 'BUY',
+      orderType: signal.orderType, postOnly: false, price: signal.limitPrice, size: size.shares, windowEndMs: m.windowEndMs, tickSize: m.tickSize, minOrderSize: m.minOrderSize,
+      negRisk: false, feeRate: m.feeSchedule.rate, sizing: { bankrollUsd: bankrollOf(ledger), kellyFraction: signal.kellyFraction, notionalUsd: size.notionalUsd, cappedBy: size.cappedBy },
+    };
   };
 
   const step = Math.max(1, Math.floor(records.length / 200));
@@ -192,16 +197,11 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
         }
         for (const signal of ev.signals) {
           if (manager.get(signal.id)) continue; // one decision per signal id, as live
-          const size = decide(signal, r.t);
-          if (!size) continue;
+          const request = decide(signal, m, r.t);
+          if (!request) continue;
           const book = signal.outcome === 'UP' ? up! : down!;
-          const request: OrderRequest = {
-            id: signal.id, signalId: signal.id, createdAtMs: r.t, conditionId: m.conditionId, asset: m.asset, outcome: signal.outcome, tokenId: signal.tokenId, side: 'BUY',
-            orderType: signal.orderType, postOnly: false, price: signal.limitPrice, size: size.shares, windowEndMs: m.windowEndMs, tickSize: m.tickSize, minOrderSize: m.minOrderSize,
-            negRisk: false, feeRate: m.feeSchedule.rate, sizing: { bankrollUsd: bankrollOf(ledger), kellyFraction: signal.kellyFraction, notionalUsd: size.notionalUsd, cappedBy: size.cappedBy },
-          };
           manager.create(request, `replay-${signal.id}`, {}, r.t);
-          const filled = walkBook({ side: 'BUY', limitPrice: signal.limitPrice, size: size.shares, orderType: signal.orderType, levels: book.asks, feeRate: m.feeSchedule.rate });
+          const filled = walkBook({ side: 'BUY', limitPrice: signal.limitPrice, size: request.size, orderType: signal.orderType, levels: book.asks, feeRate: m.feeSchedule.rate });
           const h = held.get(m.conditionId) ?? { up: 0, down: 0, cost: 0, fees: 0, trades: [] };
           filled.fills.forEach((f, k) => {
             const tradeId = `replay-${signal.id}-${k}`;

@@ -174,7 +174,7 @@ export function main(argv: string[]): number {
   const named = inferAsset(values.data);
   const given = values.asset === undefined ? undefined : AssetSchema.safeParse(values.asset.toUpperCase());
   if (given && !given.success) return fail(`--asset ${values.asset}: expected one of ${ASSETS.join(', ')}`);
-  if (given?.success && named && given.data !== named) return fail(`--asset ${given.data}: ${values.data} holds ${named} prices (its name says so); replaying them as ${given.data} would price ${named} as ${given.data}`);
+  if (given?.success && named && given.data !== named) return fail(`--asset ${given.data}: ${values.data} holds ${named} prices (its path says so); replaying them as ${given.data} would price ${named} as ${given.data}`);
   const asset: Asset = given?.success ? given.data : (named ?? 'BTC');
   const p = period(values, fail);
   if (!p) return 2;
