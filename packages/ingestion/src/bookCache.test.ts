@@ -6,7 +6,7 @@ import { bookProblems } from '@polybot/shared';
 import { createRedis, type Redis } from '@polybot/shared/redis';
 import { testPrefix } from '@polybot/shared/testing/redis';
 import { testRedisUrl } from '@polybot/shared/testing/vitest';
-import { createBookCache, LiveBooks } from './bookCache.js';
+import { createBookCache, DEFAULT_BOOK_CACHE, LiveBooks } from './bookCache.js';
 import { parseMarketFrame } from './polymarket/marketChannel.js';
 
 const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures/polymarket/ws-market');
@@ -40,5 +40,49 @@ describe('live books from the market channel', () => {
     expect(await cache.get('42', 2_001, 1_000)).toBeNull();
     await redis.set(`${prefix}:book:42`, '{broken');
     expect(await cache.get('42', 1_500, 1_000)).toBeNull();
+  });
+});
+
+describe('top-of-book change times for the book-change-speed flag', () => {
+  const book = (bid: number, bidSize: number, ask: number, timestampMs: number) => ({
+    tokenId: '77',
+    conditionId: '0x1',
+    bids: [{ price: bid, size: bidSize }, { price: bid - 0.01, size: 100 }],
+    asks: [{ price: ask, size: 10 }],
+    timestampMs,
+    tickSize: 0.01,
+    minOrderSize: 5,
+  });
+
+  it('records a time when the best bid or ask changes in price or size, not for deeper levels or the first book', async () => {
+    const prefix = testPrefix('bookchanges');
+    const cache = createBookCache(redis, prefix);
+    await cache.put(book(0.4, 10, 0.42, 1_000)); // first sight: no previous top to differ from
+    await cache.put({ ...book(0.4, 10, 0.42, 1_100), bids: [{ price: 0.4, size: 10 }, { price: 0.39, size: 5 }] }); // depth only
+    await cache.put(book(0.41, 10, 0.42, 1_200)); // bid price
+    await cache.put(book(0.41, 12, 0.42, 1_300)); // bid size
+    await cache.put(book(0.41, 12, 0.43, 1_400)); // ask price
+    await cache.put(book(0.41, 12, 0.43, 1_500)); // unchanged
+    expect(await cache.changes('77', 0)).toEqual([1_200, 1_300, 1_400]);
+    expect(await cache.changes('77', 1_200)).toEqual([1_300, 1_400]);
+    // Another process reading the same key sees them; a token with none gives an empty list.
+    expect(await createBookCache(redis, prefix).changes('77', 0)).toEqual([1_200, 1_300, 1_400]);
+    expect(await cache.changes('nope', 0)).toEqual([]);
+    const ttl = await redis.pttl(`${prefix}:book:changes:77`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(DEFAULT_BOOK_CACHE.changesKeepMs);
+  });
+
+  it('stays bounded: capped in count and trimmed in age, and one change written by two processes counts once', async () => {
+    const prefix = testPrefix('bookchanges');
+    const opts = { changesCap: 5, changesKeepMs: 10_000, maxTrackedTokens: 10 };
+    const a = createBookCache(redis, prefix, opts);
+    const b = createBookCache(redis, prefix, opts);
+    for (const c of [a, b]) await c.put(book(0.3, 1, 0.5, 0));
+    for (let i = 1; i <= 8; i++) for (const c of [a, b]) await c.put(book(0.3, 1 + i, 0.5, i * 100));
+    expect(await a.changes('77', -1)).toEqual([400, 500, 600, 700, 800]);
+    await a.put(book(0.3, 1, 0.5, 10_650)); // trims everything older than 650 ms
+    expect(await a.changes('77', -1)).toEqual([700, 800, 10_650]);
+    expect(await redis.zcard(`${prefix}:book:changes:77`)).toBe(3);
   });
 });

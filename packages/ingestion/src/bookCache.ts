@@ -1,21 +1,65 @@
 /**
  * Books kept current by the market channel, shared through Redis so every analysis replica reads
  * the same snapshot; a missing or stale entry means "ask the CLOB over REST" (the fallback).
+ * Each change of the top of book (best bid or ask, price or size) is also recorded with its time,
+ * for the book-change-speed toxicity flag: a sorted set per token, trimmed to the last
+ * `changesKeepMs` and at most `changesCap` entries, expiring when the token goes quiet.
  */
 import type { Redis } from 'ioredis';
-import { OrderBookSchema, type OrderBook } from '@polybot/shared';
+import { z } from 'zod';
+import { OrderBookSchema, redisKeys, type OrderBook } from '@polybot/shared';
 import type { MarketUpdate } from './polymarket/marketChannel.js';
 
 const TTL_MS = 15_000;
 
-export function createBookCache(redis: Redis, prefix: string) {
+export interface BookCacheOptions {
+  /** Most change times kept per token (the flag's baseline is 60 s; a busy book changes a few times a second). */
+  changesCap: number;
+  /** Change times older than this are trimmed, and the set expires after this much silence. */
+  changesKeepMs: number;
+  /** Tokens whose last top this process remembers (markets rotate every 15 minutes). */
+  maxTrackedTokens: number;
+}
+
+export const DEFAULT_BOOK_CACHE: BookCacheOptions = { changesCap: 2_000, changesKeepMs: 300_000, maxTrackedTokens: 5_000 };
+
+const topOf = (b: OrderBook) => `${b.bids[0]?.price ?? '-'}/${b.bids[0]?.size ?? '-'}|${b.asks[0]?.price ?? '-'}/${b.asks[0]?.size ?? '-'}`;
+const ScoresSchema = z.array(z.coerce.number().finite());
+
+export function createBookCache(redis: Redis, prefix: string, opts: BookCacheOptions = DEFAULT_BOOK_CACHE) {
   const key = (tokenId: string) => `${prefix}:book:${tokenId}`;
+  const changesKey = redisKeys(prefix).bookChanges;
+  // The last top published per token by this process: the first book seen is not a change.
+  const lastTop = new Map<string, string>();
   return {
     async put(book: OrderBook): Promise<void> {
-      await redis.set(key(book.tokenId), JSON.stringify(OrderBookSchema.parse(book)), 'PX', TTL_MS);
+      const parsed = OrderBookSchema.parse(book);
+      const top = topOf(parsed);
+      const prev = lastTop.get(parsed.tokenId);
+      lastTop.delete(parsed.tokenId);
+      lastTop.set(parsed.tokenId, top);
+      if (lastTop.size > opts.maxTrackedTokens) lastTop.delete(lastTop.keys().next().value!);
+      const tx = redis.multi().set(key(parsed.tokenId), JSON.stringify(parsed), 'PX', TTL_MS);
+      if (prev !== undefined && prev !== top) {
+        const ck = changesKey(parsed.tokenId);
+        const t = parsed.timestampMs;
+        // The member names the new top, so replicas recording the same change write it once.
+        tx.zadd(ck, t, `${t}:${top}`)
+          .zremrangebyscore(ck, '-inf', `(${t - opts.changesKeepMs}`)
+          .zremrangebyrank(ck, 0, -opts.changesCap - 1)
+          .pexpire(ck, opts.changesKeepMs);
+      }
+      await tx.exec();
     },
     async drop(tokenId: string): Promise<void> {
+      lastTop.delete(tokenId);
       await redis.del(key(tokenId));
+    },
+    /** Times (ms, oldest first) of the top-of-book changes recorded after `sinceMs`. */
+    async changes(tokenId: string, sinceMs: number): Promise<number[]> {
+      const raw = await redis.zrangebyscore(changesKey(tokenId), `(${sinceMs}`, '+inf', 'WITHSCORES');
+      const scores = ScoresSchema.safeParse(raw.filter((_, i) => i % 2 === 1));
+      return scores.success ? scores.data : [];
     },
     /** A book no older than `maxAgeMs`, or null (missing, stale or unreadable). */
     async get(tokenId: string, nowMs: number, maxAgeMs: number): Promise<OrderBook | null> {

@@ -10,6 +10,8 @@ export function redisKeys(prefix: string) {
     /** Sorted set of recent oracle ticks (score = timestamp ms) for calibration. */
     oracleHistory: (asset: Asset) => `${prefix}:oracle:history:${asset}`,
     priceToBeat: (conditionId: string) => `${prefix}:ptb:${conditionId}`,
+    /** Sorted set of recent top-of-book change times per token (score = ms), capped and expiring. */
+    bookChanges: (tokenId: string) => `${prefix}:book:changes:${tokenId}`,
     breaker: `${prefix}:risk:breaker`,
     breakerTrips: `${prefix}:risk:breaker:trips`,
     riskLedger: `${prefix}:risk:ledger`,
