@@ -41,6 +41,8 @@ export interface StrategyContext {
   /** Oracle price a few seconds ago, for the unabsorbed-move measure. */
   spotBefore: number | null;
   trades: { up: readonly TapeTrade[]; down: readonly TapeTrade[] };
+  /** Times (ms) of recent top-of-book changes per token, for the book-change-speed flag (none: not flagged). */
+  bookChanges?: { up: readonly number[]; down: readonly number[] };
   params: JumpParams;
   /** When the tick that triggered this pass happened (carried into signals for latency accounting). */
   tickAtMs?: number;
@@ -109,7 +111,13 @@ export class ValueBettingStrategy {
       const opp = bestTakerBuy(p, book.asks, market.feeSchedule, this.config.minEdge);
       if (!opp) continue;
       const toxicity: ToxicityFlag[] = toxicityFlags(
-        { trades: outcome === 'UP' ? ctx.trades.up : ctx.trades.down, spotNow: spot, spotBefore: ctx.spotBefore, nowMs },
+        {
+          trades: outcome === 'UP' ? ctx.trades.up : ctx.trades.down,
+          spotNow: spot,
+          spotBefore: ctx.spotBefore,
+          nowMs,
+          ...(ctx.bookChanges ? { bookChangesMs: outcome === 'UP' ? ctx.bookChanges.up : ctx.bookChanges.down } : {}),
+        },
         this.config.toxicity,
       );
       reasons.push(`${outcome} edge ${opp.edge.toFixed(4)} ≥ ${this.config.minEdge}`);

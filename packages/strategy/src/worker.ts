@@ -81,8 +81,14 @@ export async function runWorker(): Promise<void> {
       const inWindow = recent.filter((p) => p.timestampMs > from);
       if (nowMs > from && inWindow.length) averageSoFar = inWindow.reduce((s, p) => s + p.price, 0) / inWindow.length;
     }
-    const before = recent.filter((p) => p.timestampMs <= nowMs - 5_000).pop()?.price ?? null;
-    const [upTrades, downTrades] = await Promise.all([tape.recent(market.upTokenId, nowMs - 60_000), tape.recent(market.downTokenId, nowMs - 60_000)]);
+    const before = recent.filter((p) => p.timestampMs <= nowMs - DEFAULT_TOXICITY.spotMoveWindowMs).pop()?.price ?? null;
+    const changesSince = nowMs - DEFAULT_TOXICITY.bookSpeedLongMs;
+    const [upTrades, downTrades, upChanges, downChanges] = await Promise.all([
+      tape.recent(market.upTokenId, nowMs - 60_000),
+      tape.recent(market.downTokenId, nowMs - 60_000),
+      bookCache.changes(market.upTokenId, changesSince),
+      bookCache.changes(market.downTokenId, changesSince),
+    ]);
     const ev = strategy.evaluate({
       nowMs,
       market,
@@ -92,6 +98,7 @@ export async function runWorker(): Promise<void> {
       averageSoFar,
       spotBefore: before,
       trades: { up: upTrades, down: downTrades },
+      bookChanges: { up: upChanges, down: downChanges },
       params,
       tickAtMs,
     });
