@@ -3,8 +3,21 @@
  * no Redis in here: the worker feeds it jobs and ships its outbox.
  */
 import type { Logger } from 'pino';
-import { isOnStep, isValidPrice, roundToStep, SIZE_STEP, takerFee, TERMINAL_ORDER_STATES, type Order, type OrderRequest } from '@polybot/shared';
+import {
+  isOnStep,
+  isValidPrice,
+  roundToStep,
+  SIZE_STEP,
+  takerFee,
+  TERMINAL_ORDER_STATES,
+  type BookLevel,
+  type Order,
+  type OrderRequest,
+  type PairOrderRequest,
+} from '@polybot/shared';
 import { tradeStatusOf, type OrderManager } from './orderManager.js';
+import { FINAL_PAIR_STATES, type PairRecord, type PairState } from './orderStore.js';
+import { loneLegChoice } from './pairs.js';
 import { TokenBucket } from './rateLimiter.js';
 import type { ClobPort, VenueTrade } from './venue/port.js';
 
@@ -24,6 +37,8 @@ export interface EngineConfig {
   giveUpAfterEndMs?: number;
   /** Heartbeat period; a resting order is never posted on a heartbeat older than this. */
   heartbeatEveryMs?: number;
+  /** A pair whose first leg could not be placed this long after risk decided it is dropped (default 10 s). */
+  pairStartTimeoutMs?: number;
 }
 
 /** Why a request cannot become an order as it stands (null = fine). Float drift never reaches the venue. */
@@ -42,6 +57,10 @@ function onGrid(r: OrderRequest): OrderRequest {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : 'n/a');
+
+/** The current book of a token, best first on both sides (null: none). Used to unwind a lone arbitrage leg. */
+export type BookReader = (tokenId: string) => Promise<{ bids: BookLevel[]; asks: BookLevel[] } | null>;
 
 export class ExecutionEngine {
   private lock: Promise<unknown> = Promise.resolve();
@@ -55,6 +74,8 @@ export class ExecutionEngine {
     private readonly cfg: EngineConfig,
     private readonly logger: Logger,
     private readonly isHalted: () => Promise<boolean>,
+    /** Without books a lone arbitrage leg waits (and is held if the window ends first). */
+    private readonly books?: BookReader,
   ) {
     this.bucket = new TokenBucket(cfg.ordersPerS ?? 40, cfg.orderBurst ?? 60, Date.now());
   }
@@ -68,32 +89,182 @@ export class ExecutionEngine {
 
   /** An order job. Idempotent: a known signal is reconciled, never placed again. */
   place(r: OrderRequest, nowMs = Date.now()): Promise<string> {
+    return this.exclusive(() => this.placeOne(r, nowMs));
+  }
+
+  /** The body of `place`, for callers already holding the lock (pairs place their legs through it). */
+  private async placeOne(r: OrderRequest, nowMs: number): Promise<string> {
+    const existing = this.manager.get(r.id);
+    if (existing) {
+      await this.reconcile(existing, nowMs);
+      this.manager.commit(nowMs);
+      return `known order (${existing.state})`;
+    }
+    if (await this.isHalted()) return 'refused: circuit breaker is open';
+    if (nowMs > r.windowEndMs - this.cfg.cancelBeforeEndMs) return 'refused: too close to the window end';
+    const problem = gridProblem(r);
+    if (problem) {
+      this.logger.warn({ orderId: r.id, problem }, 'order request refused before signing');
+      this.manager.createRejected(r, problem, nowMs);
+      this.manager.emitError('rejected', `${r.id}: ${problem}`, nowMs);
+      this.manager.commit(nowMs);
+      return 'rejected';
+    }
+    const request = onGrid(r);
+    const { id, signed } = await this.port.sign(request);
+    if (request.orderType === 'GTC' || request.orderType === 'GTD') await this.freshHeartbeat();
+    this.manager.create(request, id, signed, nowMs);
+    this.manager.commit(nowMs); // persisted with its hash before it is posted
+    await this.postAndApply(this.manager.get(r.id)!, signed, Date.now());
+    this.manager.commit(Date.now());
+    return this.manager.get(r.id)!.state;
+  }
+
+  /**
+   * A pair job: both legs of an arbitrage. The pair is recorded before its first leg is signed; the
+   * legs and any unwind are ordinary orders with deterministic ids, so a redelivered job or a
+   * restart only advances the pair from where orders.json says it is (never places a leg twice).
+   */
+  placePair(p: PairOrderRequest, nowMs = Date.now()): Promise<string> {
     return this.exclusive(async () => {
-      const existing = this.manager.get(r.id);
-      if (existing) {
-        await this.reconcile(existing, nowMs);
+      if (!this.manager.getPair(p.id)) {
+        if (await this.isHalted()) return 'refused: circuit breaker is open';
+        if (nowMs > p.legs[0].windowEndMs - this.cfg.cancelBeforeEndMs) return 'refused: too close to the window end';
+        this.manager.createPair(p, nowMs);
         this.manager.commit(nowMs);
-        return `known order (${existing.state})`;
       }
-      if (await this.isHalted()) return 'refused: circuit breaker is open';
-      if (nowMs > r.windowEndMs - this.cfg.cancelBeforeEndMs) return 'refused: too close to the window end';
-      const problem = gridProblem(r);
-      if (problem) {
-        this.logger.warn({ orderId: r.id, problem }, 'order request refused before signing');
-        this.manager.createRejected(r, problem, nowMs);
-        this.manager.emitError('rejected', `${r.id}: ${problem}`, nowMs);
-        this.manager.commit(nowMs);
-        return 'rejected';
-      }
-      const request = onGrid(r);
-      const { id, signed } = await this.port.sign(request);
-      if (request.orderType === 'GTC' || request.orderType === 'GTD') await this.freshHeartbeat();
-      this.manager.create(request, id, signed, nowMs);
-      this.manager.commit(nowMs); // persisted with its hash before it is posted
-      await this.postAndApply(this.manager.get(r.id)!, signed, Date.now());
+      await this.advancePair(p.id, nowMs);
       this.manager.commit(Date.now());
-      return this.manager.get(r.id)!.state;
+      return `pair ${this.manager.getPair(p.id)!.state}`;
     });
+  }
+
+  /**
+   * One pair, as far as it can go now. First leg; once it filled, the second (the same size); once
+   * both are final, complete, or a lone leg to unwind by the cheaper of selling it back at the bid
+   * or buying the other side at the ask, judged at the current book. A leg or unwind still in
+   * flight stops the walk: the periodic poll reconciles it and calls this again.
+   */
+  private async advancePair(pairId: string, nowMs: number): Promise<void> {
+    for (let step = 0; step < 6; step++) {
+      const rec = this.manager.getPair(pairId);
+      if (!rec || FINAL_PAIR_STATES.has(rec.state)) return;
+      const [first, second] = rec.request.legs;
+      const a = this.manager.get(first.id);
+      if (!a) {
+        // Nothing is held yet: a pair that could not start soon after risk sent it is dropped.
+        if (nowMs - rec.request.createdAtMs > (this.cfg.pairStartTimeoutMs ?? 10_000)) {
+          this.manager.setPairState(pairId, 'abandoned', 'first leg not placed in time: nothing held', nowMs);
+          return;
+        }
+        const res = await this.placeOne(first, nowMs);
+        if (!this.manager.get(first.id)) return this.pairNote(rec, 'placing', `first leg not placed: ${res}`, nowMs);
+        continue;
+      }
+      if (!(await this.isFinal(a, nowMs))) return; // still in flight: the poll asks again
+      if (a.filledSize <= 0) {
+        this.manager.setPairState(pairId, 'abandoned', `first leg ${first.outcome} ${a.state} unfilled: second leg not placed, nothing held`, nowMs);
+        this.logger.info({ pairId, leg: first.id, state: a.state }, 'arbitrage pair abandoned: first leg did not fill');
+        return;
+      }
+      const b = this.manager.get(second.id);
+      if (!b && rec.state === 'placing') {
+        if (nowMs > second.windowEndMs - this.cfg.cancelBeforeEndMs) {
+          this.manager.setPairState(pairId, 'lone', `second leg ${second.outcome} not placed: too close to the window end`, nowMs);
+          continue;
+        }
+        // The same size as the first leg filled (FOK: all of it).
+        const res = await this.placeOne({ ...second, size: roundToStep(a.filledSize, SIZE_STEP) }, nowMs);
+        if (this.manager.get(second.id)) continue;
+        return this.pairNote(rec, 'placing', `second leg waits: ${res}`, nowMs); // halted: retried by the poll
+      }
+      if (b && !(await this.isFinal(b, nowMs))) return;
+      const filledB = b?.filledSize ?? 0;
+      if (rec.state === 'placing' && Math.abs(a.filledSize - filledB) < SIZE_STEP / 2) {
+        const legs = [a, b!];
+        const cost = legs.reduce((s, o) => s + o.fills.filter((f) => f.status !== 'FAILED').reduce((t, f) => t + f.size * f.price + f.fee, 0), 0);
+        const locked = Number((a.filledSize - cost).toFixed(6));
+        this.manager.setPairState(pairId, 'complete', `both legs filled ${a.filledSize}: locked ${locked.toFixed(6)} pUSD after fees`, nowMs, { lockedProfitUsd: locked });
+        this.logger.info({ pairId, shares: a.filledSize, costUsd: Number(cost.toFixed(6)), lockedProfitUsd: locked }, 'arbitrage pair complete');
+        return;
+      }
+      if (rec.state === 'placing') {
+        this.manager.setPairState(pairId, 'lone', `leg ${first.outcome} filled ${a.filledSize}, leg ${second.outcome} ${b?.state ?? 'not placed'} with ${filledB}`, nowMs);
+        continue;
+      }
+      const before = rec.state; // the record is updated in place
+      await this.unwindLoneLeg(pairId, a.filledSize >= filledB ? a : b!, Math.abs(a.filledSize - filledB), nowMs);
+      if (this.manager.getPair(pairId)?.state === before) return;
+    }
+  }
+
+  /** Final already, or after asking the venue (a redelivered pair job must not wait for the poll). */
+  private async isFinal(o: Order, nowMs: number): Promise<boolean> {
+    if (TERMINAL_ORDER_STATES.has(o.state)) return true;
+    await this.reconcile(o, nowMs);
+    return TERMINAL_ORDER_STATES.has(o.state);
+  }
+
+  private pairNote(rec: PairRecord, state: PairState, note: string, nowMs: number): void {
+    // Keep one note per reason, not one per poll.
+    if (rec.history.at(-1)?.note !== note) this.manager.setPairState(rec.request.id, state, note, nowMs);
+  }
+
+  /**
+   * A leg filled alone (`lone`; the other did not fill, or filled less). Re-check at the current
+   * book which loses less per share: SELL the lone shares back at the bid, or BUY the other side at
+   * its ask so every share is a pair paying 1. One marketable (FAK) order, id `<pair>-unwind`;
+   * what it cannot fill is held to resolution.
+   */
+  private async unwindLoneLeg(pairId: string, lone: Order, shares: number, nowMs: number): Promise<void> {
+    const rec = this.manager.getPair(pairId)!;
+    const unwindId = `${pairId}-unwind`;
+    const existing = this.manager.get(unwindId);
+    if (existing) {
+      if (rec.state === 'lone') this.manager.setPairState(pairId, 'unwinding', `unwind ${existing.request.side} placed`, nowMs);
+      if (!(await this.isFinal(existing, nowMs))) return;
+      const left = roundToStep(shares - existing.filledSize, SIZE_STEP);
+      this.manager.setPairState(pairId, 'unwound', `unwind ${existing.request.side} ${existing.request.outcome} ${existing.state}: ${existing.filledSize} of ${existing.request.size}${left > 0 ? `, ${left} held to resolution` : ''}`, nowMs);
+      this.logger.warn({ pairId, unwindId, state: existing.state, filled: existing.filledSize, heldNaked: left }, 'lone arbitrage leg unwound');
+      return;
+    }
+    const leg = lone.request;
+    const otherLeg = rec.request.legs.find((l) => l.id !== leg.id)!;
+    if (nowMs > leg.windowEndMs - this.cfg.cancelBeforeEndMs) {
+      this.manager.setPairState(pairId, 'held', `lone ${leg.outcome} ${shares} held to resolution: too close to the window end to unwind`, nowMs);
+      return;
+    }
+    if (await this.isHalted()) return this.pairNote(rec, 'lone', 'unwind waits: circuit breaker is open', nowMs);
+    const [ownBook, otherBook] = this.books ? await Promise.all([this.books(leg.tokenId).catch(() => null), this.books(otherLeg.tokenId).catch(() => null)]) : [null, null];
+    if (!ownBook && !otherBook) return this.pairNote(rec, 'lone', 'unwind waits: no book to price it on', nowMs);
+    const fills = lone.fills.filter((f) => f.status !== 'FAILED');
+    const filled = fills.reduce((s, f) => s + f.size, 0);
+    const paidPerShare = filled > 0 ? fills.reduce((s, f) => s + f.size * f.price + f.fee, 0) / filled : leg.price;
+    const choice = loneLegChoice({ paidPerShare, shares, ownBids: ownBook?.bids ?? [], otherAsks: otherBook?.asks ?? [], feeRate: leg.feeRate });
+    const signalRule = rec.request.onLoneFill[leg.outcome];
+    if (!choice) {
+      this.manager.setPairState(pairId, 'held', `lone ${leg.outcome} ${shares} held to resolution: neither a sale nor a completing buy reaches the $1 minimum at the book`, nowMs);
+      this.logger.warn({ pairId, shares }, 'lone arbitrage leg held: no unwind possible at the book');
+      return;
+    }
+    const target = choice.action === 'sell' ? leg : otherLeg;
+    const unwind: OrderRequest = {
+      ...target,
+      id: unwindId,
+      signalId: pairId,
+      createdAtMs: nowMs,
+      side: choice.action === 'sell' ? 'SELL' : 'BUY',
+      orderType: 'FAK',
+      price: choice.limitPrice,
+      size: choice.shares,
+      sizing: { bankrollUsd: leg.sizing.bankrollUsd, kellyFraction: 0, notionalUsd: Number((choice.shares * choice.limitPrice).toFixed(6)), cappedBy: 'lone_leg' },
+    };
+    const note = `lone ${leg.outcome} ${shares}: ${choice.action === 'sell' ? `sell back at ≥ ${choice.limitPrice}` : `buy ${otherLeg.outcome} at ≤ ${choice.limitPrice}`} (loss ${choice.lossPerShare.toFixed(4)}/share; sell ${fmt(choice.sellLoss)}, hold ${fmt(choice.holdLoss)}; analysis said ${signalRule})`;
+    this.manager.setPairState(pairId, 'unwinding', note, nowMs, { unwind: { action: choice.action, shares: choice.shares, lossPerShare: choice.lossPerShare, signalRule } });
+    this.manager.commit(nowMs); // the decision is on disk before the order is signed
+    this.logger.warn({ pairId, lone: leg.id, action: choice.action, shares: choice.shares, limit: choice.limitPrice, sellLossPerShare: choice.sellLoss, holdLossPerShare: choice.holdLoss, signalRule }, 'lone arbitrage leg: unwinding');
+    await this.placeOne(unwind, nowMs);
+    if (!this.manager.get(unwindId)) this.manager.setPairState(pairId, 'lone', 'unwind not placed; retried on the next poll', nowMs);
   }
 
   /** Posts within the venue's rate limit; a 429 pauses the bucket and the same signed order is re-sent. */
@@ -186,6 +357,13 @@ export class ExecutionEngine {
           }
         } catch (err) {
           this.logger.warn({ orderId: o.request.id, err: (err as Error).message }, 'reconcile failed; will retry');
+        }
+      }
+      for (const p of this.manager.openPairs()) {
+        try {
+          await this.advancePair(p.request.id, nowMs);
+        } catch (err) {
+          this.logger.warn({ pairId: p.request.id, err: (err as Error).message }, 'pair step failed; will retry');
         }
       }
       await this.settle(nowMs);

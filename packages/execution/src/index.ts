@@ -1,7 +1,8 @@
 export { OrderManager, tradeStatusOf, type VenueView } from './orderManager.js';
 export { canTransition, assertTransition, TRANSITIONS } from './orderStateMachine.js';
-export { loadOrdersFile, writeOrdersFile, writeJsonAtomic, emptyOrdersFile, OrdersFileSchema, ORDERS_FILE_VERSION, type OrdersFile } from './orderStore.js';
-export { ExecutionEngine, gridProblem, type EngineConfig } from './executionEngine.js';
+export { loadOrdersFile, writeOrdersFile, writeJsonAtomic, emptyOrdersFile, OrdersFileSchema, ORDERS_FILE_VERSION, PairRecordSchema, FINAL_PAIR_STATES, type OrdersFile, type PairRecord, type PairState } from './orderStore.js';
+export { ExecutionEngine, gridProblem, type BookReader, type EngineConfig } from './executionEngine.js';
+export { loneLegChoice, type LoneLegChoice, type LoneLegInput } from './pairs.js';
 export { TokenBucket, chunk, MAX_BATCH } from './rateLimiter.js';
 export type { ClobPort, Collateral, PostOutcome, VenueOrder, VenueTrade } from './venue/port.js';
 export { createClobV2Port, orderHashV2, parseTrade } from './venue/clobV2.js';

@@ -10,10 +10,11 @@ import {
   type Order,
   type OrderRequest,
   type OrderState,
+  type PairOrderRequest,
   type TradeStatus,
 } from '@polybot/shared';
 import { canTransition } from './orderStateMachine.js';
-import { emptyOrdersFile, loadOrdersFile, writeOrdersFile, type OrdersFile } from './orderStore.js';
+import { emptyOrdersFile, FINAL_PAIR_STATES, loadOrdersFile, writeOrdersFile, type OrdersFile, type PairRecord, type PairState } from './orderStore.js';
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
 const STATUS_RANK: Record<TradeStatus, number> = { MATCHED: 0, RETRYING: 1, MINED: 2, CONFIRMED: 3, FAILED: 3 };
@@ -125,6 +126,42 @@ export class OrderManager {
     return o;
   }
 
+  getPair(id: string): PairRecord | undefined {
+    return this.data.pairs.find((p) => p.request.id === id);
+  }
+  /** Pairs not yet final (in placement, or with a lone leg to unwind). */
+  openPairs(): PairRecord[] {
+    return this.data.pairs.filter((p) => !FINAL_PAIR_STATES.has(p.state));
+  }
+  allPairs(): readonly PairRecord[] {
+    return this.data.pairs;
+  }
+
+  /** A pair about to be placed: recorded (and committed by the caller) before its first leg is signed. */
+  createPair(request: PairOrderRequest, nowMs: number): PairRecord {
+    if (this.getPair(request.id)) throw new Error(`pair ${request.id} exists already`);
+    const p: PairRecord = {
+      request,
+      state: 'placing',
+      lockedProfitUsd: null,
+      unwind: null,
+      history: [{ atMs: nowMs, state: 'placing', note: `${request.shares} pairs, worst cost ${request.worstCostPerPair.toFixed(5)} a pair` }],
+      updatedAtMs: nowMs,
+    };
+    this.data.pairs.push(p);
+    return p;
+  }
+
+  /** Moves a pair on, with a note for the audit trail. */
+  setPairState(id: string, state: PairState, note: string, nowMs: number, patch: Partial<Pick<PairRecord, 'lockedProfitUsd' | 'unwind'>> = {}): void {
+    const p = this.getPair(id);
+    if (!p) return;
+    Object.assign(p, patch);
+    p.state = state;
+    p.updatedAtMs = nowMs;
+    p.history.push({ atMs: nowMs, state, note: note.slice(0, 300) });
+  }
+
   /** Moves an order along the table; a transition not in the table is refused and logged as an anomaly. */
   transition(id: string, to: OrderState, nowMs: number, note?: string): boolean {
     const o = this.get(id);
@@ -193,6 +230,8 @@ export class OrderManager {
       conditionId: o.request.conditionId,
       asset: o.request.asset,
       outcome: o.request.outcome,
+      // Only a SELL (an unwound lone leg) says so: every earlier event is a BUY.
+      ...(o.request.side === 'SELL' ? { side: 'SELL' as const } : {}),
       tradeId: f.tradeId,
       status: f.status,
       size: f.size,

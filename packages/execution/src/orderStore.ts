@@ -5,9 +5,49 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ExecutionEventSchema, OrderSchema, PolybotError, type Order } from '@polybot/shared';
+import { EpochMsSchema, ExecutionEventSchema, OrderSchema, PairOrderRequestSchema, PolybotError, type Order } from '@polybot/shared';
 
 export const ORDERS_FILE_VERSION = 1;
+
+/**
+ * A two-legged arbitrage and how far it got. Its legs and any unwind are ordinary orders (ids
+ * `<leg signal id>` and `<pair id>-unwind`); this record says which belong together and what was decided.
+ */
+export const PairStateSchema = z.enum([
+  /** Legs being placed or in flight. */
+  'placing',
+  /** Both legs filled the same size: the profit is locked. */
+  'complete',
+  /** The first leg did not fill: the second was never placed, nothing is held. */
+  'abandoned',
+  /** One leg filled alone: an unwind is due (waits while halted or without a book). */
+  'lone',
+  /** The unwind order is placed; done when it is final. */
+  'unwinding',
+  /** The unwind is final (what it filled is in its order). */
+  'unwound',
+  /** The lone leg is kept to resolution (too late, no book, or below the venue minimum). */
+  'held',
+]);
+export type PairState = z.infer<typeof PairStateSchema>;
+export const FINAL_PAIR_STATES: ReadonlySet<PairState> = new Set(['complete', 'abandoned', 'unwound', 'held']);
+
+export const PairRecordSchema = z
+  .object({
+    request: PairOrderRequestSchema,
+    state: PairStateSchema,
+    /** Once complete: pairs held × 1 − what both legs cost with fees (pUSD). */
+    lockedProfitUsd: z.number().nullable(),
+    /** The lone-leg decision made at the book when it happened. */
+    unwind: z
+      .object({ action: z.enum(['sell', 'hold']), shares: z.number().positive(), lossPerShare: z.number(), signalRule: z.enum(['sell', 'hold']) })
+      .strict()
+      .nullable(),
+    history: z.array(z.object({ atMs: EpochMsSchema, state: PairStateSchema, note: z.string() }).strict()),
+    updatedAtMs: EpochMsSchema,
+  })
+  .strict();
+export type PairRecord = z.infer<typeof PairRecordSchema>;
 
 export const OrdersFileSchema = z
   .object({
@@ -20,12 +60,14 @@ export const OrdersFileSchema = z
     settled: z.array(z.string()),
     /** Execution events written with the state change that caused them, removed once enqueued (an outbox). */
     outbox: z.array(ExecutionEventSchema),
+    /** Arbitrage pairs (absent in files written before pairs existed). */
+    pairs: z.array(PairRecordSchema).default([]),
   })
   .strict();
 export type OrdersFile = z.infer<typeof OrdersFileSchema>;
 
 export function emptyOrdersFile(): OrdersFile {
-  return { version: ORDERS_FILE_VERSION, updatedAtMs: 0, orders: [], signed: {}, settled: [], outbox: [] };
+  return { version: ORDERS_FILE_VERSION, updatedAtMs: 0, orders: [], signed: {}, settled: [], outbox: [], pairs: [] };
 }
 
 export function loadOrdersFile(file: string): OrdersFile {

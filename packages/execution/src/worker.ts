@@ -98,10 +98,12 @@ export async function runWorker(): Promise<void> {
 
   let port: ClobPort;
   let address = 'paper';
+  // Public books (no key): the paper venue fills against them, and a lone arbitrage leg is unwound at them.
+  const marketData = clobMarketData(config.clobUrl);
   try {
     if (key === null) {
       port = createPaperVenue({
-        data: clobMarketData(config.clobUrl),
+        data: marketData,
         file: path.join(config.dataDir, 'paper-venue.json'),
         takerDelayMs: env.EXEC_PAPER_TAKER_DELAY_MS,
         confirmAfterMs: env.EXEC_PAPER_CONFIRM_MS,
@@ -152,6 +154,7 @@ export async function runWorker(): Promise<void> {
     },
     logger,
     halted,
+    (tokenId) => marketData.book(tokenId),
   );
   /** orders.json could not be written: stop rather than trade unrecorded (the job is not acknowledged). */
   const stopIfUnrecorded = (err: unknown) => {
@@ -226,16 +229,18 @@ export async function runWorker(): Promise<void> {
 
   const consumer = createConsumer(
     'orders',
-    async (request) => {
+    async (job) => {
       let result: string;
       try {
-        result = await engine.place(request);
+        // A pair carries both legs: placed as a unit, a lone leg unwound (see placePair).
+        result = 'kind' in job ? await engine.placePair(job) : await engine.place(job);
         await flush();
       } catch (err) {
         stopIfUnrecorded(err);
         throw err;
       }
-      logger.info({ orderId: request.id, signalId: request.signalId, result }, 'order job done');
+      if ('kind' in job) logger.info({ orderId: job.id, legs: job.legs.map((l) => l.id), result, lockedProfitUsd: manager.getPair(job.id)?.lockedProfitUsd ?? null }, 'pair job done');
+      else logger.info({ orderId: job.id, signalId: job.signalId, result }, 'order job done');
       return result;
     },
     rt.queues,

@@ -5,4 +5,4 @@ export { createBreakerControl, type BreakerControl, type TripRecord } from './br
 export { drawdownRule } from './rules/drawdown.js';
 export { consecutiveLossesRule } from './rules/consecutiveLosses.js';
 export { errorRateRule } from './rules/errorRate.js';
-export { decideSignal, type DecideCores, type DecideInputs, type RiskDecision } from './decide.js';
+export { decideSignal, decidePair, type DecideCores, type DecideInputs, type RiskDecision, type PairDecision } from './decide.js';

@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { redisKeys, type ExecutionEvent, type TradeSignal } from '@polybot/shared';
+import { redisKeys, type ExecutionEvent, type TradePair, type TradeSignal } from '@polybot/shared';
 import { readBreaker } from '@polybot/shared/breaker';
 import { configOrExit, parseEnv } from '@polybot/shared/config';
 import { metrics } from '@polybot/shared/metrics';
@@ -12,7 +12,7 @@ import { createConsumer, Producer } from '@polybot/shared/queues';
 import { startWorkerRuntime } from '@polybot/shared/runtime';
 import { RiskStatusSchema, safeJson, statusStore } from '@polybot/shared/status';
 import { createBreakerControl } from './breakerControl.js';
-import { decideSignal } from './decide.js';
+import { decidePair, decideSignal } from './decide.js';
 import { KellySizer } from './kellySizer.js';
 import { applyEvent, bankrollOf, LedgerSchema, newLedger, type Ledger } from './ledger.js';
 import { NoTradeGate } from './noTradeGate.js';
@@ -124,21 +124,37 @@ export async function runWorker(): Promise<void> {
     });
   }
 
-  async function onSignal(s: TradeSignal): Promise<void> {
+  function countRefusal(id: string, reasons: readonly string[]): void {
+    for (const r of reasons) {
+      refused[r] = (refused[r] ?? 0) + 1;
+      metrics.signalsRefused.inc({ reason: r });
+    }
+    logger.info({ signalId: id, reasons }, 'signal refused');
+  }
+
+  async function onSignal(job: TradeSignal | TradePair): Promise<void> {
     const nowMs = Date.now();
-    // A redelivered signal is never re-sized: the first decision stands.
-    const first = await redis.set(decidedKey(s.id), String(nowMs), 'EX', 3_600, 'NX');
+    // A redelivered signal (or pair) is never re-sized: the first decision stands.
+    const first = await redis.set(decidedKey(job.id), String(nowMs), 'EX', 3_600, 'NX');
     if (first === null) return;
     const state = await readBreaker(redis, prefix, nowMs);
-    const d = decideSignal(s, { nowMs, breakerOpen: state.state === 'open', ledger: await readLedger() }, { gate, sizer });
-    if (!d.accept) {
-      for (const r of d.reasons) {
-        refused[r] = (refused[r] ?? 0) + 1;
-        metrics.signalsRefused.inc({ reason: r });
-      }
-      logger.info({ signalId: s.id, reasons: d.reasons }, 'signal refused');
+    const inputs = { nowMs, breakerOpen: state.state === 'open', ledger: await readLedger() };
+    if (job.kind === 'pair') {
+      // Both legs in one job, decided as one: one order job carries both, or nothing is sent.
+      const d = decidePair(job, inputs, { gate, sizer });
+      if (!d.accept) return countRefusal(job.id, d.reasons);
+      await orders.add(d.request, d.request.id);
+      accepted += 1;
+      metrics.signalsAccepted.inc();
+      logger.info(
+        { signalId: job.id, orderId: d.request.id, legs: d.request.legs.map((l) => l.id), shares: d.shares, notionalUsd: d.notionalUsd, expectedProfitUsd: d.expectedProfitUsd, cappedBy: d.cappedBy },
+        'arbitrage pair sent to execution',
+      );
       return;
     }
+    const s = job;
+    const d = decideSignal(s, inputs, { gate, sizer });
+    if (!d.accept) return countRefusal(s.id, d.reasons);
     const { request, size } = d;
     await orders.add(request, request.id);
     accepted += 1;

@@ -6,6 +6,7 @@ import { MarketSchema } from './domain/market.js';
 import { TradeSignalSchema } from './domain/signal.js';
 import { OrderRequestSchema } from './domain/order.js';
 import { ExecutionEventSchema } from './domain/executionEvent.js';
+import { PairOrderRequestSchema, TradePairSchema } from './domain/pair.js';
 import { EpochMsSchema } from './domain/primitives.js';
 import { metrics } from './metrics.js';
 
@@ -23,12 +24,19 @@ export type MarketJob = z.infer<typeof MarketJobSchema>;
 export const TickJobSchema = z.object({ task: z.string().min(1) }).strict();
 export type TickJob = z.infer<typeof TickJobSchema>;
 
+/** A signal job: one value signal, or both legs of an arbitrage in one message (decided as a unit). */
+export const SignalJobSchema = z.union([TradeSignalSchema, TradePairSchema]);
+export type SignalJob = z.infer<typeof SignalJobSchema>;
+/** An order job: one sized order, or both legs of a pair (placed as a unit, lone leg unwound). */
+export const OrderJobSchema = z.union([OrderRequestSchema, PairOrderRequestSchema]);
+export type OrderJob = z.infer<typeof OrderJobSchema>;
+
 /** Every queue, its one job name and its payload schema. Jobs carry small normalised objects, never raw payloads. */
 export const QUEUES = {
   ticks: { jobName: 'tick', schema: TickJobSchema },
   markets: { jobName: 'market', schema: MarketJobSchema },
-  signals: { jobName: 'signal', schema: TradeSignalSchema },
-  orders: { jobName: 'order', schema: OrderRequestSchema },
+  signals: { jobName: 'signal', schema: SignalJobSchema },
+  orders: { jobName: 'order', schema: OrderJobSchema },
   'execution-events': { jobName: 'event', schema: ExecutionEventSchema },
 } as const;
 export type QueueName = keyof typeof QUEUES;

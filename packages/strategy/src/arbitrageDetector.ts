@@ -5,7 +5,7 @@
  * Rare on the real venue (the exchange mints and merges complementary orders): it must be right,
  * not frequent.
  */
-import { floorToStep, SIZE_STEP, takerFeePerShare, type BookLevel, type FeeSchedule } from '@polybot/shared';
+import { floorToStep, isValidPrice, SIZE_STEP, takerFeePerShare, type BookLevel, type FeeSchedule } from '@polybot/shared';
 
 export interface ArbLeg {
   outcome: 'UP' | 'DOWN';
@@ -108,8 +108,13 @@ export class ArbitrageDetector {
     const vwapUp = walked.aValue / walked.shares;
     const vwapDown = walked.bValue / walked.shares;
     if (shares * vwapUp < this.limits.minNotional || shares * vwapDown < this.limits.minNotional) return null;
-    // Profit per pair is averaged over the walk; scale to the rounded size.
+    // A limit off the market's tick grid would be refused by the venue: no pair rather than a bad leg.
+    if (!isValidPrice(walked.aWorst, this.limits.tickSize) || !isValidPrice(walked.bWorst, this.limits.tickSize)) return null;
+    // Profit per pair is averaged over the walk; scale to the rounded size (flooring drops the worst
+    // shares, so the true profit is at least this).
     const profitPerPair = walked.total / walked.shares;
+    const guaranteedProfit = Number((profitPerPair * shares).toFixed(6));
+    if (!(guaranteedProfit > 0)) return null;
     // A leg that fills alone is a naked position. Either sell it back at its bid (paying the
     // fee), or hold it and complete the pair by buying the other side at its current ask (then the
     // pair pays 1 at resolution). Whichever loses less at the current book.
@@ -121,7 +126,7 @@ export class ArbitrageDetector {
       kind: 'buy_both',
       shares,
       costPerPair: 1 - profitPerPair,
-      guaranteedProfit: Number((profitPerPair * shares).toFixed(6)),
+      guaranteedProfit,
       legs: [leg('UP', vwapUp, walked.aWorst, upBids, downAsks), leg('DOWN', vwapDown, walked.bWorst, downBids, upAsks)],
     };
   }

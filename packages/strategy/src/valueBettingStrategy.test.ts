@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveCost, readOracle, TradeSignalSchema, type Market, type OrderBook } from '@polybot/shared';
+import { effectiveCost, readOracle, takerFeePerShare, TradePairSchema, TradeSignalSchema, type Market, type OrderBook } from '@polybot/shared';
 import { bestTakerBuy, kellyFraction, walkAsks } from './evCalculator.js';
 import { probabilityUp } from './jumpDiffusionModel.js';
-import { DEFAULT_STRATEGY, signalId, ValueBettingStrategy, type StrategyContext } from './valueBettingStrategy.js';
+import { DEFAULT_STRATEGY, pairId, signalId, ValueBettingStrategy, type StrategyContext } from './valueBettingStrategy.js';
 
 const fee = { rate: 0.07, exponent: 1, takerOnly: true };
 const now = 1_800_000_000_000;
@@ -77,7 +77,9 @@ describe('ValueBettingStrategy', () => {
     const spot = 100_100;
     const pUp = probabilityUp({ ...params, spot, strike: 100_000, secondsLeft: 600, twapSeconds: 60 });
     const cheapUp = Math.floor((pUp - 0.06) * 100) / 100;
-    const ev = new ValueBettingStrategy().evaluate(ctx(spot, [[cheapUp, 50]], [[Math.ceil((1 - pUp + 0.01) * 100) / 100, 50]]));
+    // Down's ask is fair plus 0.06, so Up + Down costs more than 1 after fees: no arbitrage here.
+    const ev = new ValueBettingStrategy().evaluate(ctx(spot, [[cheapUp, 50]], [[Math.ceil((1 - pUp + 0.06) * 100) / 100, 50]]));
+    expect(ev.pair).toBeNull();
     expect(ev.signals).toHaveLength(1);
     const s = TradeSignalSchema.parse(ev.signals[0]);
     expect(s.outcome).toBe('UP');
@@ -101,5 +103,68 @@ describe('ValueBettingStrategy', () => {
     expect(signalId(market.conditionId, 'UP', now + 1, 10_000)).toBe(signalId(market.conditionId, 'UP', now + 9_999, 10_000));
     expect(signalId(market.conditionId, 'UP', now, 10_000)).toMatch(/^sig-c{16}-UP-\d+$/);
     expect(signalId(market.conditionId, 'UP', now, 10_000)).not.toBe(signalId(market.conditionId, 'UP', now + 10_000, 10_000));
+  });
+});
+
+describe('arbitrage pairs', () => {
+  const strategy = new ValueBettingStrategy();
+  // Spot at the strike: p(Up) ≈ 0.5, so asks near 0.45 are also value bets on both sides.
+  const at = (upAsks: Array<[number, number]>, downAsks: Array<[number, number]>, bids: [number, number] = [0.4, 100]) => ({
+    ...ctx(100_000, upAsks, downAsks),
+    upBook: book('11', [bids], upAsks),
+    downBook: book('22', [bids], downAsks),
+  });
+
+  it('emits both legs as one FOK pair of equal size, limited at the worst price walked, instead of the conflicting value signals', () => {
+    const ev = strategy.evaluate(at([[0.45, 30], [0.47, 40]], [[0.46, 50]]));
+    expect(ev.arbitrage).not.toBeNull();
+    const pair = TradePairSchema.parse(ev.pair);
+    const [up, down] = pair.legs;
+    // 0.45 + 0.46 + fees = 0.9446 for 30 pairs, 0.47 + 0.46 = 0.9648 for 20 more: 50 pairs.
+    expect(pair.shares).toBe(50);
+    expect(up.maxShares).toBe(50);
+    expect(down.maxShares).toBe(50);
+    expect(up.limitPrice).toBe(0.47);
+    expect(down.limitPrice).toBe(0.46);
+    expect(up.orderType).toBe('FOK');
+    expect(down.orderType).toBe('FOK');
+    expect(up.kind).toBe('arbitrage');
+    const f = (p: number) => takerFeePerShare(p, fee);
+    const profit = 30 * (1 - 0.45 - 0.46 - f(0.45) - f(0.46)) + 20 * (1 - 0.47 - 0.46 - f(0.47) - f(0.46));
+    expect(pair.guaranteedProfitUsd).toBeCloseTo(profit, 6);
+    expect(up.evidence.arbitrage?.guaranteedProfitUsd).toBeCloseTo(profit, 6);
+    expect(up.evidence.arbitrage?.costPerPair).toBeCloseTo(1 - profit / 50, 9);
+    // Deterministic ids per market and slot; legs reference each other and the pair.
+    const id = pairId(market.conditionId, now, DEFAULT_STRATEGY.slotMs);
+    expect(pair.id).toBe(id);
+    expect(id).toMatch(/^arb-c{16}-\d+$/);
+    expect([up.id, down.id]).toEqual([`${id}-UP`, `${id}-DOWN`]);
+    expect(up.pair).toMatchObject({ pairId: id, otherSignalId: down.id });
+    expect(down.pair).toMatchObject({ pairId: id, otherSignalId: up.id });
+    expect(strategy.evaluate({ ...at([[0.45, 30], [0.47, 40]], [[0.46, 50]]), nowMs: now + 1 }).pair?.id).toBe(id);
+    // Both sides were also value bets at p ≈ 0.5: not sent, and the decision says so.
+    expect(ev.signals).toEqual([]);
+    expect(ev.decision).toMatch(/^arbitrage: 50 pairs/);
+    expect(ev.decision).toMatch(/value signals UP\+DOWN not sent/);
+  });
+
+  it('leaves a near-arbitrage alone when the fees eat it (0.48 + 0.49 = 0.97, 1.005 after fees)', () => {
+    expect(0.48 + 0.49).toBeLessThan(1);
+    expect(0.48 + 0.49 + takerFeePerShare(0.48, fee) + takerFeePerShare(0.49, fee)).toBeGreaterThan(1);
+    const ev = strategy.evaluate(at([[0.48, 100]], [[0.49, 100]]));
+    expect(ev.arbitrage).toBeNull();
+    expect(ev.pair).toBeNull();
+    expect(strategy.evaluate(at([[0.48, 100]], [[0.48, 100]])).pair?.shares).toBe(100); // 0.99494: still one
+  });
+
+  it('no pair below the minimum size, below $1 a leg, or off the tick grid; value signals go out instead', () => {
+    const small = strategy.evaluate(at([[0.45, 4.99]], [[0.45, 100]]));
+    expect(small.pair).toBeNull();
+    expect(small.signals.map((x) => x.outcome).sort()).toEqual(['DOWN', 'UP']);
+    expect(small.decision).toMatch(/^signal:/);
+    // 0.05 + 0.05: a huge arbitrage, but 10 shares are $0.50 a leg.
+    expect(strategy.evaluate(at([[0.05, 10]], [[0.05, 10]], [0.01, 10])).pair).toBeNull();
+    // 0.455 is not on the 0.01 grid: the venue would refuse the leg.
+    expect(strategy.evaluate(at([[0.455, 50]], [[0.45, 50]])).pair).toBeNull();
   });
 });

@@ -6,15 +6,17 @@ import {
   bookProblems,
   midPrice,
   takerFeePerShare,
+  TradePairSchema,
   TradeSignalSchema,
   type Market,
   type OracleReading,
   type OrderBook,
   type Outcome,
   type ToxicityFlag,
+  type TradePair,
   type TradeSignal,
 } from '@polybot/shared';
-import { ArbitrageDetector } from './arbitrageDetector.js';
+import { ArbitrageDetector, type BuyBothArb } from './arbitrageDetector.js';
 import { bestTakerBuy } from './evCalculator.js';
 import { probabilityUp, type JumpParams } from './jumpDiffusionModel.js';
 import { toxicityFlags, type TapeTrade, type ToxicityConfig, DEFAULT_TOXICITY } from './toxicityFilter.js';
@@ -55,12 +57,105 @@ export interface Evaluation {
   signals: TradeSignal[];
   /** Why it did or did not trade, in words. */
   decision: string;
-  /** A risk-free Up+Down pair if the books offer one (reported; pairs are not yet traded as a unit). */
+  /** A risk-free Up+Down pair if the books offer one (what the detector found). */
   arbitrage: ReturnType<ArbitrageDetector['buyBoth']>;
+  /** The arbitrage as a tradeable unit (both FOK legs in one message); when set, `signals` is empty. */
+  pair: TradePair | null;
 }
 
 export function signalId(conditionId: string, outcome: Outcome, nowMs: number, slotMs: number): string {
   return `sig-${conditionId.slice(2, 18)}-${outcome}-${Math.floor(nowMs / slotMs)}`;
+}
+
+/** One pair per market per slot: `arb-<cid>-<slot>`, its legs `…-UP` and `…-DOWN`. */
+export function pairId(conditionId: string, nowMs: number, slotMs: number): string {
+  return `arb-${conditionId.slice(2, 18)}-${Math.floor(nowMs / slotMs)}`;
+}
+
+/**
+ * The detected arbitrage as two FOK BUY signals of the same size, each limited at the worst price
+ * its book walk touched, cross-referenced, with the pair's economics in their evidence. Toxicity
+ * is not a reason to skip a pair (it pays 1 whatever the flow), so the legs carry no flags.
+ */
+function arbPair(ctx: StrategyContext, arb: BuyBothArb, pUp: number, slotMs: number): TradePair {
+  const { market, nowMs } = ctx;
+  const id = pairId(market.conditionId, nowMs, slotMs);
+  const profitPerPair = 1 - arb.costPerPair;
+  const leg = (i: 0 | 1): TradeSignal => {
+    const l = arb.legs[i];
+    const other = arb.legs[i === 0 ? 1 : 0];
+    const book = l.outcome === 'UP' ? ctx.upBook! : ctx.downBook!;
+    const p = l.outcome === 'UP' ? pUp : 1 - pUp;
+    return TradeSignalSchema.parse({
+      id: `${id}-${l.outcome}`,
+      kind: 'arbitrage',
+      createdAtMs: nowMs,
+      conditionId: market.conditionId,
+      asset: market.asset,
+      outcome: l.outcome,
+      tokenId: l.outcome === 'UP' ? market.upTokenId : market.downTokenId,
+      side: 'BUY',
+      orderType: 'FOK',
+      limitPrice: l.limitPrice,
+      fillablePrice: l.vwap,
+      maxShares: arb.shares,
+      modelProbability: p,
+      feePerShare: takerFeePerShare(l.vwap, market.feeSchedule),
+      // Per pair, not per leg: what both legs together lock in.
+      edge: profitPerPair,
+      evPerShare: profitPerPair,
+      // Risk sizes a pair by its caps (decidePair), never by Kelly: a sure payoff has no Kelly bound.
+      kellyFraction: 1,
+      market: {
+        id: market.id,
+        slug: market.slug,
+        windowStartMs: market.windowStartMs,
+        windowEndMs: market.windowEndMs,
+        tickSize: market.tickSize,
+        minOrderSize: market.minOrderSize,
+        negRisk: market.negRisk,
+        acceptingOrders: market.acceptingOrders,
+        feeSchedule: market.feeSchedule,
+      },
+      evidence: {
+        bookTimestampMs: book.timestampMs,
+        oracleTimestampMs: ctx.oracle.price!.timestampMs,
+        oraclePrice: ctx.oracle.price!.price,
+        oracleSource: ctx.oracle.price!.source,
+        priceToBeat: market.priceToBeat!,
+        secondsToExpiry: (market.windowEndMs - nowMs) / 1000,
+        bestBid: book.bids[0]?.price ?? null,
+        bestAsk: book.asks[0]?.price ?? null,
+        depthAtLimit: book.asks.filter((a) => a.price <= l.limitPrice + 1e-9).reduce((s, a) => s + a.size, 0),
+        model: { name: 'merton-jump-diffusion', probabilityUp: pUp, ...ctx.params, settlement: market.settlement },
+        toxicity: [],
+        arbitrage: {
+          pairId: id,
+          shares: arb.shares,
+          costPerPair: arb.costPerPair,
+          profitPerPair,
+          guaranteedProfitUsd: arb.guaranteedProfit,
+          loneFillLossPerShare: Number.isFinite(l.loneFillLossPerShare) ? l.loneFillLossPerShare : null,
+        },
+      },
+      pair: { pairId: id, otherSignalId: `${id}-${other.outcome}`, onLoneFill: l.onLoneFill },
+      reasons: [
+        `arbitrage leg ${l.outcome}: ${arb.shares} at VWAP ${l.vwap.toFixed(4)} (limit ${l.limitPrice}), pair cost ${arb.costPerPair.toFixed(4)} after fees; alone → ${l.onLoneFill}`,
+      ],
+      ...(ctx.tickAtMs !== undefined ? { tickAtMs: ctx.tickAtMs } : {}),
+    });
+  };
+  return TradePairSchema.parse({
+    kind: 'pair',
+    id,
+    createdAtMs: nowMs,
+    conditionId: market.conditionId,
+    asset: market.asset,
+    shares: arb.shares,
+    costPerPair: arb.costPerPair,
+    guaranteedProfitUsd: arb.guaranteedProfit,
+    legs: [leg(0), leg(1)],
+  });
 }
 
 export class ValueBettingStrategy {
@@ -75,6 +170,7 @@ export class ValueBettingStrategy {
       signals: [],
       decision,
       arbitrage: null,
+      pair: null,
     });
     if (!market.acceptingOrders) return none('market not accepting orders');
     if (nowMs < market.windowStartMs) return none('window not started');
@@ -175,14 +271,29 @@ export class ValueBettingStrategy {
       ctx.upBook.bids,
       ctx.downBook.bids,
     );
-    if (arbitrage) reasons.push(`arbitrage: ${arbitrage.shares} pairs at ${arbitrage.costPerPair.toFixed(4)} (profit ${arbitrage.guaranteedProfit.toFixed(4)})`);
+    if (arbitrage) {
+      // A locked profit beats a model bet, and a value order would take the very asks the legs
+      // need: the pair is traded alone on this market in this pass.
+      const pair = arbPair(ctx, arbitrage, pUp, this.config.slotMs);
+      const dropped = signals.length ? `; value signal${signals.length > 1 ? 's' : ''} ${signals.map((x) => x.outcome).join('+')} not sent (conflict)` : '';
+      return {
+        probabilityUp: pUp,
+        bookMidUp: midPrice(ctx.upBook),
+        bestEdge,
+        signals: [],
+        arbitrage,
+        pair,
+        decision: `arbitrage: ${arbitrage.shares} pairs at ${arbitrage.costPerPair.toFixed(4)} after fees (guaranteed ${arbitrage.guaranteedProfit.toFixed(4)}), both legs FOK${dropped}`,
+      };
+    }
     return {
       probabilityUp: pUp,
       bookMidUp: midPrice(ctx.upBook),
       bestEdge,
       signals,
       arbitrage,
-      decision: signals.length || arbitrage ? `signal: ${reasons.join('; ')}` : `no edge ≥ ${this.config.minEdge} after fees (best ${bestEdge?.toFixed(4) ?? 'n/a'})`,
+      pair: null,
+      decision: signals.length ? `signal: ${reasons.join('; ')}` : `no edge ≥ ${this.config.minEdge} after fees (best ${bestEdge?.toFixed(4) ?? 'n/a'})`,
     };
   }
 }

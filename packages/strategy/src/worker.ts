@@ -108,6 +108,12 @@ export async function runWorker(): Promise<void> {
       metrics.signalsEmitted.inc({ kind: s.kind });
       logger.info({ signalId: s.id, slug: market.slug, outcome: s.outcome, edge: s.edge, limit: s.limitPrice, p: s.modelProbability }, 'signal');
     }
+    if (ev.pair) {
+      // Both legs in one job, so risk decides them as one.
+      await signals.add(ev.pair, ev.pair.id);
+      metrics.signalsEmitted.inc({ kind: 'arbitrage' });
+      logger.info({ signalId: ev.pair.id, slug: market.slug, shares: ev.pair.shares, costPerPair: ev.pair.costPerPair, guaranteedProfitUsd: ev.pair.guaranteedProfitUsd }, 'arbitrage pair');
+    }
     await status.putMarket({
       conditionId: market.conditionId,
       slug: market.slug,
@@ -120,7 +126,7 @@ export async function runWorker(): Promise<void> {
       modelProbabilityUp: ev.probabilityUp,
       bookMidUp: ev.bookMidUp,
       edge: ev.bestEdge,
-      lastSignalId: ev.signals[0]?.id ?? null,
+      lastSignalId: ev.pair?.id ?? ev.signals[0]?.id ?? null,
       decision: ev.decision,
       updatedAtMs: nowMs,
     });

@@ -25,6 +25,8 @@ export class FakeClob implements ClobPort {
   rateLimited = 0;
   /** Fill marketable orders at once (taker), else rest them. */
   fillOnPost = true;
+  /** FOK/FAK posts on these tokens find no liquidity: killed unfilled, as the venue answers. */
+  readonly killTokens = new Set<string>();
   winners = new Map<string, 'UP' | 'DOWN'>();
   private salt = 0;
 
@@ -35,7 +37,7 @@ export class FakeClob implements ClobPort {
     return { id: `0x${createHash('sha256').update(JSON.stringify(signed)).digest('hex')}`, signed };
   }
 
-  async post(signed: Record<string, unknown>, _orderType: OrderType): Promise<PostOutcome> {
+  async post(signed: Record<string, unknown>, orderType: OrderType): Promise<PostOutcome> {
     this.posts++;
     this.calls.push('post');
     if (this.rateLimited > 0) {
@@ -51,6 +53,10 @@ export class FakeClob implements ClobPort {
     const r = signed.request as OrderRequest;
     const o: FakeOrder = { id, request: r, status: 'LIVE', sizeMatched: 0 };
     this.orders.set(id, o);
+    if ((orderType === 'FOK' || orderType === 'FAK') && this.killTokens.has(r.tokenId)) {
+      o.status = 'CANCELED';
+      return { kind: 'rejected', message: `${orderType}_ORDER_NOT_FILLED_ERROR`, killed: true };
+    }
     if (this.fillOnPost) this.fill(id, r.size, 'taker');
     if (this.dropAnswers > 0) {
       this.dropAnswers--;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OrderStateSchema, TradeStatusSchema } from './order.js';
-import { AssetSchema, ConditionIdSchema, EpochMsSchema, OutcomeSchema, PriceSchema } from './primitives.js';
+import { AssetSchema, ConditionIdSchema, EpochMsSchema, OutcomeSchema, PriceSchema, SideSchema } from './primitives.js';
 
 const base = {
   /** Deterministic per fact (order + state, trade + status, market settlement) so a re-sent event is a no-op. */
@@ -30,6 +30,8 @@ export const ExecutionEventSchema = z.discriminatedUnion('type', [
       conditionId: ConditionIdSchema,
       asset: AssetSchema,
       outcome: OutcomeSchema,
+      /** SELL for an unwound lone arbitrage leg; absent means BUY (every order before pairs). */
+      side: SideSchema.optional(),
       tradeId: z.string(),
       status: TradeStatusSchema,
       size: z.number().positive(),

@@ -52,6 +52,23 @@ export const SignalEvidenceSchema = z
     depthAtLimit: z.number().nonnegative(),
     model: ModelEvidenceSchema,
     toxicity: z.array(ToxicityFlagSchema),
+    /** For a leg of an Up+Down arbitrage: what the pair earns if both legs fill (before risk sizes it). */
+    arbitrage: z
+      .object({
+        pairId: z.string(),
+        /** Pairs the walked books offer (both legs the same). */
+        shares: z.number().positive(),
+        /** Volume-weighted cost of one Up + one Down including both taker fees; below 1 by construction. */
+        costPerPair: z.number().positive().lt(1),
+        /** Guaranteed profit per pair after fees: 1 − costPerPair. */
+        profitPerPair: z.number().positive(),
+        /** For all `shares` pairs (pUSD). */
+        guaranteedProfitUsd: z.number().positive(),
+        /** Loss per share of the better lone-leg action at the book the pair was found on (null: no book to unwind on). */
+        loneFillLossPerShare: z.number().nullable(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type SignalEvidence = z.infer<typeof SignalEvidenceSchema>;
