@@ -126,3 +126,21 @@ describe('decidePair', () => {
     );
   });
 });
+
+describe('ledger: a lone leg sold back', () => {
+  it('a SELL fill brings the proceeds in less its fee and frees the exposure; its FAILED undo puts both back', () => {
+    const cid = makePair().conditionId;
+    const fill = (id: string, side: 'BUY' | 'SELL' | undefined, price: number, fee: number, status: 'MATCHED' | 'FAILED' = 'MATCHED') =>
+      ({ id, atMs: now, type: 'fill', orderId: id, signalId: 'arb-test-1', conditionId: cid, asset: 'BTC', outcome: 'UP', tradeId: id.replace(/-(MATCHED|FAILED)$/, ''), status, size: 20, price, fee, ...(side ? { side } : {}) }) as const;
+    let l = applyEvent(newLedger(1_000), fill('t-buy', undefined, 0.47, 0.17)).ledger;
+    expect(l.cashUsd).toBeCloseTo(1_000 - 9.4 - 0.17, 9);
+    expect(l.exposure[cid]!.costUsd).toBeCloseTo(9.4, 9);
+    const sold = applyEvent(l, fill('t-sell', 'SELL', 0.44, 0.17)).ledger;
+    expect(sold.cashUsd).toBeCloseTo(1_000 - 9.4 - 0.17 + 8.8 - 0.17, 9);
+    expect(sold.exposure[cid]!.costUsd).toBeCloseTo(0.6, 9); // what the round trip lost, at cost
+    expect(sold.feesUsd).toBeCloseTo(0.34, 9);
+    l = applyEvent(sold, fill('t-sell-FAILED', 'SELL', 0.44, 0.17, 'FAILED')).ledger;
+    expect(l.cashUsd).toBeCloseTo(1_000 - 9.4 - 0.17, 9);
+    expect(l.exposure[cid]!.costUsd).toBeCloseTo(9.4, 9);
+  });
+});

@@ -60,7 +60,8 @@ export function applyEvent(prev: Ledger, ev: ExecutionEvent): { ledger: Ledger; 
     if (prev.settled.includes(ev.conditionId)) return { ledger: prev, changed: false };
     const key = `${ev.conditionId}|${ev.tradeId}`;
     const seen = l.trades[key];
-    const cost = ev.size * ev.price;
+    // A SELL (an unwound lone arbitrage leg) brings cash in and lowers the position's cost.
+    const cost = (ev.side === 'SELL' ? -1 : 1) * ev.size * ev.price;
     const pos = { ...(l.exposure[ev.conditionId] ?? { asset: ev.asset, costUsd: 0 }) };
     l.exposure[ev.conditionId] = pos;
     if (ev.status === 'FAILED') {
@@ -75,7 +76,7 @@ export function applyEvent(prev: Ledger, ev: ExecutionEvent): { ledger: Ledger; 
     l.trades[key] = 'counted';
     l.cashUsd -= cost + ev.fee;
     l.feesUsd += ev.fee;
-    pos.costUsd += cost;
+    pos.costUsd = Math.max(0, pos.costUsd + cost);
     return { ledger: l, changed: true };
   }
   if (ev.type === 'settlement') {
