@@ -26,9 +26,10 @@ describe('risk ledger', () => {
 
   it('settles a market once, frees its exposure, forgets its trades and ignores late fills', () => {
     let l = applyEvent(newLedger(100), fill('t1')).ledger;
-    const before = l;
+    const kept = structuredClone(l);
     l = applyEvent(l, settle(5.9832)).ledger;
-    expect(before.settled).toEqual([]); // the input is never mutated
+    expect(kept.settled).toEqual([]); // a clone keeps the old state (applyEvent works in place)
+    expect(applyEvent(kept, fill('t9')).changed).toBe(true);
     expect(applyEvent(l, settle(5.9832)).changed).toBe(false);
     expect(l.realisedPnlUsd).toBeCloseTo(5.9832, 10);
     expect(l.exposure[cid]).toBeUndefined();
@@ -36,5 +37,27 @@ describe('risk ledger', () => {
     expect(applyEvent(l, fill('t9')).changed).toBe(false);
     expect(l.daily['2026-11-24']).toBeCloseTo(5.9832, 10);
     expect(l.consecutiveLosses).toBe(0);
+  });
+
+  it('knows what is settled on cloned branches and after a round trip through JSON, and forgets the oldest beyond 5,000', () => {
+    const id = (k: number) => `0x${k.toString(16).padStart(64, '0')}`;
+    const settleId = (k: number): ExecutionEvent => ({ ...settle(1), id: `set-${k}`, conditionId: id(k) }) as ExecutionEvent;
+    const lateFill = (k: number): ExecutionEvent => ({ ...fill(`late-${k}`), conditionId: id(k) }) as ExecutionEvent;
+    let l = newLedger(100);
+    for (let k = 0; k < 3; k++) l = applyEvent(l, settleId(k)).ledger;
+    const base = structuredClone(l);
+    const a = applyEvent(structuredClone(base), settleId(10)).ledger;
+    const b = applyEvent(structuredClone(base), settleId(20)).ledger; // a second branch from the same state
+    expect(applyEvent(a, lateFill(10)).changed).toBe(false);
+    expect(applyEvent(a, lateFill(20)).changed).toBe(true);
+    expect(applyEvent(b, lateFill(20)).changed).toBe(false);
+    expect(applyEvent(b, lateFill(10)).changed).toBe(true);
+    expect(applyEvent(base, lateFill(10)).changed).toBe(true);
+    expect(applyEvent(JSON.parse(JSON.stringify(a)), lateFill(10)).changed).toBe(false); // as read back from Redis
+    for (let k = 100; k < 5_101; k++) l = applyEvent(l, settleId(k)).ledger;
+    expect(l.settled).toHaveLength(5_000);
+    expect(applyEvent(l, lateFill(0)).changed).toBe(true); // beyond the memory: counted again
+    expect(applyEvent(l, lateFill(5_100)).changed).toBe(false);
+    expect(applyEvent(l, lateFill(101)).changed).toBe(false);
   });
 });

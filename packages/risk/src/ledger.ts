@@ -17,7 +17,7 @@ export const LedgerSchema = z.object({
   trades: z.record(z.string(), z.enum(['counted', 'undone'])),
   settled: z.array(z.string()),
   consecutiveLosses: z.number().int(),
-  /** Realised PnL per UTC day (YYYY-MM-DD). */
+  /** Realised PnL per UTC day (YYYY-MM-DD), the last 31 days. */
   daily: z.record(z.string(), z.number()),
   equity: z.array(z.tuple([z.number(), z.number()])),
 });
@@ -39,6 +39,8 @@ export function newLedger(bankrollUsd: number): Ledger {
   };
 }
 
+const DAILY_DAYS_KEPT = 31;
+
 export const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export function exposureOf(l: Ledger, conditionId: string, asset: Asset) {
@@ -51,53 +53,79 @@ export function exposureOf(l: Ledger, conditionId: string, asset: Asset) {
   return { market: l.exposure[conditionId]?.costUsd ?? 0, asset: assetUsd, total };
 }
 
-/** Returns the new ledger (the input is not mutated) and whether anything changed. */
-export function applyEvent(prev: Ledger, ev: ExecutionEvent): { ledger: Ledger; changed: boolean } {
-  // Copy only what an event can touch (the settled list and equity curve are copied on settlement).
-  const l: Ledger = { ...prev, trades: { ...prev.trades }, exposure: { ...prev.exposure } };
+/**
+ * Membership of `settled` in O(1): a Set per settled array, kept in step by `applyEvent` (the only
+ * writer) and rebuilt lazily for an array it has not seen (one parsed from Redis). A linear scan
+ * of up to 5,000 ids per fill dominated long backtests.
+ */
+const settledSets = new WeakMap<string[], Set<string>>();
+function settledSet(settled: string[]): Set<string> {
+  let set = settledSets.get(settled);
+  if (!set) {
+    set = new Set(settled);
+    settledSets.set(settled, set);
+  }
+  return set;
+}
+
+const SETTLED_KEPT = 5_000;
+const EQUITY_KEPT = 500;
+
+/**
+ * Applies the event to `l` in place and says whether anything changed; applying the same event
+ * twice changes nothing. In place because every caller owns its ledger (the worker re-reads it from
+ * Redis on each attempt, a replay threads one through) and copying it per event dominated replays;
+ * clone first (`structuredClone`) to keep the old one.
+ */
+export function applyEvent(l: Ledger, ev: ExecutionEvent): { ledger: Ledger; changed: boolean } {
+  const unchanged = { ledger: l, changed: false };
   if (ev.type === 'fill') {
     // A fill for a settled market is old news (its trade ids were dropped at settlement).
-    if (prev.settled.includes(ev.conditionId)) return { ledger: prev, changed: false };
+    if (settledSet(l.settled).has(ev.conditionId)) return unchanged;
     const key = `${ev.conditionId}|${ev.tradeId}`;
     const seen = l.trades[key];
     // A SELL (an unwound lone arbitrage leg) brings cash in and lowers the position's cost.
     const cost = (ev.side === 'SELL' ? -1 : 1) * ev.size * ev.price;
-    const pos = { ...(l.exposure[ev.conditionId] ?? { asset: ev.asset, costUsd: 0 }) };
-    l.exposure[ev.conditionId] = pos;
     if (ev.status === 'FAILED') {
-      if (seen !== 'counted') return { ledger: prev, changed: false };
+      const pos = l.exposure[ev.conditionId];
+      if (seen !== 'counted' || !pos) return unchanged;
       l.trades[key] = 'undone';
       l.cashUsd += cost + ev.fee;
       l.feesUsd -= ev.fee;
       pos.costUsd = Math.max(0, pos.costUsd - cost);
       return { ledger: l, changed: true };
     }
-    if (seen) return { ledger: prev, changed: false };
+    if (seen) return unchanged;
     l.trades[key] = 'counted';
     l.cashUsd -= cost + ev.fee;
     l.feesUsd += ev.fee;
+    const pos = (l.exposure[ev.conditionId] ??= { asset: ev.asset, costUsd: 0 });
     pos.costUsd = Math.max(0, pos.costUsd + cost);
     return { ledger: l, changed: true };
   }
   if (ev.type === 'settlement') {
-    if (l.settled.includes(ev.conditionId)) return { ledger: prev, changed: false };
-    l.settled = [...prev.settled, ev.conditionId];
-    l.daily = { ...prev.daily };
-    l.equity = [...prev.equity];
-    if (l.settled.length > 5_000) l.settled.splice(0, l.settled.length - 5_000);
+    const set = settledSet(l.settled);
+    if (set.has(ev.conditionId)) return unchanged;
+    l.settled.push(ev.conditionId);
+    set.add(ev.conditionId);
+    while (l.settled.length > SETTLED_KEPT) set.delete(l.settled.shift()!);
     l.cashUsd += ev.payoutUsd;
     l.realisedPnlUsd += ev.realisedPnlUsd;
     delete l.exposure[ev.conditionId];
     // Keep the ledger bounded: the market's trade ids are no longer needed once it is settled.
-    for (const k of Object.keys(l.trades)) if (k.startsWith(`${ev.conditionId}|`)) delete l.trades[k];
+    const prefix = `${ev.conditionId}|`;
+    for (const k of Object.keys(l.trades)) if (k.startsWith(prefix)) delete l.trades[k];
     const day = dayOf(ev.atMs);
     l.daily[day] = (l.daily[day] ?? 0) + ev.realisedPnlUsd;
+    // Bounded like the rest: the rules look at today only, a month is kept for the record.
+    const days = Object.keys(l.daily);
+    if (days.length > DAILY_DAYS_KEPT) for (const d of days.sort().slice(0, days.length - DAILY_DAYS_KEPT)) delete l.daily[d];
     l.consecutiveLosses = ev.realisedPnlUsd < 0 ? l.consecutiveLosses + 1 : 0;
     l.equity.push([ev.atMs, l.startingBankrollUsd + l.realisedPnlUsd]);
-    if (l.equity.length > 500) l.equity.splice(0, l.equity.length - 500);
+    if (l.equity.length > EQUITY_KEPT) l.equity.splice(0, l.equity.length - EQUITY_KEPT);
     return { ledger: l, changed: true };
   }
-  return { ledger: prev, changed: false };
+  return unchanged;
 }
 
 /** Bankroll for sizing: cash plus open positions at cost (never unrealised gains). */

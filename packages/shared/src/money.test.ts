@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ceilToStep, floorToStep, isOnStep, isValidPrice, takerFee, takerFeePerShare, effectiveCost } from './money.js';
+import { ceilToStep, decimalsOf, floorToStep, isOnStep, isValidPrice, roundToStep, takerFee, takerFeePerShare, effectiveCost } from './money.js';
 
 const crypto = { rate: 0.07, exponent: 1 };
 
@@ -44,5 +44,17 @@ describe('V2 taker fee', () => {
 
   it('floors to 1e-5 as on chain (BUY 2.083334 @ 0.48 → 0.036400)', () => {
     expect(takerFee(2.083334, 0.48, crypto)).toBe(0.0364);
+  });
+
+  it('lands on exactly the double that the decimal string would give (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.constantFrom(1, 0.1, 0.01, 0.001, 0.0001, 0.05, 0.25), fc.double({ min: 0, max: 0.999, noNaN: true }), (units, step, frac) => {
+        const d = decimalsOf(step);
+        const expected = Number((units * step).toFixed(d));
+        expect(floorToStep((units + frac * 0.999) * step, step)).toBe(expected === 0 ? 0 : expected);
+        expect(roundToStep(units * step, step)).toBe(expected);
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });
