@@ -17,6 +17,7 @@ import {
   type TradeSignal,
 } from '@polybot/shared';
 import { ArbitrageDetector, type BuyBothArb } from './arbitrageDetector.js';
+import { checkedSignal } from './signalInvariants.js';
 import { bestTakerBuy } from './evCalculator.js';
 import { probabilityUp, type JumpParams } from './jumpDiffusionModel.js';
 import { toxicityFlags, type TapeTrade, type ToxicityConfig, DEFAULT_TOXICITY } from './toxicityFilter.js';
@@ -218,7 +219,7 @@ export class ValueBettingStrategy {
       );
       reasons.push(`${outcome} edge ${opp.edge.toFixed(4)} ≥ ${this.config.minEdge}`);
       signals.push(
-        TradeSignalSchema.parse({
+        checkedSignal({
           id: signalId(market.conditionId, outcome, nowMs, this.config.slotMs),
           kind: 'value',
           createdAtMs: nowMs,
