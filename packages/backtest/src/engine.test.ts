@@ -46,4 +46,44 @@ describe('backtest on a known answer', () => {
     const c = runBacktest(prices, 0, { ...DEFAULT_BACKTEST, seed: 8 });
     expect(JSON.stringify(c.trades)).not.toBe(JSON.stringify(a.trades));
   });
+
+  it('fills against the book as quoted `latencyMs` after the signal', () => {
+    // Each window: flat at 100 for two minutes, then 100.5. The signal at minute 1 sees Up at 0.41
+    // (fair 0.5 minus the 0.10 bias); a minute later the maker quotes Up near 0.85, above the limit.
+    const prices = Array.from({ length: 15 * 12 + 1 }, (_, i) => (i % 15 < 2 ? 100 : 100.5));
+    const base = { ...cfg, stepMinutes: [1], book: { ...cfg.book, lagSteps: 0 } };
+    const now = runBacktest(prices, 0, base);
+    expect(now.trades.length).toBeGreaterThan(0);
+    for (const t of now.trades) expect(t).toMatchObject({ outcome: 'UP', price: 0.41 });
+    const late = runBacktest(prices, 0, { ...base, latencyMs: 60_000 });
+    expect(late.trades).toHaveLength(0);
+    // Half a minute late: the price is interpolated half way (100.25) and the ask has moved too.
+    expect(runBacktest(prices, 0, { ...base, latencyMs: 30_000 }).trades).toHaveLength(0);
+    // A latency that lands before the move still fills, a second later than the signal.
+    const small = runBacktest(prices, 0, { ...base, latencyMs: 1_000, book: { ...base.book, lagSteps: 0 } });
+    expect(small.trades.length).toBe(now.trades.length);
+    for (const t of small.trades) expect(t.atMs % 60_000).toBe(1_000);
+  });
+
+  it('applies the live circuit-breaker rules on simulated time', () => {
+    // The maker overprices Up by 10 cents: the strategy buys Down every window, and flat prices
+    // settle every window Up (a tie), so every window loses.
+    const losing = { ...cfg, stepMinutes: [1], book: { ...cfg.book, bias: 0.1 } };
+    const windows = 20 - Math.ceil(flat.length / 4 / 15);
+    const free = runBacktest(flat, Date.parse('2026-01-01T00:00:00Z'), { ...losing, breaker: { maxDailyLossUsd: null, maxConsecutiveLosses: null, cooldownMs: 0 } });
+    expect(free.trades).toHaveLength(windows);
+    expect(free.trades.every((t) => !t.won)).toBe(true);
+    expect(free.breakerTrips).toHaveLength(0);
+    // Three losses in a row trip it for one window (15 minutes); the streak stands, so each
+    // later loss trips it again: windows trade, trade, trade, skip, trade, skip, ...
+    const streak = runBacktest(flat, Date.parse('2026-01-01T00:00:00Z'), { ...losing, breaker: { maxDailyLossUsd: null, maxConsecutiveLosses: 3, cooldownMs: 15 * 60_000 } });
+    expect(streak.trades).toHaveLength(3 + Math.floor((windows - 3) / 2));
+    expect(streak.breakerTrips).toHaveLength(1 + Math.floor((windows - 3) / 2));
+    expect(streak.breakerTrips.every((t) => t.kind === 'losses')).toBe(true);
+    // A daily loss limit below two windows' losses halts the rest of the (UTC) day.
+    const perWindowLoss = -free.trades[0]!.pnl;
+    const daily = runBacktest(flat, Date.parse('2026-01-01T00:00:00Z'), { ...losing, breaker: { maxDailyLossUsd: perWindowLoss * 1.5, maxConsecutiveLosses: null, cooldownMs: 0 } });
+    expect(daily.trades).toHaveLength(2);
+    expect(daily.breakerTrips).toEqual([expect.objectContaining({ kind: 'drawdown' })]);
+  });
 });

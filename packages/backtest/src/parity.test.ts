@@ -1,14 +1,17 @@
 /**
  * The backtest and the live pipeline decide alike because they share the cores: every strategy pass
- * the replay made, re-run through fresh instances of the classes the analysis and risk workers use
- * (imported from their packages, not from the backtest), gives the same signals, the same gate
- * verdicts and the same sizes.
+ * the replay made, re-run through a fresh instance of the class the analysis worker uses, gives the
+ * same signals, each of which the live queue boundary accepts (the full TradeSignal schema); every
+ * decision, re-run through `decideSignal` — the function the risk worker calls — on the ledger and
+ * breaker state the replay had, gives the same order, to the share. (`pipeline.test.ts` sends the
+ * same signals through the real risk worker process.)
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { TradeSignalSchema } from '@polybot/shared';
 import { ValueBettingStrategy, minuteCloses } from '@polybot/strategy';
-import { KellySizer, NoTradeGate } from '@polybot/risk';
+import { decideSignal, KellySizer, NoTradeGate } from '@polybot/risk';
 import { DEFAULT_BACKTEST, coresFor, runBacktest } from './engine.js';
 import { loadHistory } from './loaders.js';
 
@@ -28,24 +31,27 @@ describe('backtest ↔ live cores parity', () => {
     expect(r.decisions.length).toBeGreaterThan(10);
   });
 
-  it('same inputs → same signals on every strategy pass', () => {
+  it('same inputs → same signals on every strategy pass, all valid at the live queue boundary', () => {
     const strategy = new ValueBettingStrategy(live.strategyConfig);
     expect(r.steps.length).toBeGreaterThan(500);
-    for (const step of r.steps) expect(strategy.evaluate(step.context).signals.map((s) => s.id)).toEqual(step.signalIds);
+    let signals = 0;
+    for (const step of r.steps) {
+      const again = strategy.evaluate(step.context).signals;
+      expect(again).toEqual(step.signals);
+      for (const s of again) expect(TradeSignalSchema.parse(s)).toEqual(s);
+      signals += again.length;
+    }
+    expect(signals).toBeGreaterThan(r.decisions.length);
   });
 
-  it('same signals → same gate verdict and the same size, to the share', () => {
-    const strategy = new ValueBettingStrategy(live.strategyConfig);
-    const gate = new NoTradeGate(live.gateConfig);
-    const sizer = new KellySizer(live.sizerConfig);
+  it('same signal, ledger and breaker → the same order from decideSignal, to the share', () => {
+    const cores = { gate: new NoTradeGate(live.gateConfig), sizer: new KellySizer(live.sizerConfig) };
     for (const d of r.decisions) {
       const i = d.inputs!;
-      const signal = strategy.evaluate(i.context).signals.find((s) => s.id === d.signal.id);
-      expect(signal).toEqual(d.signal);
-      const verdict = gate.validate(signal!, { nowMs: i.nowMs, breakerOpen: false });
-      if (!verdict.pass) throw new Error(`gate refused ${d.signal.id}: ${verdict.reasons.join(', ')}`);
-      expect(verdict.shrink).toBe(i.shrink);
-      expect(sizer.size(signal!, i.bankrollUsd, i.exposure, verdict.shrink).shares).toBe(d.shares);
+      const again = decideSignal(d.signal, { nowMs: i.nowMs, breakerOpen: i.breakerOpen, ledger: structuredClone(i.ledger) }, cores);
+      if (!again.accept) throw new Error(`refused ${d.signal.id}: ${again.reasons.join(', ')}`);
+      expect(again.request.size).toBe(d.shares);
+      expect(again.request.price).toBe(d.signal.limitPrice);
     }
   });
 

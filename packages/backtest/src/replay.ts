@@ -9,12 +9,12 @@ import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { BookLevelSchema, MarketSchema, readOracle, type Asset, type Market, type OrderBook, type OrderRequest, type TradeSignal } from '@polybot/shared';
-import { applyEvent, bankrollOf, exposureOf, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER } from '@polybot/risk';
+import { applyEvent, decideSignal, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER } from '@polybot/risk';
 import { DEFAULT_STRATEGY, ValueBettingStrategy, type JumpParams } from '@polybot/strategy';
 import { OrderManager } from '@polybot/execution/orderManager';
 import { walkBook } from '@polybot/execution/paper/fillSimulator';
 import { priceToBeatFromHistory } from '@polybot/ingestion/discovery';
-import type { Trade } from './engine.js';
+import type { Trade } from './results.js';
 import { round6, summarise, type RunResult, type ScoredPrediction, type SettledWindow } from './results.js';
 
 const RecordSchema = z.discriminatedUnion('type', [
@@ -131,17 +131,10 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
   const settledWindows: SettledWindow[] = [];
   const predictions: ScoredPrediction[] = [];
 
-  // Risk, in one place: gate, size, order request (swap point for @polybot/risk's decideSignal).
-  const decide = (signal: TradeSignal, m: Market, nowMs: number): OrderRequest | null => {
-    const verdict = gate.validate(signal, { nowMs, breakerOpen: false });
-    if (!verdict.pass) return null;
-    const size = sizer.size(signal, bankrollOf(ledger), exposureOf(ledger, signal.conditionId, signal.asset), verdict.shrink);
-    if (size.shares <= 0) return null;
-    return {
-      id: signal.id, signalId: signal.id, createdAtMs: nowMs, conditionId: m.conditionId, asset: m.asset, outcome: signal.outcome, tokenId: signal.tokenId, side: 'BUY',
-      orderType: signal.orderType, postOnly: false, price: signal.limitPrice, size: size.shares, windowEndMs: m.windowEndMs, tickSize: m.tickSize, minOrderSize: m.minOrderSize,
-      negRisk: false, feeRate: m.feeSchedule.rate, sizing: { bankrollUsd: bankrollOf(ledger), kellyFraction: signal.kellyFraction, notionalUsd: size.notionalUsd, cappedBy: size.cappedBy },
-    };
+  // Risk: the very function the risk worker calls (the breaker is not simulated on recordings).
+  const decide = (signal: TradeSignal, nowMs: number): OrderRequest | null => {
+    const d = decideSignal(signal, { nowMs, breakerOpen: false, ledger }, { gate, sizer });
+    return d.accept ? d.request : null;
   };
 
   const step = Math.max(1, Math.floor(records.length / 200));
@@ -197,7 +190,7 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
         }
         for (const signal of ev.signals) {
           if (manager.get(signal.id)) continue; // one decision per signal id, as live
-          const request = decide(signal, m, r.t);
+          const request = decide(signal, r.t);
           if (!request) continue;
           const book = signal.outcome === 'UP' ? up! : down!;
           manager.create(request, `replay-${signal.id}`, {}, r.t);

@@ -3,7 +3,18 @@
  * and the metrics computed one way for both: equity per settled window, max drawdown from the
  * running peak, Sharpe per window, hit rate, Brier score and calibration deciles of the model.
  */
-import type { Trade } from './engine.js';
+/** One fill, settled: what it cost, what it paid. */
+export interface Trade {
+  window: number;
+  atMs: number;
+  outcome: 'UP' | 'DOWN';
+  price: number;
+  shares: number;
+  fee: number;
+  modelP: number;
+  won: boolean;
+  pnl: number;
+}
 
 export interface CalibrationBucket {
   /** Decile of predicted P(Up), e.g. "0.3-0.4". */

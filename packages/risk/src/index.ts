@@ -1,6 +1,6 @@
 export { NoTradeGate, DEFAULT_GATE, type GateConfig, type GateReason, type GateResult } from './noTradeGate.js';
 export { KellySizer, DEFAULT_SIZER, type SizerConfig, type SafeSize, type Exposure } from './kellySizer.js';
-export { applyEvent, bankrollOf, exposureOf, newLedger, LedgerSchema, type Ledger } from './ledger.js';
+export { applyEvent, bankrollOf, dayOf, exposureOf, newLedger, LedgerSchema, type Ledger } from './ledger.js';
 export { createBreakerControl, type BreakerControl, type TripRecord } from './breakerControl.js';
 export { drawdownRule } from './rules/drawdown.js';
 export { consecutiveLossesRule } from './rules/consecutiveLosses.js';

@@ -23,7 +23,8 @@ const ConfigFileSchema = z
     kellyFraction: z.number().gt(0).max(1),
     bankrollUsd: z.number().positive(),
     maxOrderUsd: z.number().positive(),
-    latencySteps: z.number().int().min(0).max(10),
+    latencyMs: z.number().int().min(0).max(600_000),
+    breaker: z.object({ maxDailyLossUsd: z.number().positive().nullable(), maxConsecutiveLosses: z.number().int().positive().nullable(), cooldownMs: z.number().int().min(0) }).partial().strict(),
     stepMinutes: z.array(z.number().int().min(1).max(14)),
     book: z.object({ lagSteps: z.number().int().min(0), noiseSd: z.number().min(0), bias: z.number(), spread: z.number().min(0.01), depth: z.number().positive(), levels: z.number().int().min(1), makerSigma: z.number().positive() }).partial(),
   })
@@ -145,7 +146,7 @@ function runRecording(values: Values, fail: (msg: string) => number): number {
 
 const OPTIONS = {
   data: { type: 'string' }, asset: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, config: { type: 'string' },
-  recording: { type: 'string' }, seed: { type: 'string' }, twap: { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean', default: false }, sweep: { type: 'boolean', default: false },
+  recording: { type: 'string' }, seed: { type: 'string' }, twap: { type: 'string' }, latency: { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean', default: false }, sweep: { type: 'boolean', default: false },
 } as const;
 type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>['values'];
 
@@ -185,11 +186,13 @@ export function main(argv: string[]): number {
     if ('error' in raw) return fail(raw.error);
     const parsed = ConfigFileSchema.safeParse(raw.value);
     if (!parsed.success) return fail(`${values.config}: ${issues(parsed.error)}`);
-    cfg = { ...cfg, ...parsed.data, book: { ...cfg.book, ...(parsed.data.book ?? {}) } } as BacktestConfig & { asset: Asset };
+    cfg = { ...cfg, ...parsed.data, book: { ...cfg.book, ...(parsed.data.book ?? {}) }, breaker: { ...cfg.breaker, ...(parsed.data.breaker ?? {}) } } as BacktestConfig & { asset: Asset };
   }
   if (values.seed !== undefined) cfg.seed = Number(values.seed);
   if (values.twap !== undefined) cfg.twapSeconds = Number(values.twap);
+  if (values.latency !== undefined) cfg.latencyMs = Number(values.latency);
   if (!Number.isFinite(cfg.seed) || !Number.isFinite(cfg.twapSeconds)) return fail('--seed and --twap take numbers');
+  if (!Number.isInteger(cfg.latencyMs) || cfg.latencyMs < 0 || cfg.latencyMs > 600_000) return fail(`--latency takes whole milliseconds from 0 to 600000 (got ${values.latency})`);
   let bars;
   try {
     bars = loadHistory(values.data);
@@ -219,7 +222,10 @@ export function main(argv: string[]): number {
   const bar = progressBar('windows');
   const r = runBacktest(closes, startMs, cfg, bar.onProgress);
   bar.stop();
-  const summary = { asset, windows: r.windows, trades: r.trades.length, hitRate: r.hitRate, pnl: r.pnl, fees: r.fees, maxDrawdown: r.maxDrawdown, sharpePerWindow: r.sharpePerWindow, brier: r.brier, bookModel: cfg.book };
+  const summary = {
+    asset, windows: r.windows, trades: r.trades.length, hitRate: r.hitRate, pnl: r.pnl, fees: r.fees, maxDrawdown: r.maxDrawdown, sharpePerWindow: r.sharpePerWindow,
+    brier: r.brier, brierPerWindow: r.brierPerWindow, breakerTrips: r.breakerTrips.length, latencyMs: cfg.latencyMs, bookModel: cfg.book,
+  };
   if (values.report) {
     try {
       writeFileSync(values.report, htmlReport(r, cfg, { data: values.data, generatedAt: new Date().toISOString() }));
@@ -232,6 +238,7 @@ export function main(argv: string[]): number {
     process.stdout.write(
       [
         ...summaryLines(r),
+        `Brier once per window (first step) ${fixed(r.brierPerWindow, 4)}; circuit-breaker trips ${r.breakerTrips.length}; latency ${cfg.latencyMs} ms`,
         `${asset} from ${values.data}; book model: lag ${cfg.book.lagSteps} step(s), noise sd ${cfg.book.noiseSd}, bias ${cfg.book.bias}, spread ${cfg.book.spread}, ${cfg.book.levels}×${cfg.book.depth} shares`,
         values.report ? `report: ${values.report}` : '',
       ]
