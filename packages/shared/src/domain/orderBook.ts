@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EpochMsSchema, PriceSchema, TokenIdSchema } from './primitives.js';
+import { isOnStep } from '../money.js';
 
 export const BookLevelSchema = z.object({ price: PriceSchema, size: z.number().positive() }).strict();
 export type BookLevel = z.infer<typeof BookLevelSchema>;
@@ -19,7 +20,7 @@ export const OrderBookSchema = z
   .strict();
 export type OrderBook = z.infer<typeof OrderBookSchema>;
 
-export type BookProblem = 'empty' | 'one_sided' | 'crossed' | 'unsorted';
+export type BookProblem = 'empty' | 'one_sided' | 'crossed' | 'unsorted' | 'off_grid';
 
 /** Flags a book that must not be used as is; an empty list means usable. */
 export function bookProblems(book: OrderBook): BookProblem[] {
@@ -33,6 +34,9 @@ export function bookProblems(book: OrderBook): BookProblem[] {
     book.bids.every((l, i) => i === 0 || l.price < book.bids[i - 1]!.price) &&
     book.asks.every((l, i) => i === 0 || l.price > book.asks[i - 1]!.price);
   if (!sorted) problems.push('unsorted');
+  // A level off the book's tick grid cannot be traded at: the venue refuses such a price.
+  const onGrid = (l: { price: number }) => isOnStep(l.price, book.tickSize);
+  if (!book.bids.every(onGrid) || !book.asks.every(onGrid)) problems.push('off_grid');
   return problems;
 }
 
