@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { BookLevelSchema, MarketSchema, readOracle, type Asset, type Market, type OrderBook, type OrderRequest, type TradeSignal } from '@polybot/shared';
 import { applyEvent, decideSignal, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER } from '@polybot/risk';
-import { DEFAULT_STRATEGY, ValueBettingStrategy, type JumpParams } from '@polybot/strategy';
+import { calibrateParams, CALIBRATION_LOOKBACK_MS, DEFAULT_STRATEGY, RECENT_MS, spotBefore, twapAverageSoFar, ValueBettingStrategy, type JumpParams, type PricePoint } from '@polybot/strategy';
 import { OrderManager } from '@polybot/execution/orderManager';
 import { walkBook } from '@polybot/execution/paper/fillSimulator';
 import { priceToBeatFromHistory } from '@polybot/ingestion/discovery';
@@ -78,7 +78,7 @@ export interface ReplayResult extends RunResult {
   /** Every P(Up) the model gave, by market index; only settled markets' count in the Brier score. */
   evaluations: Array<{ market: number; atMs: number; pUp: number }>;
   /** The settings the replay ran with, defaults filled in (for the report). */
-  settings: { minEdge: number; kellyFraction: number; maxOrderUsd: number; bankrollUsd: number; params: JumpParams; asset: Asset | null; fromMs: number | null; toMs: number | null };
+  settings: { minEdge: number; kellyFraction: number; maxOrderUsd: number; bankrollUsd: number; params: JumpParams | 'calibrated'; fallbackParams: JumpParams; asset: Asset | null; fromMs: number | null; toMs: number | null };
 }
 
 export interface ReplayOptions {
@@ -86,6 +86,7 @@ export interface ReplayOptions {
   kellyFraction?: number;
   maxOrderUsd?: number;
   bankrollUsd?: number;
+  /** Fixed model parameters; by default they are calibrated from the recorded oracle feed as the analysis worker does (every minute, three hours back). */
   params?: JumpParams;
   /** Only this asset's markets. */
   asset?: Asset;
@@ -100,6 +101,21 @@ export function recordingAssets(records: readonly RecordLine[]): Asset[] {
   return [...new Set(records.flatMap((r) => (r.type === 'market' ? [r.market.asset] : [])))].sort();
 }
 
+/** The analysis worker's default STRATEGY_CALIBRATION_MS. */
+const CALIBRATION_EVERY_MS = 60_000;
+
+/** Index of the first point at or after `t` in a time-sorted history. */
+function firstAtOrAfter(hist: readonly PricePoint[], t: number): number {
+  let lo = 0;
+  let hi = hist.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (hist[mid]!.timestampMs < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export function replayRecording(records: readonly RecordLine[], opts: ReplayOptions = {}): ReplayResult {
   const logger = pino({ level: 'silent' });
   const settings: ReplayResult['settings'] = {
@@ -107,7 +123,9 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
     kellyFraction: opts.kellyFraction ?? DEFAULT_SIZER.kellyFraction,
     maxOrderUsd: opts.maxOrderUsd ?? DEFAULT_SIZER.maxOrderUsd,
     bankrollUsd: opts.bankrollUsd ?? 1_000,
-    params: opts.params ?? { sigma: 0.6, lambdaPerYear: 1_700, jumpMean: 0, jumpStd: 0.004 },
+    params: opts.params ?? 'calibrated',
+    // The analysis worker's defaults (STRATEGY_DEFAULT_*) until the feed is long enough.
+    fallbackParams: { sigma: 0.6, lambdaPerYear: 1_700, jumpMean: 0, jumpStd: 0.004 },
     asset: opts.asset ?? null,
     fromMs: opts.fromMs ?? null,
     toMs: opts.toMs ?? null,
@@ -115,7 +133,17 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
   const strategy = new ValueBettingStrategy({ ...DEFAULT_STRATEGY, minEdge: settings.minEdge });
   const gate = new NoTradeGate({ ...DEFAULT_GATE, toxicity: 'ignore' });
   const sizer = new KellySizer({ ...DEFAULT_SIZER, kellyFraction: settings.kellyFraction, maxOrderUsd: settings.maxOrderUsd });
-  const { params, bankrollUsd } = settings;
+  const { bankrollUsd } = settings;
+  // Calibrated on a schedule, not per pass, from the feed recorded so far — as the worker does.
+  const calibrated = new Map<Asset, { atMs: number; params: JumpParams }>();
+  const paramsFor = (asset: Asset, hist: readonly PricePoint[], nowMs: number): JumpParams => {
+    if (settings.params !== 'calibrated') return settings.params;
+    const c = calibrated.get(asset);
+    if (c && nowMs - c.atMs < CALIBRATION_EVERY_MS) return c.params;
+    const { params } = calibrateParams(hist.slice(firstAtOrAfter(hist, nowMs - CALIBRATION_LOOKBACK_MS)), settings.fallbackParams);
+    calibrated.set(asset, { atMs: nowMs, params });
+    return params;
+  };
   const [fromMs, toMs] = [opts.fromMs ?? -Infinity, opts.toMs ?? Infinity];
   const wanted = (m: Market) => (opts.asset === undefined || m.asset === opts.asset) && m.windowStartMs >= fromMs && m.windowEndMs <= toMs;
   let ledger = newLedger(bankrollUsd);
@@ -176,10 +204,12 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
         }
         const up = books.get(m.upTokenId);
         const down = books.get(m.downTokenId);
+        const recent = hist.slice(firstAtOrAfter(hist, r.t - RECENT_MS));
         const ev = strategy.evaluate({
           nowMs: r.t, market: m, upBook: up ?? null, downBook: down ?? null,
           oracle: readOracle({ asset: m.asset, price: r.price, timestampMs: r.t, source: 'sim' }, r.t, 5_000),
-          averageSoFar: null, spotBefore: null, trades: { up: [], down: [] }, params,
+          averageSoFar: twapAverageSoFar(m, recent, r.t), spotBefore: spotBefore(recent, r.t), trades: { up: [], down: [] },
+          params: paramsFor(m.asset, hist, r.t),
         });
         if (ev.probabilityUp !== null) {
           evaluations.push({ market: row.index, atMs: r.t, pUp: ev.probabilityUp });

@@ -12,8 +12,8 @@ import { statusStore } from '@polybot/shared/status';
 import { createBookCache, createBookClient, createOracleStore, createTradeTape } from '@polybot/ingestion';
 import type { JumpParams } from './jumpDiffusionModel.js';
 import { DEFAULT_TOXICITY } from './toxicityFilter.js';
+import { calibrateParams, CALIBRATION_LOOKBACK_MS, RECENT_MS, spotBefore, twapAverageSoFar } from './passInputs.js';
 import { ValueBettingStrategy } from './valueBettingStrategy.js';
-import { estimateJumpDiffusion, resample } from './volatilityEstimator.js';
 
 const EnvSchema = z.object({
   ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
@@ -61,9 +61,8 @@ export async function runWorker(): Promise<void> {
   async function paramsFor(asset: Asset, nowMs: number): Promise<JumpParams> {
     const c = calibrated.get(asset);
     if (c && nowMs - c.atMs < env.STRATEGY_CALIBRATION_MS) return c.params;
-    const hist = await oracle.history(asset, nowMs - 3 * 3_600_000, nowMs);
-    const est = estimateJumpDiffusion(resample(hist, 5_000), 5, fallback);
-    const params = { sigma: est.sigma, lambdaPerYear: est.lambdaPerYear, jumpMean: est.jumpMean, jumpStd: est.jumpStd };
+    const hist = await oracle.history(asset, nowMs - CALIBRATION_LOOKBACK_MS, nowMs);
+    const { params, estimate: est } = calibrateParams(hist, fallback);
     calibrated.set(asset, { atMs: nowMs, params });
     logger.info({ asset, ...params, returns: est.returns, jumps: est.jumps }, 'calibrated');
     return params;
@@ -74,14 +73,9 @@ export async function runWorker(): Promise<void> {
     if (nowMs >= market.windowEndMs) return;
     const [bookMap, latest, params] = await Promise.all([getBooks(market.upTokenId, market.downTokenId, nowMs), oracle.latest(market.asset), paramsFor(market.asset, nowMs)]);
     const reading = readOracle(latest, nowMs, env.STRATEGY_MAX_ORACLE_AGE_MS);
-    let averageSoFar: number | null = null;
-    const recent = await oracle.history(market.asset, nowMs - 120_000, nowMs);
-    if (market.settlement.kind === 'twap') {
-      const from = market.windowEndMs - market.settlement.lookbackSeconds * 1000;
-      const inWindow = recent.filter((p) => p.timestampMs > from);
-      if (nowMs > from && inWindow.length) averageSoFar = inWindow.reduce((s, p) => s + p.price, 0) / inWindow.length;
-    }
-    const before = recent.filter((p) => p.timestampMs <= nowMs - DEFAULT_TOXICITY.spotMoveWindowMs).pop()?.price ?? null;
+    const recent = await oracle.history(market.asset, nowMs - RECENT_MS, nowMs);
+    const averageSoFar = twapAverageSoFar(market, recent, nowMs);
+    const before = spotBefore(recent, nowMs);
     const changesSince = nowMs - DEFAULT_TOXICITY.bookSpeedLongMs;
     const [upTrades, downTrades, upChanges, downChanges] = await Promise.all([
       tape.recent(market.upTokenId, nowMs - 60_000),
