@@ -179,7 +179,7 @@ export class ValueBettingStrategy {
     if (market.priceToBeat === null) return none('price to beat unknown');
     if (ctx.oracle.stale || !ctx.oracle.price) return none(`oracle stale (age ${ctx.oracle.ageMs} ms)`);
     if (!ctx.upBook || !ctx.downBook) return none('book missing');
-    const problems = [...bookProblems(ctx.upBook), ...bookProblems(ctx.downBook)];
+    const problems = [...bookProblems(ctx.upBook, market.tickSize), ...bookProblems(ctx.downBook, market.tickSize)];
     if (problems.length) return none(`book unusable: ${[...new Set(problems)].join(', ')}`);
 
     const spot = ctx.oracle.price.price;

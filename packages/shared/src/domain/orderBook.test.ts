@@ -17,5 +17,7 @@ describe('bookProblems', () => {
   it('flags a level off the tick grid, and accepts the finer grid when the tick is finer', () => {
     expect(bookProblems(book([[0.45, 1]], [[0.455, 1]]))).toEqual(['off_grid']);
     expect(bookProblems(book([[0.45, 1]], [[0.455, 1]], 0.001))).toEqual([]);
+    expect(bookProblems(book([[0.45, 1]], [[0.455, 1]]), 0.001)).toEqual([]); // the market's tick, given
+    expect(bookProblems(book([[0.45, 1]], [[0.455, 1]], 0.001), 0.01)).toEqual(['off_grid']);
   });
 });

@@ -22,8 +22,11 @@ export type OrderBook = z.infer<typeof OrderBookSchema>;
 
 export type BookProblem = 'empty' | 'one_sided' | 'crossed' | 'unsorted' | 'off_grid';
 
-/** Flags a book that must not be used as is; an empty list means usable. */
-export function bookProblems(book: OrderBook): BookProblem[] {
+/**
+ * Flags a book that must not be used as is; an empty list means usable. `tickSize` is the market's
+ * (a market-channel `book` message carries none, so a book's own field may be a placeholder).
+ */
+export function bookProblems(book: OrderBook, tickSize: number = book.tickSize): BookProblem[] {
   const problems: BookProblem[] = [];
   const bestBid = book.bids[0];
   const bestAsk = book.asks[0];
@@ -35,7 +38,7 @@ export function bookProblems(book: OrderBook): BookProblem[] {
     book.asks.every((l, i) => i === 0 || l.price > book.asks[i - 1]!.price);
   if (!sorted) problems.push('unsorted');
   // A level off the book's tick grid cannot be traded at: the venue refuses such a price.
-  const onGrid = (l: { price: number }) => isOnStep(l.price, book.tickSize);
+  const onGrid = (l: { price: number }) => isOnStep(l.price, tickSize);
   if (!book.bids.every(onGrid) || !book.asks.every(onGrid)) problems.push('off_grid');
   return problems;
 }
