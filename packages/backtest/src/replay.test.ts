@@ -163,4 +163,30 @@ describe('replay filters', () => {
     expect(seen.at(-1)).toEqual([records.length, records.length]);
     for (let i = 1; i < seen.length; i++) expect(seen[i]![0]).toBeGreaterThan(seen[i - 1]![0]);
   });
+
+  it('trades an Up+Down arbitrage in the recorded books as one pair, decided by decidePair', () => {
+    // A settled market that was evaluated: from its first evaluation on, both books offer 0.45 asks
+    // (0.45 + 0.45 + fees ≈ 0.935 a pair) and nothing else, so the pair is the only trade.
+    const { records } = loadRecording(FIXTURE);
+    const markets = new Map(records.flatMap((x) => (x.type === 'market' ? [[x.market.conditionId, x.market] as const] : [])));
+    const r = replayRecording(records);
+    const o = r.marketOutcomes.find((x) => x.winner !== null && x.evaluations > 0)!;
+    const m = markets.get(o.conditionId)!;
+    const t0 = r.evaluations.find((e) => e.market === o.index)!.atMs - 1;
+    const book = (tokenId: string): RecordLine => ({ type: 'book', t: t0, tokenId, conditionId: m.conditionId, bids: [{ price: 0.44, size: 100 }], asks: [{ price: 0.45, size: 100 }] });
+    const frozen = records.filter((x) => !(x.type === 'book' && x.t >= t0 && (x.tokenId === m.upTokenId || x.tokenId === m.downTokenId)));
+    const arb = replayRecording([...frozen, book(m.upTokenId), book(m.downTokenId)].sort((a, b) => a.t - b.t), { minEdge: 0.5 });
+    const legs = arb.trades.filter((t) => t.window === o.index);
+    expect(arb.pairs.length).toBeGreaterThan(0);
+    expect(arb.pairs.every((p) => p.filled)).toBe(true);
+    const up = legs.filter((t) => t.outcome === 'UP').reduce((a, t) => a + t.shares, 0);
+    const down = legs.filter((t) => t.outcome === 'DOWN').reduce((a, t) => a + t.shares, 0);
+    expect(up).toBeGreaterThan(0);
+    expect(up).toBeCloseTo(down, 9);
+    // Whatever the winner, the market pays 1 per pair: the profit is the locked-in one.
+    const cost = legs.reduce((a, t) => a + t.shares * t.price + t.fee, 0);
+    const pnl = legs.reduce((a, t) => a + t.pnl, 0);
+    expect(pnl).toBeCloseTo(up - cost, 9);
+    expect(pnl).toBeGreaterThan(0);
+  });
 });

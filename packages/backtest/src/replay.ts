@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { BookLevelSchema, MarketSchema, readOracle, type Asset, type Market, type OrderBook, type OrderRequest, type TradeSignal } from '@polybot/shared';
-import { applyEvent, decideSignal, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER } from '@polybot/risk';
+import { applyEvent, decidePair, decideSignal, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER } from '@polybot/risk';
 import { calibrateParams, CALIBRATION_LOOKBACK_MS, DEFAULT_STRATEGY, RECENT_MS, spotBefore, twapAverageSoFar, ValueBettingStrategy, type JumpParams, type PricePoint } from '@polybot/strategy';
 import { OrderManager } from '@polybot/execution/orderManager';
 import { walkBook } from '@polybot/execution/paper/fillSimulator';
@@ -77,6 +77,8 @@ export interface ReplayResult extends RunResult {
   openTrades: Trade[];
   /** Every P(Up) the model gave, by market index; only settled markets' count in the Brier score. */
   evaluations: Array<{ market: number; atMs: number; pUp: number }>;
+  /** Arbitrage pairs risk accepted, and whether both FOK legs filled against the recorded books. */
+  pairs: Array<{ id: string; atMs: number; shares: number; filled: boolean; expectedProfitUsd: number }>;
   /** The settings the replay ran with, defaults filled in (for the report). */
   settings: { minEdge: number; kellyFraction: number; maxOrderUsd: number; bankrollUsd: number; params: JumpParams | 'calibrated'; fallbackParams: JumpParams; asset: Asset | null; fromMs: number | null; toMs: number | null };
 }
@@ -155,6 +157,7 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
   const held = new Map<string, { up: number; down: number; cost: number; fees: number; trades: Trade[] }>();
   const trades: Trade[] = [];
   const evaluations: ReplayResult['evaluations'] = [];
+  const pairs: ReplayResult['pairs'] = [];
   const pUps = new Map<string, number[]>();
   const settledWindows: SettledWindow[] = [];
   const predictions: ScoredPrediction[] = [];
@@ -218,26 +221,38 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
           pUps.set(cid, ps);
           row.evaluations++;
         }
-        for (const signal of ev.signals) {
-          if (manager.get(signal.id)) continue; // one decision per signal id, as live
-          const request = decide(signal, r.t);
-          if (!request) continue;
-          const book = signal.outcome === 'UP' ? up! : down!;
-          manager.create(request, `replay-${signal.id}`, {}, r.t);
-          const filled = walkBook({ side: 'BUY', limitPrice: signal.limitPrice, size: request.size, orderType: signal.orderType, levels: book.asks, feeRate: m.feeSchedule.rate });
+        const fill = (request: OrderRequest, filled: ReturnType<typeof walkBook>, modelP: number) => {
+          manager.create(request, `replay-${request.id}`, {}, r.t);
           const h = held.get(m.conditionId) ?? { up: 0, down: 0, cost: 0, fees: 0, trades: [] };
           filled.fills.forEach((f, k) => {
-            const tradeId = `replay-${signal.id}-${k}`;
-            manager.applyFill(signal.id, { tradeId, size: f.size, price: f.price, fee: f.fee, status: 'CONFIRMED', atMs: r.t }, r.t);
-            ledger = applyEvent(ledger, { id: `fill-${tradeId}`, atMs: r.t, type: 'fill', orderId: signal.id, signalId: signal.id, conditionId: m.conditionId, asset: m.asset, outcome: signal.outcome, tradeId, status: 'CONFIRMED', size: f.size, price: f.price, fee: f.fee }).ledger;
-            if (signal.outcome === 'UP') h.up += f.size;
+            const tradeId = `replay-${request.id}-${k}`;
+            manager.applyFill(request.id, { tradeId, size: f.size, price: f.price, fee: f.fee, status: 'CONFIRMED', atMs: r.t }, r.t);
+            ledger = applyEvent(ledger, { id: `fill-${tradeId}`, atMs: r.t, type: 'fill', orderId: request.id, signalId: request.signalId, conditionId: m.conditionId, asset: m.asset, outcome: request.outcome, tradeId, status: 'CONFIRMED', size: f.size, price: f.price, fee: f.fee }).ledger;
+            if (request.outcome === 'UP') h.up += f.size;
             else h.down += f.size;
             h.cost += f.size * f.price;
             h.fees += f.fee;
-            h.trades.push({ window: row.index, atMs: r.t, outcome: signal.outcome, price: f.price, shares: f.size, fee: f.fee, modelP: signal.modelProbability, won: false, pnl: 0 });
+            h.trades.push({ window: row.index, atMs: r.t, outcome: request.outcome, price: f.price, shares: f.size, fee: f.fee, modelP, won: false, pnl: 0 });
           });
-          if (filled.remaining > 0) manager.transition(signal.id, 'canceled', r.t, 'FAK remainder');
+          if (filled.remaining > 0) manager.transition(request.id, 'canceled', r.t, `${request.orderType} remainder`);
           held.set(m.conditionId, h);
+        };
+        const walk = (request: OrderRequest) =>
+          walkBook({ side: 'BUY', limitPrice: request.price, size: request.size, orderType: request.orderType, levels: (request.outcome === 'UP' ? up! : down!).asks, feeRate: m.feeSchedule.rate });
+        for (const signal of ev.signals) {
+          if (manager.get(signal.id)) continue; // one decision per signal id, as live
+          const request = decide(signal, r.t);
+          if (request) fill(request, walk(request), signal.modelProbability);
+        }
+        // An arbitrage pair, decided as the risk worker decides it; both FOK legs meet the same
+        // recorded instant, so both fill or neither does (live, a lone leg is unwound).
+        if (ev.pair && !manager.get(ev.pair.legs[0].id)) {
+          const d = decidePair(ev.pair, { nowMs: r.t, breakerOpen: false, ledger }, { gate, sizer });
+          if (d.accept) {
+            const walks = d.request.legs.map(walk);
+            if (walks.every((w) => w.remaining <= 1e-9)) d.request.legs.forEach((leg, i) => fill(leg, walks[i]!, ev.pair!.legs[i]!.modelProbability));
+            pairs.push({ id: d.request.id, atMs: r.t, shares: d.shares, filled: walks.every((w) => w.remaining <= 1e-9), expectedProfitUsd: d.expectedProfitUsd });
+          }
         }
       }
     } else if (r.type === 'resolution') {
@@ -286,6 +301,7 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
     marketOutcomes,
     openTrades,
     evaluations,
+    pairs,
     settings,
   };
 }

@@ -118,7 +118,7 @@ function runRecording(values: Values, fail: (msg: string) => number): number {
     recording: file, asset: asset?.success ? asset.data : null, lines: rec.records.length + rec.invalid, invalidLines: rec.invalid,
     markets: r.markets, settled: r.settled, unsettled: r.unsettled, openTrades: r.openTrades.length, openCostUsd: round6(openCost),
     windows: r.windows, trades: r.trades.length, hitRate: r.hitRate, pnl: r.pnl, fees: r.fees, maxDrawdown: r.maxDrawdown, sharpePerWindow: r.sharpePerWindow,
-    brier: Number.isFinite(r.brier) ? r.brier : null, evaluations: r.evaluations.length,
+    brier: Number.isFinite(r.brier) ? r.brier : null, evaluations: r.evaluations.length, arbitragePairs: r.pairs.length,
   };
   if (values.report) {
     const source: RecordingSource = { kind: 'recording', file, lines: summary.lines, invalidLines: rec.invalid, settings: { from: values.from ?? null, to: values.to ?? null } };
