@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnRedisServer } from '@polybot/shared/redisServer';
 import { benchBacktest } from '@polybot/backtest';
-import { benchPricing, loadBars, minuteCloses } from '@polybot/strategy';
+import { benchPricing, benchStrategyPass, loadBars, minuteCloses } from '@polybot/strategy';
 import { bullmqFloor, redisRtt } from './floor.js';
 import { analysisThroughput, runPipeline } from './pipeline.js';
 
@@ -15,11 +15,11 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
 /** A year of one-minute bars (the shipped FTX month repeated) through the backtest. */
-async function backtestBarsPerSec(): Promise<number | null> {
+async function backtestYear(): Promise<{ barsPerSec: number; bars: number; seconds: number } | null> {
   const file = path.resolve(ROOT, '../shared/data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv');
   if (!existsSync(file)) return null;
   const closes = minuteCloses(loadBars(file)).closes;
-  return benchBacktest(closes, 1).barsPerSec;
+  return benchBacktest(closes, 1);
 }
 
 async function main(): Promise<void> {
@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   try {
     log('pricing…');
     const pricing = benchPricing(2_000);
+    log('strategy pass…');
+    const pass = benchStrategyPass(2_000);
     log('redis round trip…');
     const redisRttMs = await redisRtt(redis.url);
     log('tick-to-order through the real pipeline (60 s)…');
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
     const workers1 = await analysisThroughput(redis.url, '{bench-a1}', 1, 3_000);
     const workers2 = await analysisThroughput(redis.url, '{bench-a2}', 2, 3_000);
     log('backtest…');
-    const backtest = await backtestBarsPerSec();
+    const backtest = await backtestYear();
     const results = {
       machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '?', memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
       tickToOrder: pipeline.tickToOrder,
@@ -57,7 +59,10 @@ async function main(): Promise<void> {
       },
       analysisThroughput: { workers1, workers2, scaling: Math.round((workers2 / workers1) * 100) / 100 },
       pricingEvalsPerSec: pricing.evalsPerSec,
-      backtestBarsPerSec: backtest,
+      strategyPassesPerSec: pass.passesPerSec,
+      strategyPassMicros: Math.round((1e6 / pass.passesPerSec) * 10) / 10,
+      backtestBarsPerSec: backtest?.barsPerSec ?? null,
+      backtestYearSeconds: backtest?.seconds ?? null,
       workerRssMb: pipeline.workerRssMb,
       redisMemoryMb: pipeline.redisMemoryMb,
     };
@@ -76,7 +81,8 @@ async function main(): Promise<void> {
       `pipeline ticks/s ${pipeline.ticksPerSec}, orders/s ${pipeline.ordersPerSec}; p50 ${results.ratio.p50VsFloor}× floor, p99 ${results.ratio.p99VsFloor}× floor`,
       `analysis throughput: 1 process ${workers1}/s, 2 processes ${workers2}/s (${results.analysisThroughput.scaling}×)`,
       `pricing: ${pricing.evalsPerSec.toLocaleString('en')} evaluations/s on one core`,
-      `backtest: ${backtest === null ? 'not available in this build' : `${backtest} bars/s`}`,
+      `strategy pass (one market: model, book walks, toxicity, arbitrage): ${pass.passesPerSec.toLocaleString('en')} passes/s, ${results.strategyPassMicros} µs each`,
+      `backtest: ${backtest === null ? 'not available in this build' : `${backtest.bars.toLocaleString('en')} one-minute bars (a year) in ${backtest.seconds} s, ${backtest.barsPerSec.toLocaleString('en')} bars/s`}`,
       `worker RSS (MB, start → end): ${Object.entries(pipeline.workerRssMb).map(([k, v]) => `${k} ${v.start}→${v.end}`).join(', ')}`,
       `Redis used memory (MB): ${pipeline.redisMemoryMb.start} → ${pipeline.redisMemoryMb.end}`,
       `written to ${path.join(ROOT, 'bench-results.json')}`,

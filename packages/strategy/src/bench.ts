@@ -25,7 +25,7 @@ export function benchPricing(durationMs = 1_000): { evalsPerSec: number; evals: 
   return { evals: r.count, evalsPerSec: r.perSec };
 }
 
-/** Whole strategy passes (model, book walk, toxicity, arbitrage, signal parse) on a synthetic market. */
+/** Whole strategy passes (model, book walk, toxicity, arbitrage, signal checks) on a synthetic market. */
 export function benchStrategyPass(durationMs = 1_000): { passesPerSec: number; passes: number; signals: number } {
   const t0 = 1_800_000_000_000;
   const market: Market = {
