@@ -11,13 +11,22 @@ export interface EstimatorLimits {
   lambdaPerYear: [number, number];
   jumpStd: [number, number];
   jumpMeanAbs: number;
+  /**
+   * Weight on the estimated jump mean (0 = symmetric jumps). A few dozen flagged returns give a
+   * mean whose standard error exceeds the mean itself, and through the compensator −λτk a mean
+   * becomes a drift of the no-jump term, i.e. noise straight into an at-the-money probability.
+   * 0 was chosen on the first half of the FTX month (`pnpm calibrate`, root README).
+   */
+  jumpMeanWeight: number;
 }
 
-export const DEFAULT_LIMITS: EstimatorLimits = { sigma: [0.05, 3], lambdaPerYear: [0, 20_000], jumpStd: [0.0005, 0.05], jumpMeanAbs: 0.02 };
+export const DEFAULT_LIMITS: EstimatorLimits = { sigma: [0.05, 3], lambdaPerYear: [0, 20_000], jumpStd: [0.0005, 0.05], jumpMeanAbs: 0.02, jumpMeanWeight: 0 };
 
 export interface Estimate extends JumpParams {
   returns: number;
   jumps: number;
+  /** Mean of the flagged returns before the weight (NaN without jumps), for logs and studies. */
+  jumpMeanEstimate: number;
   rv: number;
   bv: number;
 }
@@ -37,7 +46,7 @@ export function estimateJumpDiffusion(prices: readonly number[], spacingSeconds:
     if (a > 0 && b > 0) r.push(Math.log(b / a));
   }
   const n = r.length;
-  if (n < 30) return { ...fallback, returns: n, jumps: 0, rv: 0, bv: 0 };
+  if (n < 30) return { ...fallback, returns: n, jumps: 0, jumpMeanEstimate: NaN, rv: 0, bv: 0 };
   const dt = spacingSeconds / YEAR_SECONDS;
   let rv = 0;
   let bvSum = 0;
@@ -49,12 +58,18 @@ export function estimateJumpDiffusion(prices: readonly number[], spacingSeconds:
   const sigma = Math.sqrt(bv / (n * dt));
   // Lee–Mykland when there is enough history for its local scale; a plain threshold otherwise.
   const cut = threshold * sigma * Math.sqrt(dt);
-  const flags = n >= 300 ? leeMyklandFlags(r, Math.min(270, Math.floor(n / 2)), 0.01) : r.map((x) => Math.abs(x) > cut);
+  const K = Math.min(270, Math.floor(n / 2));
+  const lm = n >= 300;
+  const flags = lm ? leeMyklandFlags(r, K, 0.01) : r.map((x) => Math.abs(x) > cut);
   const jumps = r.filter((_, i) => flags[i]);
-  const years = n * dt;
+  // Lee–Mykland cannot flag the first K returns (they seed its local scale): count over the span it tested.
+  const years = (lm ? n - K : n) * dt;
   const lambda = jumps.length / years;
-  const mean = jumps.length ? jumps.reduce((s, x) => s + x, 0) / jumps.length : fallback.jumpMean;
-  const variance = jumps.length > 1 ? jumps.reduce((s, x) => s + (x - mean) ** 2, 0) / (jumps.length - 1) - sigma * sigma * dt : fallback.jumpStd ** 2;
+  const estimated = jumps.length ? jumps.reduce((s, x) => s + x, 0) / jumps.length : NaN;
+  const w = limits.jumpMeanWeight;
+  const mean = jumps.length ? w * estimated : fallback.jumpMean;
+  // The jump variance keeps the flagged returns' second moment: what the weight takes off the mean it adds to the spread.
+  const variance = jumps.length > 1 ? jumps.reduce((s, x) => s + (x - estimated) ** 2, 0) / (jumps.length - 1) + (1 - w * w) * estimated * estimated - sigma * sigma * dt : fallback.jumpStd ** 2;
   return {
     sigma: clamp(sigma, limits.sigma),
     lambdaPerYear: clamp(lambda, limits.lambdaPerYear),
@@ -62,6 +77,7 @@ export function estimateJumpDiffusion(prices: readonly number[], spacingSeconds:
     jumpStd: clamp(Math.sqrt(Math.max(variance, 0)), limits.jumpStd),
     returns: n,
     jumps: jumps.length,
+    jumpMeanEstimate: estimated,
     rv,
     bv,
   };

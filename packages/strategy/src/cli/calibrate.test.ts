@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadBars, minuteCloses } from '../data/priceHistory.js';
-import { calibrate } from './calibrate.js';
+import { calibrate, loadHistory, neweyWestMean } from './calibrate.js';
 
 const FTX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../shared/data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv');
 
@@ -28,5 +28,50 @@ describe('pnpm calibrate', () => {
   it('is calibrated where it has data: observed frequency rises with the prediction', () => {
     const cal = res.horizons[2]!.calibration.filter((c) => c.count >= 50);
     for (let i = 1; i < cal.length; i++) expect(cal[i]!.observed).toBeGreaterThan(cal[i - 1]!.observed);
+  });
+});
+
+describe('paired standard errors and the halves', () => {
+  const closes = minuteCloses(loadBars(FTX)).closes;
+
+  it('reports model − Black–Scholes per horizon with a standard error, consistent with the scores', () => {
+    const res = calibrate(closes.slice(0, 6_000), { lookbackMinutes: 180 });
+    for (const h of res.horizons) {
+      expect(h.difference.brier.mean).toBeCloseTo(h.brier.model - h.brier.blackScholes, 12);
+      expect(h.difference.logLoss.mean).toBeCloseTo(h.logLoss.model - h.logLoss.blackScholes, 12);
+      expect(h.difference.brier.se).toBeGreaterThan(0);
+      expect(h.difference.logLoss.se).toBeGreaterThan(0);
+    }
+  });
+
+  it('splits the windows into two halves that together make the whole', () => {
+    const c = closes.slice(0, 6_000);
+    const all = calibrate(c, { lookbackMinutes: 180 });
+    const first = calibrate(c, { lookbackMinutes: 180, half: 'first' });
+    const second = calibrate(c, { lookbackMinutes: 180, half: 'second' });
+    expect(first.windows + second.windows).toBe(all.windows);
+    expect(first.lastWindow + 1).toBe(second.firstWindow);
+    expect(second.firstWindow).toBe(Math.floor((Math.ceil(c.length / 15) - 1) / 2));
+    const w = (r: typeof all, k: number) => r.horizons[k]!.brier.model * r.windows;
+    expect(w(first, 1) + w(second, 1)).toBeCloseTo(w(all, 1), 9);
+  });
+
+  it('Newey–West: zero for a constant difference, the iid formula without autocorrelation, smaller for alternation', () => {
+    const flat = neweyWestMean([0.25, 0.25, 0.25]);
+    expect(flat.mean).toBe(0.25);
+    expect(flat.se).toBe(0);
+    const alt = Array.from({ length: 1_000 }, (_, i) => (i % 2 ? 1 : -1));
+    const nw = neweyWestMean(alt);
+    expect(nw.mean).toBe(0);
+    expect(nw.se).toBeLessThan(1 / Math.sqrt(1_000) / 3); // negative autocorrelation: the mean is steadier than iid
+    const block = Array.from({ length: 1_000 }, (_, i) => (Math.floor(i / 10) % 2 ? 1 : -1));
+    expect(neweyWestMean(block).se).toBeGreaterThan(1 / Math.sqrt(1_000)); // positive autocorrelation: less steady
+  });
+
+  it('reads several contiguous files as one history and refuses a gap', () => {
+    const dir = path.join(path.dirname(FTX), 'coinbase-gdax-2016');
+    const joined = loadHistory(['3Jan2016.json', '1Jan2016.json', '2Jan2016.json'].map((f) => path.join(dir, f)));
+    expect(joined.length).toBe(3 * 1_440);
+    expect(() => loadHistory([path.join(dir, '1Jan2016.json'), path.join(dir, '3Jan2016.json')])).toThrow(/one history/);
   });
 });
