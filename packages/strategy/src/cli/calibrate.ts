@@ -191,7 +191,7 @@ export function main(argv: string[]): number {
     return 0;
   }
   const f = (v: number) => v.toFixed(5);
-  const d = (x: Difference) => `${(x.mean >= 0 ? '+' : '') + x.mean.toFixed(5)} ±${x.se.toFixed(5)}`;
+  const d = (x: Difference) => `${(x.mean >= 0 ? '+' : '') + x.mean.toFixed(6)} ±${x.se.toFixed(6)}`;
   const which = half === 'all' ? '' : `, ${half} half: windows ${res.firstWindow}–${res.lastWindow}`;
   const lines = [
     `${res.windows} windows (vol and jumps from the ${res.lookbackMinutes} minutes before each window${which})`,
