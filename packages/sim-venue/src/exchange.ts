@@ -148,6 +148,8 @@ export class Exchange {
         const remaining = r2(o.originalSize - o.sizeMatched);
         if (!crosses || remaining <= 0) break;
         const q = Math.min(remaining, l.size);
+        // An earlier resting order may have emptied this level in the same pass: no shares, no trade.
+        if (q <= 0) continue;
         l.size = r2(l.size - q);
         this.addTrade(o, q, o.price, 0, 'MAKER', nowMs);
       }
