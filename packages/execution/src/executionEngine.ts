@@ -328,18 +328,31 @@ export class ExecutionEngine {
     }
     const conditionId = o.request.conditionId;
     let trades = tradesCache?.get(conditionId);
+    // Trades read earlier in the pass are older than the status just read: a fill since then is missing.
+    const readBeforeStatus = trades !== undefined;
     if (!trades) {
       trades = this.port.tradesFor(conditionId);
       tradesCache?.set(conditionId, trades);
     }
-    const mine = (await trades).filter((t) => t.orderId === o.venueOrderId);
+    this.applyTrades(o, await trades, nowMs);
+    if (readBeforeStatus && Math.abs(o.filledSize - v.sizeMatched) > 1e-6) {
+      // The venue matched a different size than those trades say (a fill, or a cancel after one, came
+      // in between): read them again before the status, or a final status would hide that fill for good.
+      trades = this.port.tradesFor(conditionId);
+      tradesCache!.set(conditionId, trades);
+      this.applyTrades(o, await trades, nowMs);
+    }
+    this.manager.applyVenueStatus(o.request.id, v, nowMs);
+  }
+
+  private applyTrades(o: Order, trades: readonly VenueTrade[], nowMs: number): void {
+    const mine = trades.filter((t) => t.orderId === o.venueOrderId);
     for (const t of [...mine].sort((a, b) => a.atMs - b.atMs)) {
       const status = tradeStatusOf(t.status);
       if (!status || status === 'RETRYING') continue;
       const fee = t.role === 'maker' ? 0 : (t.fee ?? takerFee(t.size, t.price, { rate: o.request.feeRate, exponent: 1 }));
       this.manager.applyFill(o.request.id, { tradeId: t.id, size: t.size, price: t.price, fee, status, atMs: t.atMs || nowMs }, nowMs);
     }
-    this.manager.applyVenueStatus(o.request.id, v, nowMs);
   }
 
   /** The periodic pass: reconcile what is in flight, cancel near the end, settle ended windows. */

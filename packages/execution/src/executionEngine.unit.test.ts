@@ -270,3 +270,33 @@ describe('halt, heartbeat and persistence', () => {
     expect(venue.posts).toBe(0);
   });
 });
+
+describe('the poll reads each market’s trades once', () => {
+  it('a fill and a venue cancel landing after that read are still recorded, not lost behind a final state', async () => {
+    const { venue, make } = setup();
+    const { engine, manager } = make();
+    venue.fillOnPost = false;
+    await engine.place(request('r1'));
+    await engine.place(request('r2'));
+    const hashB = manager.get('r2')!.venueOrderId!;
+    // Right after the pass has read the market's trades (for r1), r2 fills 4 and the venue cancels
+    // the rest (a lapsed heartbeat, say): r2's status, read later in the pass, is newer than the trades.
+    const read = venue.tradesFor.bind(venue);
+    let reads = 0;
+    venue.tradesFor = async (cid) => {
+      const out = await read(cid);
+      if (++reads === 1) {
+        venue.fill(hashB, 4, 'maker');
+        venue.orders.get(hashB)!.status = 'CANCELED';
+      }
+      return out;
+    };
+    await engine.poll();
+    await engine.poll(); // a later pass must not be the first to hear of it (a final order is not re-read)
+    const b = manager.get('r2')!;
+    expect(b.state).toBe('canceled');
+    expect(b.filledSize).toBe(4);
+    expect(b.fills.map((f) => f.size)).toEqual([4]);
+    expect(manager.get('r1')!.state).toBe('open');
+  });
+});
