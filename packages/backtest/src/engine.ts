@@ -7,7 +7,7 @@
 import { pino } from 'pino';
 import { readOracle, type Asset, type Market, type TradeSignal } from '@polybot/shared';
 import { applyEvent, consecutiveLossesRule, dayOf, decideSignal, drawdownRule, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER, type GateConfig, type Ledger, type SizerConfig } from '@polybot/risk';
-import { DEFAULT_STRATEGY, ValueBettingStrategy, leeMyklandFlags, logReturns, probabilityUp, type JumpParams, type StrategyConfig, type StrategyContext } from '@polybot/strategy';
+import { CALIBRATION_LOOKBACK_MS, DEFAULT_STRATEGY, estimateJumpDiffusion, ValueBettingStrategy, probabilityUp, type JumpParams, type StrategyConfig, type StrategyContext } from '@polybot/strategy';
 import { OrderManager } from '@polybot/execution/orderManager';
 import { walkBook } from '@polybot/execution/paper/fillSimulator';
 import { DEFAULT_BOOK_MODEL, makerBooks, Rng, type BookModelConfig } from './bookModel.js';
@@ -49,7 +49,8 @@ export const DEFAULT_BACKTEST: BacktestConfig = {
   maxOrderUsd: 25,
   twapSeconds: 0,
   latencyMs: 0,
-  lookbackMinutes: 1_440,
+  // As the analysis worker's calibration (CALIBRATION_LOOKBACK_MS, three hours).
+  lookbackMinutes: CALIBRATION_LOOKBACK_MS / 60_000,
   book: DEFAULT_BOOK_MODEL,
   // As the live risk worker's defaults (RISK_MAX_DAILY_LOSS_USD, RISK_MAX_CONSECUTIVE_LOSSES, RISK_COOLDOWN_MS).
   breaker: { maxDailyLossUsd: 100, maxConsecutiveLosses: 8, cooldownMs: 300_000 },
@@ -88,27 +89,13 @@ export interface BacktestResult extends RunResult {
 
 const logger = pino({ level: 'silent' });
 
-function paramsBefore(r: readonly number[], flags: readonly boolean[], end: number, lookback: number): JumpParams {
-  const from = Math.max(1, end - lookback);
-  const n = end - from;
-  if (n < 60) return { sigma: 0.6, lambdaPerYear: 1_700, jumpMean: 0, jumpStd: 0.004 };
-  let bp = 0;
-  let jumps = 0;
-  let js = 0;
-  let jq = 0;
-  for (let k = from; k < end; k++) {
-    bp += Math.abs(r[k]!) * Math.abs(r[k - 1]!);
-    if (flags[k]) {
-      jumps++;
-      js += r[k]!;
-      jq += r[k]! * r[k]!;
-    }
-  }
-  const yearsPerStep = 60 / (365 * 24 * 3600);
-  const sigma = Math.min(3, Math.max(0.05, Math.sqrt(((Math.PI / 2) * (n / (n - 1)) * bp) / (n * yearsPerStep))));
-  const mean = jumps ? js / jumps : 0;
-  const sd = jumps > 1 ? Math.sqrt(Math.max(0, (jq - jumps * mean * mean) / (jumps - 1))) : 0.004;
-  return { sigma, lambdaPerYear: Math.min(20_000, jumps / (n * yearsPerStep)), jumpMean: Math.max(-0.02, Math.min(0.02, mean)), jumpStd: Math.min(0.05, Math.max(0.0005, sd)) };
+/** The analysis worker's defaults (STRATEGY_DEFAULT_*) until there is enough history. */
+const FALLBACK_PARAMS: JumpParams = { sigma: 0.6, lambdaPerYear: 1_700, jumpMean: 0, jumpStd: 0.004 };
+
+/** Parameters for a window from the bars before it only, by the live estimator (one-minute spacing). */
+function paramsBefore(closes: readonly number[], start: number, lookbackMinutes: number): JumpParams {
+  const e = estimateJumpDiffusion(closes.slice(Math.max(0, start - lookbackMinutes), start + 1), 60, FALLBACK_PARAMS);
+  return { sigma: e.sigma, lambdaPerYear: e.lambdaPerYear, jumpMean: e.jumpMean, jumpStd: e.jumpStd };
 }
 
 /** The price `minutes` (fractional) after closes[0]: linear in log price between one-minute closes. */
@@ -127,8 +114,6 @@ export function runBacktest(closes: readonly number[], startMs: number, cfg: Bac
   const rng = new Rng(cfg.seed);
   const W = cfg.windowMinutes;
   const asset: Asset = cfg.asset ?? 'BTC';
-  const r = logReturns(closes);
-  const flags = r.length >= 600 ? leeMyklandFlags(r, 270, 0.01) : r.map(() => false);
   const cores = coresFor(cfg);
   const { strategy } = cores;
   const rules = [
@@ -175,7 +160,7 @@ export function runBacktest(closes: readonly number[], startMs: number, cfg: Bac
       acceptingOrders: true,
       negRisk: false,
     };
-    const params = paramsBefore(r, flags, s, cfg.lookbackMinutes);
+    const params = paramsBefore(closes, s, cfg.lookbackMinutes);
     const y: 0 | 1 = winner === 'UP' ? 1 : 0;
     let windowPnl = 0;
     let scoredThisWindow = false;
@@ -282,7 +267,7 @@ export function benchBacktest(closes: readonly number[], years = 1): { barsPerSe
     scale = long[long.length - 1]! / closes[0]!; // continue from the last level: no artificial gap
   }
   const t = performance.now();
-  runBacktest(long, 0, { ...DEFAULT_BACKTEST, lookbackMinutes: 1_440 });
+  runBacktest(long, 0, DEFAULT_BACKTEST);
   const seconds = (performance.now() - t) / 1000;
   return { barsPerSec: Math.round(long.length / seconds), bars: long.length, seconds: Math.round(seconds * 100) / 100 };
 }
