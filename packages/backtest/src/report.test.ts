@@ -52,6 +52,9 @@ describe('htmlReport for a price history', () => {
     const html = htmlReport(r, DEFAULT_BACKTEST, { data: 'x.csv', generatedAt: 'fixed' });
     expect(html).toContain('The book model');
     expect(html).not.toContain('Recorded books');
+    expect(html).toContain(`circuit-breaker trips<b>${r.breakerTrips.length}</b>`);
+    expect(html).toContain(`latency<b>${DEFAULT_BACKTEST.latencyMs} ms</b>`);
+    expect(html).toContain(`Brier once per window<b>${r.brierPerWindow.toFixed(4)}</b>`);
     expect(html).toBe(htmlReport(runBacktest(prices, 0, DEFAULT_BACKTEST), DEFAULT_BACKTEST, { data: 'x.csv', generatedAt: 'fixed' }));
     expect(html).not.toMatch(offline);
   });

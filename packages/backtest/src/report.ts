@@ -3,7 +3,7 @@
  * history priced by the book model, or a recording replayed on its own books. Deterministic: the
  * same result gives the same bytes, apart from `meta.generatedAt`.
  */
-import type { BacktestConfig } from './engine.js';
+import type { BacktestConfig, BacktestResult } from './engine.js';
 import type { ReplayResult } from './replay.js';
 import type { RunResult } from './results.js';
 
@@ -46,6 +46,14 @@ function recordingSection(r: ReplayResult, src: RecordingSource): string {
 <table><tr><th>#</th><th>market</th><th>asset</th><th>window start (UTC)</th><th>end</th><th>price to beat</th><th>resolution</th><th>evaluations</th><th>fills</th><th>cost $</th><th>PnL $</th></tr>${rows}</table>`;
 }
 
+/** Price-history runs also show the per-window Brier score, the latency and the breaker's trips. */
+function replayExtras(r: RunResult | ReplayResult, source: BacktestConfig | RecordingSource): string {
+  if (!('breakerTrips' in r) || !('latencyMs' in source)) return '';
+  const b = r as BacktestResult;
+  const trips = b.breakerTrips.slice(0, 50).map((t) => `${iso(t.atMs)} ${t.kind}: ${esc(t.reason)}`).join('&#10;');
+  return `<div class="k">Brier once per window<b>${num(b.brierPerWindow, 4)}</b></div><div class="k">latency<b>${source.latencyMs} ms</b></div><div class="k" title="${trips}">circuit-breaker trips<b>${b.breakerTrips.length}</b></div>`;
+}
+
 export function htmlReport(r: RunResult, cfg: BacktestConfig, meta: { data: string; generatedAt: string }): string;
 export function htmlReport(r: ReplayResult, src: RecordingSource, meta: { data: string; generatedAt: string }): string;
 export function htmlReport(r: RunResult | ReplayResult, source: BacktestConfig | RecordingSource, meta: { data: string; generatedAt: string }): string {
@@ -76,7 +84,7 @@ export function htmlReport(r: RunResult | ReplayResult, source: BacktestConfig |
 <div class="grid">
 <div class="k">${recording ? 'settled windows' : 'windows'}<b>${r.windows}</b></div><div class="k">trades<b>${r.trades.length}</b></div><div class="k">hit rate<b>${num(r.hitRate * 100, 1)} %</b></div>
 <div class="k">PnL after fees<b>$${r.pnl.toFixed(2)}</b></div><div class="k">fees<b>$${r.fees.toFixed(2)}</b></div><div class="k">max drawdown<b>$${r.maxDrawdown.toFixed(2)}</b></div>
-<div class="k">Sharpe per window<b>${num(r.sharpePerWindow, 3)}</b></div><div class="k">Brier (model)<b>${num(r.brier, 4)}</b></div></div>
+<div class="k">Sharpe per window<b>${num(r.sharpePerWindow, 3)}</b></div><div class="k">Brier (model)<b>${num(r.brier, 4)}</b></div>${replayExtras(r, source)}</div>
 <h2>Equity</h2>${line(equity, 960, 180, '#16a34a')}
 <h2>Drawdown</h2>${line(drawdown, 960, 120, '#dc2626')}
 <h2>Calibration</h2><p>Predicted P(Up) against the observed frequency of Up, per decile (circle size and label: count).</p>
