@@ -68,6 +68,12 @@ export function signalId(conditionId: string, outcome: Outcome, nowMs: number, s
   return `sig-${conditionId.slice(2, 18)}-${outcome}-${Math.floor(nowMs / slotMs)}`;
 }
 
+/** The market facts a signal carries, so risk and execution never re-fetch them. */
+function signalMarket(market: Market): TradeSignal['market'] {
+  const { id, slug, windowStartMs, windowEndMs, tickSize, minOrderSize, negRisk, acceptingOrders, feeSchedule } = market;
+  return { id, slug, windowStartMs, windowEndMs, tickSize, minOrderSize, negRisk, acceptingOrders, feeSchedule };
+}
+
 /** One pair per market per slot: `arb-<cid>-<slot>`, its legs `…-UP` and `…-DOWN`. */
 export function pairId(conditionId: string, nowMs: number, slotMs: number): string {
   return `arb-${conditionId.slice(2, 18)}-${Math.floor(nowMs / slotMs)}`;
@@ -107,17 +113,7 @@ function arbPair(ctx: StrategyContext, arb: BuyBothArb, pUp: number, slotMs: num
       evPerShare: profitPerPair,
       // Risk sizes a pair by its caps (decidePair), never by Kelly: a sure payoff has no Kelly bound.
       kellyFraction: 1,
-      market: {
-        id: market.id,
-        slug: market.slug,
-        windowStartMs: market.windowStartMs,
-        windowEndMs: market.windowEndMs,
-        tickSize: market.tickSize,
-        minOrderSize: market.minOrderSize,
-        negRisk: market.negRisk,
-        acceptingOrders: market.acceptingOrders,
-        feeSchedule: market.feeSchedule,
-      },
+      market: signalMarket(market),
       evidence: {
         bookTimestampMs: book.timestampMs,
         oracleTimestampMs: ctx.oracle.price!.timestampMs,
@@ -237,17 +233,7 @@ export class ValueBettingStrategy {
           edge: opp.edge,
           evPerShare: opp.evPerShare,
           kellyFraction: Math.min(1, opp.kelly),
-          market: {
-            id: market.id,
-            slug: market.slug,
-            windowStartMs: market.windowStartMs,
-            windowEndMs: market.windowEndMs,
-            tickSize: market.tickSize,
-            minOrderSize: market.minOrderSize,
-            negRisk: market.negRisk,
-            acceptingOrders: market.acceptingOrders,
-            feeSchedule: market.feeSchedule,
-          },
+          market: signalMarket(market),
           evidence: {
             bookTimestampMs: book.timestampMs,
             oracleTimestampMs: ctx.oracle.price.timestampMs,
