@@ -115,6 +115,16 @@ describe('arbitrage pairs', () => {
     downBook: book('22', [bids], downAsks),
   });
 
+  it('reports the reverse case — both bids above 1 plus fees — for pairs already held, and trades nothing on it', () => {
+    // 0.53 + 0.53 − fees(0.53) ×2 ≈ 1.0078 > 1 for held pairs; the asks (0.54 each) are no arbitrage.
+    const ev = strategy.evaluate(at([[0.54, 100]], [[0.54, 100]], [0.53, 40]));
+    expect(ev.arbitrage).toBeNull();
+    expect(ev.reverseArbitrage).toMatchObject({ kind: 'sell_both', shares: 40 });
+    expect(ev.reverseArbitrage!.proceedsPerPair).toBeCloseTo(0.53 * 2 - 2 * 0.07 * 0.53 * 0.47, 9);
+    expect(ev.decision).toContain('held pairs sell for');
+    expect(strategy.evaluate(at([[0.54, 100]], [[0.54, 100]], [0.51, 40])).reverseArbitrage).toBeNull(); // 1.02 − fees < 1
+  });
+
   it('emits both legs as one FOK pair of equal size, limited at the worst price walked, instead of the conflicting value signals', () => {
     const ev = strategy.evaluate(at([[0.45, 30], [0.47, 40]], [[0.46, 50]]));
     expect(ev.arbitrage).not.toBeNull();

@@ -16,7 +16,7 @@ import {
   type TradePair,
   type TradeSignal,
 } from '@polybot/shared';
-import { ArbitrageDetector, type BuyBothArb } from './arbitrageDetector.js';
+import { ArbitrageDetector, type BuyBothArb, type SellBothArb } from './arbitrageDetector.js';
 import { checkedSignal } from './signalInvariants.js';
 import { bestTakerBuy } from './evCalculator.js';
 import { probabilityUp, type JumpParams } from './jumpDiffusionModel.js';
@@ -62,6 +62,8 @@ export interface Evaluation {
   arbitrage: ReturnType<ArbitrageDetector['buyBoth']>;
   /** The arbitrage as a tradeable unit (both FOK legs in one message); when set, `signals` is empty. */
   pair: TradePair | null;
+  /** Both bids above 1 plus fees: selling held Up+Down pairs locks in more than they pay (reported, not traded). */
+  reverseArbitrage: SellBothArb | null;
 }
 
 export function signalId(conditionId: string, outcome: Outcome, nowMs: number, slotMs: number): string {
@@ -167,6 +169,7 @@ export class ValueBettingStrategy {
       signals: [],
       decision,
       arbitrage: null,
+      reverseArbitrage: null,
       pair: null,
     });
     if (!market.acceptingOrders) return none('market not accepting orders');
@@ -252,12 +255,12 @@ export class ValueBettingStrategy {
         }),
       );
     }
-    const arbitrage = new ArbitrageDetector(market.feeSchedule, { tickSize: market.tickSize, minShares: market.minOrderSize, minNotional: 1 }).buyBoth(
-      ctx.upBook.asks,
-      ctx.downBook.asks,
-      ctx.upBook.bids,
-      ctx.downBook.bids,
-    );
+    const detector = new ArbitrageDetector(market.feeSchedule, { tickSize: market.tickSize, minShares: market.minOrderSize, minNotional: 1 });
+    const arbitrage = detector.buyBoth(ctx.upBook.asks, ctx.downBook.asks, ctx.upBook.bids, ctx.downBook.bids);
+    const reverseArbitrage = detector.sellBoth(ctx.upBook.bids, ctx.downBook.bids);
+    const reverse = reverseArbitrage
+      ? `; held pairs sell for ${reverseArbitrage.proceedsPerPair.toFixed(4)} after fees (${reverseArbitrage.shares} pairs, ${reverseArbitrage.guaranteedProfit.toFixed(4)} over the 1 they pay)`
+      : '';
     if (arbitrage) {
       // A locked profit beats a model bet, and a value order would take the very asks the legs
       // need: the pair is traded alone on this market in this pass.
@@ -270,7 +273,8 @@ export class ValueBettingStrategy {
         signals: [],
         arbitrage,
         pair,
-        decision: `arbitrage: ${arbitrage.shares} pairs at ${arbitrage.costPerPair.toFixed(4)} after fees (guaranteed ${arbitrage.guaranteedProfit.toFixed(4)}), both legs FOK${dropped}`,
+        reverseArbitrage,
+        decision: `arbitrage: ${arbitrage.shares} pairs at ${arbitrage.costPerPair.toFixed(4)} after fees (guaranteed ${arbitrage.guaranteedProfit.toFixed(4)}), both legs FOK${dropped}${reverse}`,
       };
     }
     return {
@@ -280,7 +284,8 @@ export class ValueBettingStrategy {
       signals,
       arbitrage,
       pair: null,
-      decision: signals.length ? `signal: ${reasons.join('; ')}` : `no edge ≥ ${this.config.minEdge} after fees (best ${bestEdge?.toFixed(4) ?? 'n/a'})`,
+      reverseArbitrage,
+      decision: (signals.length ? `signal: ${reasons.join('; ')}` : `no edge ≥ ${this.config.minEdge} after fees (best ${bestEdge?.toFixed(4) ?? 'n/a'})`) + reverse,
     };
   }
 }

@@ -97,6 +97,8 @@ export async function runWorker(): Promise<void> {
       tickAtMs,
     });
     metrics.marketsPriced.inc();
+    // Reported for inventory already held; risk and execution do not act on it.
+    if (ev.reverseArbitrage) logger.info({ slug: market.slug, ...ev.reverseArbitrage }, 'reverse arbitrage: held Up+Down pairs sell above 1 after fees');
     for (const s of ev.signals) {
       await signals.add(s, s.id);
       metrics.signalsEmitted.inc({ kind: s.kind });
