@@ -6,6 +6,7 @@ import type { OrderRequest } from '@polybot/shared';
 import { startSimVenue, type SimVenue } from '@polybot/sim-venue';
 import { ExecutionEngine } from './executionEngine.js';
 import { OrderManager } from './orderManager.js';
+import { openSimMarkets } from './testing/simMarkets.js';
 import { createClobV2Port } from './venue/clobV2.js';
 import type { ClobPort } from './venue/port.js';
 
@@ -20,7 +21,7 @@ beforeAll(async () => {
 afterAll(async () => venue?.close());
 
 function marketableRequest(id: string): OrderRequest {
-  const m = [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.startMs <= Date.now())!;
+  const m = openSimMarkets(venue, 60_000)[0]!; // never one about to end (the engine refuses those)
   const book = venue.state.exchange.books.get(m.upToken)!;
   return {
     id,
@@ -34,7 +35,7 @@ function marketableRequest(id: string): OrderRequest {
     orderType: 'FAK',
     postOnly: false,
     price: book.asks[0]!.price,
-    size: 5,
+    size: Math.max(5, Math.ceil(1.5 / book.asks[0]!.price)), // a taker needs ≥ $1, even at a price near 0
     windowEndMs: m.endMs,
     tickSize: 0.01,
     minOrderSize: 5,

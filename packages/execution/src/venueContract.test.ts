@@ -5,6 +5,7 @@ import type { OrderRequest } from '@polybot/shared';
 import { startSimVenue, type SimVenue } from '@polybot/sim-venue';
 import { clobMarketData } from './paper/clobMarketData.js';
 import { createPaperVenue } from './paper/paperVenue.js';
+import { openSimMarkets } from './testing/simMarkets.js';
 import { describeVenueContract, type VenueContractContext } from './testing/venueContract.js';
 import { createClobV2Port } from './venue/clobV2.js';
 
@@ -14,7 +15,7 @@ afterAll(async () => venue?.close());
 
 function requestFor(v: SimVenue) {
   return (id: string, kind: 'marketable' | 'resting'): OrderRequest => {
-    const m = [...v.state.schedule.markets.values()].find((x) => !x.closed && x.startMs <= Date.now())!;
+    const m = openSimMarkets(v, 60_000)[0]!; // never one about to end (the engine refuses those)
     const book = v.state.exchange.books.get(m.upToken)!;
     return {
       id, signalId: id, createdAtMs: Date.now(), conditionId: m.conditionId as `0x${string}`, asset: 'BTC', outcome: 'UP', tokenId: m.upToken, side: 'BUY',

@@ -17,6 +17,7 @@ import { testRedisUrl } from '@polybot/shared/testing/vitest';
 import { startSimVenue, type SimVenue } from '@polybot/sim-venue';
 import { canTransition } from './orderStateMachine.js';
 import { loadOrdersFile } from './orderStore.js';
+import { openSimMarkets } from './testing/simMarkets.js';
 
 const WORKER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/dist/worker.js');
 const baseEnv = () => ({ PATH: process.env.PATH ?? '', REDIS_URL: testRedisUrl(), LOG_LEVEL: 'info', POLYBOT_METRICS_PORT: '0' });
@@ -161,7 +162,7 @@ describe('one owner, and paper', () => {
     const orders = new Producer('orders', { connection: redis, prefix, logger: pino({ level: 'silent' }) });
     try {
       await waitForOutput(child, /execution running/, 20_000);
-      const m = [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.startMs <= Date.now())!;
+      const m = openSimMarkets(venue, 30_000)[0]!;
       const ask = venue.state.exchange.books.get(m.upToken)!.asks[0]!;
       const r: OrderRequest = {
         id: 'sig-paper-1', signalId: 'sig-paper-1', createdAtMs: Date.now(), conditionId: m.conditionId as `0x${string}`, asset: 'BTC', outcome: 'UP',
@@ -207,12 +208,8 @@ describe('SIGKILL at random moments', () => {
     const orders = new Producer('orders', { connection: redis, prefix, logger: pino({ level: 'silent' }) });
     const loopMs = Number(process.env.KILL_LOOP_MS ?? 10_000);
     const minKills = 8;
-    // Markets that stay open for the whole test (the loop, the drain, and the 5 s cancel before the
-    // end): near a window's end the current ones close under the loop, so take the next window's.
-    const open = [...venue.state.schedule.markets.values()].filter((m) => !m.closed && m.endMs > Date.now() + loopMs + 75_000);
-    const current = open.filter((m) => m.startMs <= Date.now());
-    const markets = current.length ? current : open.filter((m) => m.startMs === Math.min(...open.map((x) => x.startMs)));
-    expect(markets.length).toBeGreaterThan(0);
+    // Markets that stay open for the whole test (the loop, the drain, the 5 s cancel before the end).
+    const markets = openSimMarkets(venue, loopMs + 75_000);
     let child: ChildProcess | null = null;
     const start = () => {
       child = spawn(process.execPath, [WORKER, 'execution'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
