@@ -213,11 +213,13 @@ describe('SIGKILL at random moments', () => {
     // Markets that stay open for the whole test (the loop, the drain, the 5 s cancel before the end).
     const markets = openSimMarkets(venue, loopMs + 75_000);
     let child: ChildProcess | null = null;
+    let output = ''; // the current process's
     const start = () => {
+      output = '';
       child = spawn(process.execPath, [WORKER, 'execution'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       // Always drained, so a full pipe never blocks the process; waitForOutput listens alongside.
-      child.stdout!.on('data', () => undefined);
-      child.stderr!.on('data', () => undefined);
+      child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     };
     start();
     let kills = 0;
@@ -257,7 +259,9 @@ describe('SIGKILL at random moments', () => {
       start();
     }
     if (existsSync(path.join(dir, 'orders.json'))) recordedDuringLoop = loadOrdersFile(path.join(dir, 'orders.json')).orders.length;
-    // Let the last process recover and drain.
+    // Let the last process recover and drain. It must have finished its recovery: a SIGTERM before
+    // that stops it without the cancel and the re-read, and orders.json keeps what the last killed
+    // process knew (an order open with no fill that the venue has since filled).
     const settle = Date.now() + 30_000;
     let local = loadOrdersFile(path.join(dir, 'orders.json')).orders;
     while (Date.now() < settle) {
@@ -265,8 +269,9 @@ describe('SIGKILL at random moments', () => {
       local = loadOrdersFile(path.join(dir, 'orders.json')).orders;
       // Jobs a killed process held stay active (never re-run); the live process's job finishes on SIGTERM.
       const waiting = await orders.queue.getJobCountByTypes('waiting', 'delayed');
-      if (waiting === 0 && local.every((o) => o.state !== 'submitted')) break;
+      if (/execution running/.test(output) && waiting === 0 && local.every((o) => o.state !== 'submitted')) break;
     }
+    expect(output).toMatch(/execution running/); // the last process recovered within the drain's 30 s
     child!.kill('SIGTERM');
     await new Promise((res) => child!.once('exit', res));
     // Every signal is accounted for: recorded, or its job was in the hands of a process we killed
