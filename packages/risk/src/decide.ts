@@ -117,26 +117,11 @@ export function decidePair(p: TradePair, inputs: DecideInputs, cores: DecideCore
   if (up.market.windowEndMs !== down.market.windowEndMs || up.tokenId === down.tokenId) reasons.add('legs_inconsistent');
   if (reasons.size) return { accept: false, reasons: [...reasons] };
 
-  const c = cores.sizer.config;
   const bankrollUsd = bankrollOf(inputs.ledger);
   const exposure = exposureOf(inputs.ledger, p.conditionId, p.asset);
   const perPair = up.limitPrice + down.limitPrice; // notional of one pair at the limits, as the sizer prices a leg
-  const caps: Array<[string, number]> = [
-    ['max_order_usd', c.maxOrderUsd],
-    ['bankroll_share', c.maxBankrollShare * Math.max(0, bankrollUsd)],
-    ['market_exposure', c.maxMarketExposureUsd - exposure.market],
-    ['asset_exposure', c.maxAssetExposureUsd - exposure.asset],
-    ['total_exposure', c.maxTotalExposureUsd - exposure.total],
-    ['depth', Math.min(up.maxShares, down.maxShares) * perPair],
-  ];
-  let usd = Infinity;
-  let cappedBy: string | null = null;
-  for (const [name, cap] of caps) {
-    if (cap < usd) {
-      usd = Math.max(0, cap);
-      cappedBy = name;
-    }
-  }
+  // No Kelly bound on a sure payoff: the sizer's caps alone, on both legs' notional.
+  const { usd, cappedBy } = cores.sizer.capped(Infinity, bankrollUsd, exposure, Math.min(up.maxShares, down.maxShares) * perPair);
   const shares = floorToStep((usd * shrink) / perPair, SIZE_STEP);
   if (shares <= 0) return { accept: false, reasons: [label(`size_zero: no size after caps (${cappedBy ?? 'none'})`)] };
   if (shares * up.limitPrice < 1 || shares * down.limitPrice < 1) return { accept: false, reasons: [label('size_zero: below the $1 minimum for a marketable order')] };

@@ -41,19 +41,17 @@ export interface SafeSize {
 export class KellySizer {
   constructor(readonly config: SizerConfig = DEFAULT_SIZER) {}
 
-  size(s: TradeSignal, bankrollUsd: number, exposure: Exposure, shrink = 1): SafeSize {
+  /** `usd` brought under every cap (order, bankroll share, exposures, the book's depth in USD), and the cap that bound it. */
+  capped(usd: number, bankrollUsd: number, exposure: Exposure, depthUsd: number): { usd: number; cappedBy: string | null } {
     const c = this.config;
-    const price = s.limitPrice;
-    const kellyUsd = Math.max(0, c.kellyFraction * s.kellyFraction * shrink * bankrollUsd);
     const caps: Array<[string, number]> = [
       ['max_order_usd', c.maxOrderUsd],
       ['bankroll_share', c.maxBankrollShare * Math.max(0, bankrollUsd)],
       ['market_exposure', c.maxMarketExposureUsd - exposure.market],
       ['asset_exposure', c.maxAssetExposureUsd - exposure.asset],
       ['total_exposure', c.maxTotalExposureUsd - exposure.total],
-      ['depth', s.maxShares * price],
+      ['depth', depthUsd],
     ];
-    let usd = kellyUsd;
     let cappedBy: string | null = null;
     for (const [name, cap] of caps) {
       if (cap < usd) {
@@ -61,6 +59,14 @@ export class KellySizer {
         cappedBy = name;
       }
     }
+    return { usd, cappedBy };
+  }
+
+  size(s: TradeSignal, bankrollUsd: number, exposure: Exposure, shrink = 1): SafeSize {
+    const c = this.config;
+    const price = s.limitPrice;
+    const kellyUsd = Math.max(0, c.kellyFraction * s.kellyFraction * shrink * bankrollUsd);
+    const { usd, cappedBy } = this.capped(kellyUsd, bankrollUsd, exposure, s.maxShares * price);
     // Priced at the limit (the worst fill), so the notional can never exceed a cap.
     const shares = floorToStep(usd / price, SIZE_STEP);
     const notionalUsd = Number((shares * price).toFixed(6));
