@@ -7,7 +7,7 @@
 import { pino } from 'pino';
 import { readOracle, type Asset, type Market, type TradeSignal } from '@polybot/shared';
 import { applyEvent, consecutiveLossesRule, dayOf, decideSignal, drawdownRule, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER, type GateConfig, type Ledger, type SizerConfig } from '@polybot/risk';
-import { CALIBRATION_LOOKBACK_MS, DEFAULT_STRATEGY, estimateJumpDiffusion, ValueBettingStrategy, probabilityUp, type JumpParams, type StrategyConfig, type StrategyContext } from '@polybot/strategy';
+import { CALIBRATION_LOOKBACK_MS, DEFAULT_STRATEGY, estimateJumpDiffusion, FALLBACK_PARAMS, ValueBettingStrategy, probabilityUp, type JumpParams, type StrategyConfig, type StrategyContext } from '@polybot/strategy';
 import { OrderManager } from '@polybot/execution/orderManager';
 import { walkBook } from '@polybot/execution/paper/fillSimulator';
 import { DEFAULT_BOOK_MODEL, makerBooks, Rng, type BookModelConfig } from './bookModel.js';
@@ -88,9 +88,6 @@ export interface BacktestResult extends RunResult {
 }
 
 const logger = pino({ level: 'silent' });
-
-/** The analysis worker's defaults (STRATEGY_DEFAULT_*) until there is enough history. */
-const FALLBACK_PARAMS: JumpParams = { sigma: 0.6, lambdaPerYear: 1_700, jumpMean: 0, jumpStd: 0.004 };
 
 /** Parameters for a window from the bars before it only, by the live estimator (one-minute spacing). */
 function paramsBefore(closes: readonly number[], start: number, lookbackMinutes: number): JumpParams {

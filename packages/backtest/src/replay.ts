@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { BookLevelSchema, MarketSchema, readOracle, type Asset, type Market, type OrderBook, type OrderRequest, type TradeSignal } from '@polybot/shared';
 import { applyEvent, decidePair, decideSignal, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER } from '@polybot/risk';
-import { calibrateParams, CALIBRATION_LOOKBACK_MS, DEFAULT_STRATEGY, RECENT_MS, spotBefore, twapAverageSoFar, ValueBettingStrategy, type JumpParams, type PricePoint } from '@polybot/strategy';
+import { calibrateParams, CALIBRATION_EVERY_MS, CALIBRATION_LOOKBACK_MS, DEFAULT_STRATEGY, FALLBACK_PARAMS, RECENT_MS, spotBefore, twapAverageSoFar, ValueBettingStrategy, type JumpParams, type PricePoint } from '@polybot/strategy';
 import { OrderManager } from '@polybot/execution/orderManager';
 import { walkBook } from '@polybot/execution/paper/fillSimulator';
 import { priceToBeatFromHistory } from '@polybot/ingestion/discovery';
@@ -103,9 +103,6 @@ export function recordingAssets(records: readonly RecordLine[]): Asset[] {
   return [...new Set(records.flatMap((r) => (r.type === 'market' ? [r.market.asset] : [])))].sort();
 }
 
-/** The analysis worker's default STRATEGY_CALIBRATION_MS. */
-const CALIBRATION_EVERY_MS = 60_000;
-
 /** Index of the first point at or after `t` in a time-sorted history. */
 function firstAtOrAfter(hist: readonly PricePoint[], t: number): number {
   let lo = 0;
@@ -127,7 +124,7 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
     bankrollUsd: opts.bankrollUsd ?? 1_000,
     params: opts.params ?? 'calibrated',
     // The analysis worker's defaults (STRATEGY_DEFAULT_*) until the feed is long enough.
-    fallbackParams: { sigma: 0.6, lambdaPerYear: 1_700, jumpMean: 0, jumpStd: 0.004 },
+    fallbackParams: FALLBACK_PARAMS,
     asset: opts.asset ?? null,
     fromMs: opts.fromMs ?? null,
     toMs: opts.toMs ?? null,

@@ -15,8 +15,11 @@ export interface PricePoint {
 
 /** How much oracle history a pass reads (the TWAP window and the spot-move lookback fit in it). */
 export const RECENT_MS = 120_000;
-/** Calibration reads three hours of oracle history at a 5 s spacing. */
+/** Calibration reads three hours of oracle history at a 5 s spacing, and is redone once a minute. */
 export const CALIBRATION_LOOKBACK_MS = 3 * 3_600_000;
+export const CALIBRATION_EVERY_MS = 60_000;
+/** The model's parameters until there is enough history to estimate them (annualised σ, jumps per year, log-jump mean/std). */
+export const FALLBACK_PARAMS: JumpParams = { sigma: 0.6, lambdaPerYear: 1_700, jumpMean: 0, jumpStd: 0.004 };
 const CALIBRATION_SPACING_MS = 5_000;
 
 /** Average of the settlement feed over the elapsed part of a TWAP window; null outside it or for point settlement. */

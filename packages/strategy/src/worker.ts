@@ -12,7 +12,7 @@ import { statusStore } from '@polybot/shared/status';
 import { createBookCache, createBookClient, createOracleStore, createTradeTape } from '@polybot/ingestion';
 import type { JumpParams } from './jumpDiffusionModel.js';
 import { DEFAULT_TOXICITY } from './toxicityFilter.js';
-import { calibrateParams, CALIBRATION_LOOKBACK_MS, RECENT_MS, spotBefore, twapAverageSoFar } from './passInputs.js';
+import { calibrateParams, CALIBRATION_EVERY_MS, CALIBRATION_LOOKBACK_MS, FALLBACK_PARAMS, RECENT_MS, spotBefore, twapAverageSoFar } from './passInputs.js';
 import { ValueBettingStrategy } from './valueBettingStrategy.js';
 
 const EnvSchema = z.object({
@@ -20,13 +20,13 @@ const EnvSchema = z.object({
   STRATEGY_MIN_EDGE: z.coerce.number().min(0).max(0.5).default(0.02),
   STRATEGY_SLOT_MS: z.coerce.number().int().min(1_000).default(10_000),
   STRATEGY_MAX_ORACLE_AGE_MS: z.coerce.number().int().positive().default(5_000),
-  STRATEGY_CALIBRATION_MS: z.coerce.number().int().min(5_000).default(60_000),
+  STRATEGY_CALIBRATION_MS: z.coerce.number().int().min(5_000).default(CALIBRATION_EVERY_MS),
   /** Books from the market channel younger than this are used as they are; older ones are re-read over REST. */
   STRATEGY_MAX_BOOK_AGE_MS: z.coerce.number().int().min(100).default(2_000),
   /** Defaults used until enough oracle history exists (annualised σ, jumps per year, log-jump mean/std). */
-  STRATEGY_DEFAULT_SIGMA: z.coerce.number().positive().default(0.6),
-  STRATEGY_DEFAULT_LAMBDA_PER_YEAR: z.coerce.number().nonnegative().default(1_700),
-  STRATEGY_DEFAULT_JUMP_STD: z.coerce.number().nonnegative().default(0.004),
+  STRATEGY_DEFAULT_SIGMA: z.coerce.number().positive().default(FALLBACK_PARAMS.sigma),
+  STRATEGY_DEFAULT_LAMBDA_PER_YEAR: z.coerce.number().nonnegative().default(FALLBACK_PARAMS.lambdaPerYear),
+  STRATEGY_DEFAULT_JUMP_STD: z.coerce.number().nonnegative().default(FALLBACK_PARAMS.jumpStd),
 });
 
 export async function runWorker(): Promise<void> {

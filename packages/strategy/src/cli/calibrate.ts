@@ -9,14 +9,13 @@
 import { parseArgs } from 'node:util';
 import { loadBars, minuteCloses, type Bar } from '../data/priceHistory.js';
 import { probabilityUp, type JumpParams } from '../jumpDiffusionModel.js';
-import { CALIBRATION_LOOKBACK_MS } from '../passInputs.js';
+import { CALIBRATION_LOOKBACK_MS, FALLBACK_PARAMS as FALLBACK } from '../passInputs.js';
 import { DEFAULT_LIMITS, estimateJumpDiffusion, type EstimatorLimits } from '../volatilityEstimator.js';
 
 const HORIZONS = [1, 5, 10, 14];
 /** The analysis worker's own look-back (three hours), in minutes. */
 export const DEFAULT_LOOKBACK_MINUTES = CALIBRATION_LOOKBACK_MS / 60_000;
 /** Used only when a look-back holds fewer than 30 returns (never with the defaults). */
-const FALLBACK: JumpParams = { sigma: 0.6, lambdaPerYear: 1_700, jumpMean: 0, jumpStd: 0.004 };
 
 export type Half = 'all' | 'first' | 'second';
 
