@@ -6,11 +6,12 @@
  */
 import { pino } from 'pino';
 import { readOracle, type Asset, type Market, type TradeSignal } from '@polybot/shared';
-import { applyEvent, consecutiveLossesRule, dayOf, decideSignal, drawdownRule, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER, type GateConfig, type Ledger, type SizerConfig } from '@polybot/risk';
+import { consecutiveLossesRule, dayOf, decideSignal, drawdownRule, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER, type GateConfig, type Ledger, type SizerConfig } from '@polybot/risk';
 import { CALIBRATION_LOOKBACK_MS, DEFAULT_STRATEGY, estimateJumpDiffusion, FALLBACK_PARAMS, ValueBettingStrategy, probabilityUp, type JumpParams, type StrategyConfig, type StrategyContext } from '@polybot/strategy';
 import { OrderManager } from '@polybot/execution/orderManager';
 import { walkBook } from '@polybot/execution/paper/fillSimulator';
 import { DEFAULT_BOOK_MODEL, makerBooks, Rng, type BookModelConfig } from './bookModel.js';
+import { bookOrder, emptyHeld, settleHeld } from './positions.js';
 import { brierScore, summarise, type RunResult, type ScoredPrediction, type SettledWindow, type Trade } from './results.js';
 
 export interface BacktestConfig {
@@ -161,9 +162,10 @@ export function runBacktest(closes: readonly number[], startMs: number, cfg: Bac
     const y: 0 | 1 = winner === 'UP' ? 1 : 0;
     let windowPnl = 0;
     let scoredThisWindow = false;
-    const held = { up: 0, down: 0, cost: 0, fees: 0 };
+    const held = emptyHeld();
     // Orders live and die within their window: one manager per window keeps the replay linear.
     const manager = new OrderManager(null, logger);
+    const book = { manager, ledger, held, prefix: 'bt' };
     const booksAt = (minute: number, nowMs: number) =>
       makerBooks(cfg.book, { laggedSpot: priceAt(closes, Math.max(0, s + minute - lagMinutes)), strike, secondsLeft: (W - minute) * 60, twapSeconds: cfg.twapSeconds, nowMs, upTokenId: market.upTokenId, downTokenId: market.downTokenId, conditionId }, rng);
     for (const m of cfg.stepMinutes) {
@@ -204,30 +206,20 @@ export function runBacktest(closes: readonly number[], startMs: number, cfg: Bac
         const fillMinute = Math.min(W - 1 / 60, m + cfg.latencyMs / 60_000);
         const fillAtMs = nowMs + Math.round((fillMinute - m) * 60_000);
         const fillBooks = cfg.latencyMs > 0 ? booksAt(fillMinute, fillAtMs) : books;
-        const book = signal.outcome === 'UP' ? fillBooks.up : fillBooks.down;
-        const filled = walkBook({ side: 'BUY', limitPrice: request.price, size: request.size, orderType: request.orderType, levels: book.asks, feeRate: request.feeRate });
-        manager.create(request, `bt-${request.id}`, {}, nowMs);
-        let k = 0;
+        const asks = (signal.outcome === 'UP' ? fillBooks.up : fillBooks.down).asks;
+        const filled = walkBook({ side: 'BUY', limitPrice: request.price, size: request.size, orderType: request.orderType, levels: asks, feeRate: request.feeRate });
+        bookOrder(book, request, filled, nowMs, fillAtMs);
         for (const f of filled.fills) {
-          const tradeId = `bt-${request.id}-${k++}`;
-          manager.applyFill(request.id, { tradeId, size: f.size, price: f.price, fee: f.fee, status: 'CONFIRMED', atMs: fillAtMs }, fillAtMs);
-          applyEvent(ledger, { id: `fill-${tradeId}`, atMs: fillAtMs, type: 'fill', orderId: request.id, signalId: signal.id, conditionId, asset, outcome: signal.outcome, tradeId, status: 'CONFIRMED', size: f.size, price: f.price, fee: f.fee });
-          if (signal.outcome === 'UP') held.up += f.size;
-          else held.down += f.size;
-          held.cost += f.size * f.price;
-          held.fees += f.fee;
           const won = signal.outcome === winner;
           const pnl = (won ? f.size : 0) - f.size * f.price - f.fee;
           windowPnl += pnl;
           trades.push({ window: j, atMs: fillAtMs, outcome: signal.outcome, price: f.price, shares: f.size, fee: f.fee, modelP: signal.modelProbability, won, pnl });
         }
-        if (filled.remaining > 0) manager.transition(request.id, 'canceled', fillAtMs, 'FAK remainder');
       }
     }
     // Settle the window on what happened, then let the live breaker rules look at the ledger.
     if (held.cost > 0) {
-      const payout = winner === 'UP' ? held.up : held.down;
-      applyEvent(ledger, { id: `set-${conditionId}`, atMs: windowEndMs, type: 'settlement', conditionId, asset, winner, upShares: held.up, downShares: held.down, costUsd: held.cost, feesUsd: held.fees, payoutUsd: payout, realisedPnlUsd: payout - held.cost - held.fees });
+      settleHeld(ledger, held, { conditionId, asset, winner, atMs: windowEndMs });
       if (windowEndMs >= breakerOpenUntil) {
         for (const rule of rules) {
           const v = rule.evaluate(windowEndMs, ledger);

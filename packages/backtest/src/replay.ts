@@ -9,13 +9,13 @@ import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { BookLevelSchema, MarketSchema, readOracle, type Asset, type Market, type OrderBook, type OrderRequest, type TradeSignal } from '@polybot/shared';
-import { applyEvent, decidePair, decideSignal, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER } from '@polybot/risk';
+import { decidePair, decideSignal, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER } from '@polybot/risk';
 import { calibrateParams, CALIBRATION_EVERY_MS, CALIBRATION_LOOKBACK_MS, DEFAULT_STRATEGY, FALLBACK_PARAMS, RECENT_MS, spotBefore, twapAverageSoFar, ValueBettingStrategy, type JumpParams, type PricePoint } from '@polybot/strategy';
 import { OrderManager } from '@polybot/execution/orderManager';
 import { walkBook } from '@polybot/execution/paper/fillSimulator';
 import { priceToBeatFromHistory } from '@polybot/ingestion/discovery';
-import type { Trade } from './results.js';
-import { round6, summarise, type RunResult, type ScoredPrediction, type SettledWindow } from './results.js';
+import { bookOrder, emptyHeld, settleHeld, type Held } from './positions.js';
+import { round6, summarise, type RunResult, type ScoredPrediction, type SettledWindow, type Trade } from './results.js';
 
 const RecordSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('market'), t: z.number(), market: MarketSchema }),
@@ -145,13 +145,13 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
   };
   const [fromMs, toMs] = [opts.fromMs ?? -Infinity, opts.toMs ?? Infinity];
   const wanted = (m: Market) => (opts.asset === undefined || m.asset === opts.asset) && m.windowStartMs >= fromMs && m.windowEndMs <= toMs;
-  let ledger = newLedger(bankrollUsd);
+  const ledger = newLedger(bankrollUsd);
   const manager = new OrderManager(null, logger);
   const markets = new Map<string, Market>();
   const outcomes = new Map<string, MarketOutcome>();
   const books = new Map<string, OrderBook>();
   const ticks = new Map<string, Array<{ timestampMs: number; price: number }>>();
-  const held = new Map<string, { up: number; down: number; cost: number; fees: number; trades: Trade[] }>();
+  const held = new Map<string, Held & { trades: Trade[] }>();
   const trades: Trade[] = [];
   const evaluations: ReplayResult['evaluations'] = [];
   const pairs: ReplayResult['pairs'] = [];
@@ -219,19 +219,9 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
           row.evaluations++;
         }
         const fill = (request: OrderRequest, filled: ReturnType<typeof walkBook>, modelP: number) => {
-          manager.create(request, `replay-${request.id}`, {}, r.t);
-          const h = held.get(m.conditionId) ?? { up: 0, down: 0, cost: 0, fees: 0, trades: [] };
-          filled.fills.forEach((f, k) => {
-            const tradeId = `replay-${request.id}-${k}`;
-            manager.applyFill(request.id, { tradeId, size: f.size, price: f.price, fee: f.fee, status: 'CONFIRMED', atMs: r.t }, r.t);
-            ledger = applyEvent(ledger, { id: `fill-${tradeId}`, atMs: r.t, type: 'fill', orderId: request.id, signalId: request.signalId, conditionId: m.conditionId, asset: m.asset, outcome: request.outcome, tradeId, status: 'CONFIRMED', size: f.size, price: f.price, fee: f.fee }).ledger;
-            if (request.outcome === 'UP') h.up += f.size;
-            else h.down += f.size;
-            h.cost += f.size * f.price;
-            h.fees += f.fee;
-            h.trades.push({ window: row.index, atMs: r.t, outcome: request.outcome, price: f.price, shares: f.size, fee: f.fee, modelP, won: false, pnl: 0 });
-          });
-          if (filled.remaining > 0) manager.transition(request.id, 'canceled', r.t, `${request.orderType} remainder`);
+          const h = held.get(m.conditionId) ?? { ...emptyHeld(), trades: [] };
+          bookOrder({ manager, ledger, held: h, prefix: 'replay' }, request, filled, r.t, r.t);
+          for (const f of filled.fills) h.trades.push({ window: row.index, atMs: r.t, outcome: request.outcome, price: f.price, shares: f.size, fee: f.fee, modelP, won: false, pnl: 0 });
           held.set(m.conditionId, h);
         };
         const walk = (request: OrderRequest) =>
@@ -264,8 +254,7 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
       const h = held.get(m.conditionId);
       let pnl = 0;
       if (h) {
-        const payout = winner === 'UP' ? h.up : h.down;
-        ledger = applyEvent(ledger, { id: `set-${m.conditionId}`, atMs: r.t, type: 'settlement', conditionId: m.conditionId, asset: m.asset, winner, upShares: h.up, downShares: h.down, costUsd: h.cost, feesUsd: h.fees, payoutUsd: payout, realisedPnlUsd: payout - h.cost - h.fees }).ledger;
+        settleHeld(ledger, h, { conditionId: m.conditionId, asset: m.asset, winner, atMs: r.t });
         for (const t of h.trades) {
           t.won = t.outcome === winner;
           t.pnl = (t.won ? t.shares : 0) - t.shares * t.price - t.fee;

@@ -1,0 +1,57 @@
+/**
+ * Booking a replayed order the way the live processes do — the OrderManager's fills (execution),
+ * the ledger's fill and settlement events (risk) — and the position it leaves in its market. The
+ * price-history backtest and the recording replay both book through here.
+ */
+import type { Asset, OrderRequest, Outcome } from '@polybot/shared';
+import { applyEvent, type Ledger } from '@polybot/risk';
+import type { OrderManager } from '@polybot/execution/orderManager';
+import type { TakerResult } from '@polybot/execution/paper/fillSimulator';
+
+/** Shares held of each side in one market, what they cost and the fees paid. */
+export interface Held {
+  up: number;
+  down: number;
+  cost: number;
+  fees: number;
+}
+
+export const emptyHeld = (): Held => ({ up: 0, down: 0, cost: 0, fees: 0 });
+
+/**
+ * Creates the order (at `createdAtMs`), applies each fill (at `atMs`) to the manager, the ledger and
+ * `held`, and cancels an unfilled remainder. Trade ids are `<prefix>-<order id>-<k>`.
+ */
+export function bookOrder(
+  b: { manager: OrderManager; ledger: Ledger; held: Held; prefix: string },
+  request: OrderRequest,
+  filled: TakerResult,
+  createdAtMs: number,
+  atMs: number,
+): void {
+  b.manager.create(request, `${b.prefix}-${request.id}`, {}, createdAtMs);
+  filled.fills.forEach((f, k) => {
+    const tradeId = `${b.prefix}-${request.id}-${k}`;
+    b.manager.applyFill(request.id, { tradeId, size: f.size, price: f.price, fee: f.fee, status: 'CONFIRMED', atMs }, atMs);
+    applyEvent(b.ledger, {
+      id: `fill-${tradeId}`, atMs, type: 'fill', orderId: request.id, signalId: request.signalId, conditionId: request.conditionId, asset: request.asset,
+      outcome: request.outcome, tradeId, status: 'CONFIRMED', size: f.size, price: f.price, fee: f.fee,
+    });
+    if (request.outcome === 'UP') b.held.up += f.size;
+    else b.held.down += f.size;
+    b.held.cost += f.size * f.price;
+    b.held.fees += f.fee;
+  });
+  if (filled.remaining > 0) b.manager.transition(request.id, 'canceled', atMs, `${request.orderType} remainder`);
+}
+
+/** Settles a market's position on its winner in the ledger; returns the realised PnL after fees. */
+export function settleHeld(ledger: Ledger, held: Held, m: { conditionId: string; asset: Asset; winner: Outcome; atMs: number }): number {
+  const payout = m.winner === 'UP' ? held.up : held.down;
+  const realisedPnlUsd = payout - held.cost - held.fees;
+  applyEvent(ledger, {
+    id: `set-${m.conditionId}`, atMs: m.atMs, type: 'settlement', conditionId: m.conditionId, asset: m.asset, winner: m.winner,
+    upShares: held.up, downShares: held.down, costUsd: held.cost, feesUsd: held.fees, payoutUsd: payout, realisedPnlUsd,
+  });
+  return realisedPnlUsd;
+}
