@@ -12,16 +12,23 @@ const IdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/);
 export const LoneFillActionSchema = z.enum(['sell', 'hold']);
 export type LoneFillAction = z.infer<typeof LoneFillActionSchema>;
 
+/**
+ * What both pair messages start with. The id is deterministic per market and decision slot (a
+ * re-sent pair never becomes a second pair) and is the job id; the legs keep their own ids.
+ */
+const PairHeader = {
+  kind: z.literal('pair'),
+  id: IdSchema,
+  createdAtMs: EpochMsSchema,
+  conditionId: ConditionIdSchema,
+  asset: AssetSchema,
+  shares: z.number().positive(),
+};
+
 /** Both legs (Up first, Down second), FOK, the same shares, cross-referencing each other. */
 export const TradePairSchema = z
   .object({
-    kind: z.literal('pair'),
-    /** Deterministic per market and decision slot: a re-sent pair never becomes a second pair. */
-    id: IdSchema,
-    createdAtMs: EpochMsSchema,
-    conditionId: ConditionIdSchema,
-    asset: AssetSchema,
-    shares: z.number().positive(),
+    ...PairHeader,
     costPerPair: z.number().positive().lt(1),
     guaranteedProfitUsd: z.number().positive(),
     legs: z.tuple([TradeSignalSchema, TradeSignalSchema]),
@@ -47,13 +54,7 @@ export type TradePair = z.infer<typeof TradePairSchema>;
 /** What risk sends execution for a pair: two sized FOK BUY requests of equal size, and the lone-leg rule. */
 export const PairOrderRequestSchema = z
   .object({
-    kind: z.literal('pair'),
-    /** The pair id (the job id); the legs keep their own signal ids as order ids. */
-    id: IdSchema,
-    createdAtMs: EpochMsSchema,
-    conditionId: ConditionIdSchema,
-    asset: AssetSchema,
-    shares: z.number().positive(),
+    ...PairHeader,
     /** Cost per pair at the legs' limit prices plus fees (the worst case if both fill). */
     worstCostPerPair: z.number().positive(),
     /** Profit for `shares` pairs at the volume-weighted prices analysis saw, after fees. */
