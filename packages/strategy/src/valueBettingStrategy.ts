@@ -76,6 +76,23 @@ function signalMarket(market: Market): TradeSignal['market'] {
   return { id, slug, windowStartMs, windowEndMs, tickSize, minOrderSize, negRisk, acceptingOrders, feeSchedule };
 }
 
+/** The evidence every signal on this book carries: what was seen (book, oracle) and what the model said. */
+function seenEvidence(ctx: StrategyContext, book: OrderBook, pUp: number) {
+  const { market, nowMs } = ctx;
+  const oracle = ctx.oracle.price!;
+  return {
+    bookTimestampMs: book.timestampMs,
+    oracleTimestampMs: oracle.timestampMs,
+    oraclePrice: oracle.price,
+    oracleSource: oracle.source,
+    priceToBeat: market.priceToBeat!,
+    secondsToExpiry: (market.windowEndMs - nowMs) / 1000,
+    bestBid: book.bids[0]?.price ?? null,
+    bestAsk: book.asks[0]?.price ?? null,
+    model: { name: 'merton-jump-diffusion', probabilityUp: pUp, ...ctx.params, settlement: market.settlement },
+  };
+}
+
 /** One pair per market per slot: `arb-<cid>-<slot>`, its legs `…-UP` and `…-DOWN`. */
 export function pairId(conditionId: string, nowMs: number, slotMs: number): string {
   return `arb-${conditionId.slice(2, 18)}-${Math.floor(nowMs / slotMs)}`;
@@ -117,16 +134,8 @@ function arbPair(ctx: StrategyContext, arb: BuyBothArb, pUp: number, slotMs: num
       kellyFraction: 1,
       market: signalMarket(market),
       evidence: {
-        bookTimestampMs: book.timestampMs,
-        oracleTimestampMs: ctx.oracle.price!.timestampMs,
-        oraclePrice: ctx.oracle.price!.price,
-        oracleSource: ctx.oracle.price!.source,
-        priceToBeat: market.priceToBeat!,
-        secondsToExpiry: (market.windowEndMs - nowMs) / 1000,
-        bestBid: book.bids[0]?.price ?? null,
-        bestAsk: book.asks[0]?.price ?? null,
+        ...seenEvidence(ctx, book, pUp),
         depthAtLimit: book.asks.filter((a) => a.price <= l.limitPrice + 1e-9).reduce((s, a) => s + a.size, 0),
-        model: { name: 'merton-jump-diffusion', probabilityUp: pUp, ...ctx.params, settlement: market.settlement },
         toxicity: [],
         arbitrage: {
           pairId: id,
@@ -238,16 +247,8 @@ export class ValueBettingStrategy {
           kellyFraction: Math.min(1, opp.kelly),
           market: signalMarket(market),
           evidence: {
-            bookTimestampMs: book.timestampMs,
-            oracleTimestampMs: ctx.oracle.price.timestampMs,
-            oraclePrice: spot,
-            oracleSource: ctx.oracle.price.source,
-            priceToBeat: market.priceToBeat,
-            secondsToExpiry: (market.windowEndMs - nowMs) / 1000,
-            bestBid: book.bids[0]?.price ?? null,
-            bestAsk: book.asks[0]?.price ?? null,
+            ...seenEvidence(ctx, book, pUp),
             depthAtLimit: opp.shares,
-            model: { name: 'merton-jump-diffusion', probabilityUp: pUp, ...ctx.params, settlement: market.settlement },
             toxicity,
           },
           reasons: [`${outcome} edge ${opp.edge.toFixed(4)} after fees at VWAP ${opp.vwap.toFixed(4)}`],
