@@ -107,6 +107,14 @@ describe('pnpm backtest (main)', () => {
     expect(main(['--data', COINBASE, '--asset', 'DOGE'])).toBe(2);
     expect(err.join('')).toMatch(/BTC, ETH, SOL, XRP/);
   });
+
+  it('refuses a seed, TWAP or latency flag that is not a number in range, naming the flag', () => {
+    for (const [flag, value] of [['--seed', 'abc'], ['--twap=-5', null], ['--latency', '1.5'], ['--latency', '700000']] as const) {
+      err.length = 0;
+      expect(main(['--data', COINBASE, ...(value === null ? [flag] : [flag, value])]), `${flag} ${value}`).toBe(2);
+      expect(err.join('')).toContain(flag.split('=')[0]);
+    }
+  });
 });
 
 describe('pnpm backtest --recording (main)', () => {

@@ -17,13 +17,15 @@ import { htmlReport, type RecordingSource } from '../report.js';
 import { loadRecording, recordingAssets, replayRecording } from '../replay.js';
 import { round6, type RunResult } from '../results.js';
 
+const LatencyMsSchema = z.number().int().min(0).max(600_000);
+
 const ConfigFileSchema = z
   .object({
     minEdge: z.number().min(0).max(0.5),
     kellyFraction: z.number().gt(0).max(1),
     bankrollUsd: z.number().positive(),
     maxOrderUsd: z.number().positive(),
-    latencyMs: z.number().int().min(0).max(600_000),
+    latencyMs: LatencyMsSchema,
     breaker: z.object({ maxDailyLossUsd: z.number().positive().nullable(), maxConsecutiveLosses: z.number().int().positive().nullable(), cooldownMs: z.number().int().min(0) }).partial().strict(),
     stepMinutes: z.array(z.number().int().min(1).max(14)),
     book: z.object({ lagSteps: z.number().int().min(0), noiseSd: z.number().min(0), bias: z.number(), spread: z.number().min(0.01), depth: z.number().positive(), levels: z.number().int().min(1), makerSigma: z.number().positive() }).partial(),
@@ -188,11 +190,15 @@ export function main(argv: string[]): number {
     if (!parsed.success) return fail(`${values.config}: ${issues(parsed.error)}`);
     cfg = { ...cfg, ...parsed.data, book: { ...cfg.book, ...(parsed.data.book ?? {}) }, breaker: { ...cfg.breaker, ...(parsed.data.breaker ?? {}) } } as BacktestConfig & { asset: Asset };
   }
-  if (values.seed !== undefined) cfg.seed = Number(values.seed);
-  if (values.twap !== undefined) cfg.twapSeconds = Number(values.twap);
-  if (values.latency !== undefined) cfg.latencyMs = Number(values.latency);
-  if (!Number.isFinite(cfg.seed) || !Number.isFinite(cfg.twapSeconds)) return fail('--seed and --twap take numbers');
-  if (!Number.isInteger(cfg.latencyMs) || cfg.latencyMs < 0 || cfg.latencyMs > 600_000) return fail(`--latency takes whole milliseconds from 0 to 600000 (got ${values.latency})`);
+  // Flags override the config file, checked like it: numbers, in range (a negative TWAP is an error, not point settlement).
+  const flags = z
+    .object({ seed: z.coerce.number().finite(), twap: z.coerce.number().finite().min(0).max(900), latency: z.coerce.number().pipe(LatencyMsSchema) })
+    .partial()
+    .safeParse({ seed: values.seed, twap: values.twap, latency: values.latency });
+  if (!flags.success) return fail(flags.error.issues.map((i) => `--${i.path.join('.')} ${values[i.path[0] as 'seed' | 'twap' | 'latency']}: ${i.message}`).join('; '));
+  if (flags.data.seed !== undefined) cfg.seed = flags.data.seed;
+  if (flags.data.twap !== undefined) cfg.twapSeconds = flags.data.twap;
+  if (flags.data.latency !== undefined) cfg.latencyMs = flags.data.latency;
   let bars;
   try {
     bars = loadHistory(values.data);
