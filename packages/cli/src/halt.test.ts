@@ -11,6 +11,7 @@ import { Producer } from '@polybot/shared/queues';
 import { createRedis, type Redis } from '@polybot/shared/redis';
 import { testPrefix } from '@polybot/shared/testing/redis';
 import { testRedisUrl } from '@polybot/shared/testing/vitest';
+import { openSimMarkets } from '@polybot/execution/testing/simMarkets';
 import { startSimVenue, type SimVenue } from '@polybot/sim-venue';
 import { Stack } from './stack.js';
 
@@ -46,7 +47,8 @@ async function waitFor(cond: () => Promise<boolean>, ms = 20_000) {
 }
 
 function resting(id: string): OrderRequest {
-  const m = [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.startMs <= Date.now())!;
+  // A market that stays open for the whole test: the current window may end (and refuse orders) mid-test.
+  const m = openSimMarkets(venue, 60_000)[0]!;
   return {
     id, signalId: id, createdAtMs: Date.now(), conditionId: m.conditionId as `0x${string}`, asset: 'BTC', outcome: 'UP', tokenId: m.upToken,
     side: 'BUY', orderType: 'GTC', postOnly: false, price: 0.02, size: 10, windowEndMs: m.endMs, tickSize: 0.01, minOrderSize: 5,
