@@ -12,9 +12,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from './cli/backtest.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const DATA = path.resolve(HERE, '../../../../shared/data');
-const COINBASE = path.join(DATA, 'btc-1m/coinbase-gdax-2016/1Jan2016.json');
-const QUOTES = path.join(DATA, 'btc-ticks/binance-futures_BTCUSDT_quotes_2020-02-22_sample.csv');
+const DATA = path.resolve(HERE, '../../../data');
+const COINBASE = path.join(DATA, 'btc-1m/coinbase-gdax-2016/1Jan2016.json.gz');
+const QUOTES = path.join(DATA, 'btc-ticks/binance-futures_BTCUSDT_quotes_2020-02-22_sample.csv.gz');
 
 let out: string[];
 let err: string[];

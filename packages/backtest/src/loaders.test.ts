@@ -6,19 +6,19 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { inferAsset, loadHistory, ticksToBars } from './loaders.js';
 
-const DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/data');
+const DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../data');
 
 describe('price-history loaders', () => {
   it.each([
-    ['btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv', 45_031],
-    ['btc-1m/coinbase-gdax-2016/1Jan2016.json', 1_283],
+    ['btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv.gz', 45_031],
+    ['btc-1m/coinbase-gdax-2016/1Jan2016.json.gz', 1_283],
   ])('reads %s as its rows', (file, rows) => {
     expect(loadHistory(path.join(DATA, file))).toHaveLength(rows);
   });
 
   it.each([
-    'btc-ticks/binance-futures_BTCUSDT_trades_2020-02-22_sample.csv',
-    'btc-ticks/binance-futures_BTCUSDT_quotes_2020-02-22_sample.csv',
+    'btc-ticks/binance-futures_BTCUSDT_trades_2020-02-22_sample.csv.gz',
+    'btc-ticks/binance-futures_BTCUSDT_quotes_2020-02-22_sample.csv.gz',
     'btc-l2-raw/binance-spot_btcusdt_20240808_2354-2400.ndjson.gz',
     'btc-l2-raw/binance-usdm_btcusdt_20240808_2354-2400.ndjson.gz',
   ])('turns the ticks of %s into consecutive minute bars', (file) => {
@@ -46,9 +46,9 @@ describe('price-history loaders', () => {
 
 describe('inferAsset', () => {
   it.each([
-    'btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv',
-    'btc-1m/coinbase-gdax-2016/1Jan2016.json',
-    'btc-ticks/binance-futures_BTCUSDT_trades_2020-02-22_sample.csv',
+    'btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv.gz',
+    'btc-1m/coinbase-gdax-2016/1Jan2016.json.gz',
+    'btc-ticks/binance-futures_BTCUSDT_trades_2020-02-22_sample.csv.gz',
     'btc-l2-raw/binance-usdm_btcusdt_20240808_2354-2400.ndjson.gz',
   ])('reads BTC from the name of %s', (file) => {
     expect(inferAsset(path.join(DATA, file))).toBe('BTC');

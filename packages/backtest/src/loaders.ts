@@ -1,5 +1,5 @@
 /**
- * Every price-history format in ../shared/data, as one-minute bars for the window builder:
+ * Every price-history format in data/ (plain or gzip), as one-minute bars for the window builder:
  * - 1-minute bars (FTX CSV, Coinbase JSON): the strategy package's zod-checked `loadBars`;
  * - Binance trades CSV (`price`, `timestamp` in µs) and quotes CSV (mid of `bid_price`/`ask_price`);
  * - raw Binance WebSocket captures (`<ns> {stream,data}` per line, gzip): `trade` prints, else
@@ -7,12 +7,10 @@
  * Ticks become bars by minute (open/high/low/close of the prices inside it). Each row is zod-checked;
  * a bad row is a clear error naming the file and line, never a silently skipped price.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { Asset } from '@polybot/shared';
-import { loadBars, type Bar } from '@polybot/strategy';
+import { loadBars, plainName, readText, type Bar } from '@polybot/strategy';
 
 const positive = z.coerce.number().positive().finite();
 const TradeRow = z.object({ timestamp: z.coerce.number().int().positive(), price: positive });
@@ -47,9 +45,9 @@ function fail(file: string, line: number, err: z.ZodError): never {
 
 /** Loads any shipped price file as one-minute bars (see the module comment for the formats). */
 export function loadHistory(file: string): Bar[] {
-  if (file.endsWith('.ndjson.gz') || file.endsWith('.ndjson')) {
-    const buf = readFileSync(file);
-    const text = (file.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8');
+  const name = plainName(file);
+  if (name.endsWith('.ndjson')) {
+    const text = readText(file);
     const trades: Array<[number, number]> = [];
     const mids: Array<[number, number]> = [];
     text.split('\n').forEach((line, n) => {
@@ -78,8 +76,8 @@ export function loadHistory(file: string): Bar[] {
     if (bars.length < 2) throw new Error(`${file}: fewer than two minutes of trades or quotes`);
     return bars;
   }
-  if (file.endsWith('.csv')) {
-    const text = readFileSync(file, 'utf8');
+  if (name.endsWith('.csv')) {
+    const text = readText(file);
     const { header, rows } = csvRows(text);
     const col = (name: string) => header.indexOf(name);
     if (col('open') >= 0) return loadBars(file);

@@ -15,7 +15,7 @@ import { decideSignal, KellySizer, NoTradeGate } from '@polybot/risk';
 import { DEFAULT_BACKTEST, coresFor, runBacktest } from './engine.js';
 import { loadHistory } from './loaders.js';
 
-const FTX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv');
+const FTX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv.gz');
 
 describe('backtest ↔ live cores parity', () => {
   // Three days of real bars: a day of lookback, two days of windows.

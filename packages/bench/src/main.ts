@@ -16,7 +16,7 @@ const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
 /** A year of one-minute bars (the shipped FTX month repeated) through the backtest. */
 async function backtestYear(): Promise<{ barsPerSec: number; bars: number; seconds: number } | null> {
-  const file = path.resolve(ROOT, '../shared/data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv');
+  const file = path.resolve(ROOT, 'data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv.gz');
   if (!existsSync(file)) return null;
   const closes = minuteCloses(loadBars(file)).closes;
   return benchBacktest(closes, 1);

@@ -21,7 +21,7 @@ import { DEFAULT_BACKTEST, coresFor, runBacktest } from '@polybot/backtest';
 import { loadHistory } from '@polybot/backtest/loaders';
 import { Stack } from './stack.js';
 
-const FTX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv');
+const FTX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv.gz');
 const prefix = testPrefix('pipeline');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'polybot-pipeline-'));
 const cfg = { ...DEFAULT_BACKTEST, recordInputs: true };

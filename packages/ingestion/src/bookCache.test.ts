@@ -9,7 +9,7 @@ import { testRedisUrl } from '@polybot/shared/testing/vitest';
 import { createBookCache, DEFAULT_BOOK_CACHE, LiveBooks } from './bookCache.js';
 import { parseMarketFrame } from './polymarket/marketChannel.js';
 
-const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures/polymarket/ws-market');
+const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/polymarket/ws-market');
 let redis: Redis;
 beforeAll(() => void (redis = createRedis(testRedisUrl())));
 afterAll(async () => redis.quit());

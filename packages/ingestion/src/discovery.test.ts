@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MarketDiscovery, priceToBeatFromHistory } from './discovery.js';
 import { createHttpClient } from './http.js';
 
-const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures/polymarket');
+const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/polymarket');
 const twap = JSON.parse(readFileSync(path.join(FIX, 'gamma/gamma_market_btc_updown_5m_twap_2026-08.json'), 'utf8'));
 const logger = pino({ level: 'silent' });
 const NOW = Date.parse('2026-08-22T16:02:00Z');

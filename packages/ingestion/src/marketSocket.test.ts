@@ -9,7 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { MarketSocket } from './marketSocket.js';
 import { parseMarketFrame, type MarketUpdate } from './polymarket/marketChannel.js';
 
-const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/fixtures/polymarket/ws-market');
+const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/polymarket/ws-market');
 const fixture = (f: string) => readFileSync(path.join(FIX, f), 'utf8');
 
 describe('market channel messages', () => {

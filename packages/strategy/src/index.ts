@@ -6,7 +6,7 @@ export { toxicityFlags, orderFlowImbalance, vpin, DEFAULT_TOXICITY, type Toxicit
 export { ValueBettingStrategy, DEFAULT_STRATEGY, signalId, type StrategyConfig, type StrategyContext, type Evaluation } from './valueBettingStrategy.js';
 export { benchPricing, benchStrategyPass } from './bench.js';
 export { leeMyklandFlags, logReturns, realisedAndBipower } from './leeMykland.js';
-export { loadBars, minuteCloses, type Bar } from './data/priceHistory.js';
+export { loadBars, minuteCloses, plainName, readText, type Bar } from './data/priceHistory.js';
 export { ArbitrageDetector, type BuyBothArb, type SellBothArb, type ArbLeg } from './arbitrageDetector.js';
 export { loadBookTicker, ofiEvent, ofiRegression, type OfiRegression } from './toxicityStudy.js';
 export { calibrateParams, spotBefore, twapAverageSoFar, CALIBRATION_EVERY_MS, CALIBRATION_LOOKBACK_MS, FALLBACK_PARAMS, RECENT_MS, type PricePoint } from './passInputs.js';

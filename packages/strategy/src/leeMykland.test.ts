@@ -1,12 +1,12 @@
-/** Estimators on the real FTX month against the reference numbers in ../shared/data/README.md and quant.md §3.2. */
+/** Estimators on the real FTX month against the reference numbers in data/README.md and quant.md §3.2. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadBars, minuteCloses } from './data/priceHistory.js';
 import { leeMyklandFlags, logReturns, realisedAndBipower } from './leeMykland.js';
 
-const DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/btc-1m');
-const ftx = minuteCloses(loadBars(path.join(DATA, 'ftx_btc-perp_1m_2021-12-31_2022-02-01.csv')));
+const DATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../data/btc-1m');
+const ftx = minuteCloses(loadBars(path.join(DATA, 'ftx_btc-perp_1m_2021-12-31_2022-02-01.csv.gz')));
 const r = logReturns(ftx.closes);
 
 describe('estimators on the FTX month', () => {
@@ -37,7 +37,7 @@ describe('estimators on the FTX month', () => {
   });
 
   it('reads the Coinbase candles (minutes without trades are absent)', () => {
-    const bars = loadBars(path.join(DATA, 'coinbase-gdax-2016/1Jan2016.json'));
+    const bars = loadBars(path.join(DATA, 'coinbase-gdax-2016/1Jan2016.json.gz'));
     expect(bars).toHaveLength(1283);
     expect(minuteCloses(bars).closes.length).toBeGreaterThanOrEqual(1283);
   });

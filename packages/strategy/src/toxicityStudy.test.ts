@@ -7,7 +7,7 @@ import { sampleSource } from './toxicity/predictive.js';
 import { DEFAULT_TOXICITY } from './toxicityFilter.js';
 import { loadBookTicker, loadStudySources, ofiEvent, ofiRegression, SHARED_STUDY_FILES, STUDY_CONFIG, toxicityStudy } from './toxicityStudy.js';
 
-const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/btc-l2-raw');
+const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../data/btc-l2-raw');
 const quotes = [
   ...loadBookTicker(path.join(DIR, 'binance-spot_btcusdt_20240808_2354-2400.ndjson.gz')),
   ...loadBookTicker(path.join(DIR, 'binance-spot_btcusdt_20240809_0000-0005.ndjson.gz')),

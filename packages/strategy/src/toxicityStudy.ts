@@ -110,8 +110,8 @@ export const SHARED_STUDY_FILES = [
   'btc-l2-raw/binance-spot_btcusdt_20240808_2354-2400.ndjson.gz',
   'btc-l2-raw/binance-spot_btcusdt_20240809_0000-0005.ndjson.gz',
   'btc-l2-raw/binance-usdm_btcusdt_20240808_2354-2400.ndjson.gz',
-  'btc-ticks/binance-futures_BTCUSDT_trades_2020-02-22_sample.csv',
-  'btc-ticks/binance-futures_BTCUSDT_quotes_2020-02-22_sample.csv',
+  'btc-ticks/binance-futures_BTCUSDT_trades_2020-02-22_sample.csv.gz',
+  'btc-ticks/binance-futures_BTCUSDT_quotes_2020-02-22_sample.csv.gz',
 ] as const;
 
 /**

@@ -171,7 +171,7 @@ export function main(argv: string[]): number {
     return fail((err as Error).message);
   }
   if (values.recording) return runRecording(values, fail);
-  if (!values.data) return fail('--data <file> (a price history) or --recording <file.ndjson.gz> is required (e.g. --data ../shared/data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv)');
+  if (!values.data) return fail('--data <file> (a price history) or --recording <file.ndjson.gz> is required (e.g. --data data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv.gz)');
   // The asset labels the markets; a file whose name says it holds another asset is refused rather
   // than priced as the wrong coin.
   const named = inferAsset(values.data);

@@ -12,7 +12,7 @@ import { parseBook, parseWinner } from './clobMarketData.js';
 import { createPaperVenue, type MarketData } from './paperVenue.js';
 
 const logger = pino({ level: 'silent' });
-const fixture = (name: string) => JSON.parse(readFileSync(`/work/shared/fixtures/polymarket/clob/${name}`, 'utf8')) as Record<string, unknown>;
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../../../fixtures/polymarket/clob/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 const CID = `0x${'c'.repeat(64)}` as const;
 const req = (id: string, over: Partial<OrderRequest> = {}): OrderRequest => ({
   id, signalId: id, createdAtMs: 1, conditionId: CID, asset: 'ETH', outcome: 'UP', tokenId: '42', side: 'BUY', orderType: 'FAK', postOnly: false,

@@ -1,4 +1,4 @@
-/** Recorded real payloads (../shared/fixtures/polymarket) → domain facts. */
+/** Recorded real payloads (fixtures/polymarket) → domain facts. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { parseRtdsChainlink } from '../oracleFeed.js';
 import { ClobBookSchema, normaliseBook } from './books.js';
 import { normaliseGammaMarket, parseUpDownSlug, windowSlugs } from './gamma.js';
 
-const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../shared/fixtures/polymarket');
+const FIX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../fixtures/polymarket');
 const load = (p: string): any => JSON.parse(readFileSync(path.join(FIX, p), 'utf8'));
 const cryptoFee = { rate: 0.07, exponent: 1, takerOnly: true };
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadBars, minuteCloses } from '../data/priceHistory.js';
 import { calibrate, loadHistory, neweyWestMean } from './calibrate.js';
 
-const FTX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../shared/data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv');
+const FTX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv.gz');
 
 describe('pnpm calibrate', () => {
   const closes = minuteCloses(loadBars(FTX)).closes;
@@ -70,8 +70,8 @@ describe('paired standard errors and the halves', () => {
 
   it('reads several contiguous files as one history and refuses a gap', () => {
     const dir = path.join(path.dirname(FTX), 'coinbase-gdax-2016');
-    const joined = loadHistory(['3Jan2016.json', '1Jan2016.json', '2Jan2016.json'].map((f) => path.join(dir, f)));
+    const joined = loadHistory(['3Jan2016.json.gz', '1Jan2016.json.gz', '2Jan2016.json.gz'].map((f) => path.join(dir, f)));
     expect(joined.length).toBe(3 * 1_440);
-    expect(() => loadHistory([path.join(dir, '1Jan2016.json'), path.join(dir, '3Jan2016.json')])).toThrow(/one history/);
+    expect(() => loadHistory([path.join(dir, '1Jan2016.json.gz'), path.join(dir, '3Jan2016.json.gz')])).toThrow(/one history/);
   });
 });

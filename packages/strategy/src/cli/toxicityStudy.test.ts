@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main, SHARED_DATA_DIR } from './toxicityStudy.js';
+import { main, DATA_DIR } from './toxicityStudy.js';
 
 // The small CSV pair keeps this test quick; the full shared set is studied in toxicityStudy.test.ts.
-const PAIR = ['trades', 'quotes'].flatMap((k) => ['--data', path.join(SHARED_DATA_DIR, `btc-ticks/binance-futures_BTCUSDT_${k}_2020-02-22_sample.csv`)]);
+const PAIR = ['trades', 'quotes'].flatMap((k) => ['--data', path.join(DATA_DIR, `btc-ticks/binance-futures_BTCUSDT_${k}_2020-02-22_sample.csv.gz`)]);
 
 function capture(): { out: () => string; err: () => string } {
   let out = '';

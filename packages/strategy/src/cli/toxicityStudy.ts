@@ -2,7 +2,7 @@
  * `pnpm toxicity-study [--data <file> ...] [--json]`: each toxicity measure on a trailing window
  * against the next seconds' mid move, per quantile bucket, on Binance trades and best quotes (raw
  * captures `.ndjson.gz`, or a `*_trades_*.csv` with its `*_quotes_*.csv`), and the thresholds the
- * stated rule derives from those tables. Without --data: the shared files in ../shared/data.
+ * stated rule derives from those tables. Without --data: the files in the repository's data/.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -12,8 +12,8 @@ import { loadStudySources, SHARED_STUDY_FILES, toxicityStudy, type ToxicityStudy
 
 const USAGE = 'usage: pnpm toxicity-study [--data <file> ...] [--json]\n';
 
-/** ../shared/data beside the repository checkout (this file is packages/strategy/{src,dist}/cli/). */
-export const SHARED_DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../shared/data');
+/** The repository's data/ folder (this file is packages/strategy/{src,dist}/cli/). */
+export const DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../data');
 
 const bps = (x: number | null) => (x === null ? '-' : (x as number).toFixed(2));
 const pct = (x: number | null) => (x === null || Number.isNaN(x) ? '-' : `${(x * 100).toFixed(1)}%`);
@@ -53,7 +53,7 @@ export function main(argv: string[]): number {
     process.stderr.write(`pnpm toxicity-study: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  const files = values.data ?? SHARED_STUDY_FILES.map((f) => path.join(SHARED_DATA_DIR, f));
+  const files = values.data ?? SHARED_STUDY_FILES.map((f) => path.join(DATA_DIR, f));
   const missing = files.filter((f) => !existsSync(f));
   if (missing.length) {
     process.stderr.write(`pnpm toxicity-study: no such file: ${missing.join(', ')}\n${USAGE}`);

@@ -1,8 +1,9 @@
 /**
- * Price histories as shipped in ../shared/data: FTX 1-minute CSV bars and Coinbase 1-minute JSON
+ * Price histories as shipped in data/ (plain or gzip): FTX 1-minute CSV bars and Coinbase 1-minute JSON
  * candles. Every row is zod-checked; a bad row is a clear error naming the file and line.
  */
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 
 export interface Bar {
@@ -17,9 +18,20 @@ const positive = z.coerce.number().positive().finite();
 const CsvRowSchema = z.object({ timestamp: z.string().regex(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/), open: positive, high: positive, low: positive, close: positive });
 const JsonCandleSchema = z.object({ time: z.string(), open: positive, high: positive, low: positive, close: positive }).passthrough();
 
+/** A text file as UTF-8, gunzipped when its name ends in `.gz` (the shipped data is compressed). */
+export function readText(file: string): string {
+  const buf = readFileSync(file);
+  return (file.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8');
+}
+
+/** The file's name without a trailing `.gz`, so a format is told by its inner extension. */
+export function plainName(file: string): string {
+  return file.endsWith('.gz') ? file.slice(0, -3) : file;
+}
+
 export function loadBars(file: string): Bar[] {
-  const text = readFileSync(file, 'utf8');
-  const bars = file.endsWith('.json') ? parseJsonCandles(text, file) : parseCsvBars(text, file);
+  const text = readText(file);
+  const bars = plainName(file).endsWith('.json') ? parseJsonCandles(text, file) : parseCsvBars(text, file);
   bars.sort((a, b) => a.timestampMs - b.timestampMs);
   if (bars.length < 2) throw new Error(`${file}: fewer than two bars`);
   return bars;

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { readText } from '../data/priceHistory.js';
 
 export interface StudyTrade {
   tMs: number;
@@ -76,7 +77,7 @@ const TradeRow = z.object({ local_timestamp: positive, side: z.enum(['buy', 'sel
 const QuoteRow = z.object({ local_timestamp: positive, bid_price: positive, bid_amount: z.coerce.number().nonnegative(), ask_price: positive, ask_amount: z.coerce.number().nonnegative() });
 
 function csvRows<T>(file: string, schema: z.ZodType<T>): T[] {
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim());
+  const lines = readText(file).split(/\r?\n/).filter((l) => l.trim());
   const header = (lines[0] ?? '').split(',').map((h) => h.trim());
   return lines.slice(1).map((line, n) => {
     const f = line.split(',');
@@ -106,10 +107,10 @@ export function loadStudySources(files: readonly string[]): StudySource[] {
       if (!r.quotes.length || !r.trades.length) throw new Error(`${file}: no bookTicker or no trade messages`);
       src.trades.push(...r.trades);
       src.quotes.push(...r.quotes);
-    } else if (/_trades_.*\.csv$/.test(base)) {
+    } else if (/_trades_.*\.csv(\.gz)?$/.test(base)) {
       src.trades.push(...csvRows(file, TradeRow).map((r) => ({ tMs: r.local_timestamp / 1000, size: r.amount, side: r.side === 'buy' ? ('BUY' as const) : ('SELL' as const) })));
       csv.set(src.name, { ...csv.get(src.name), trades: file });
-    } else if (/_quotes_.*\.csv$/.test(base)) {
+    } else if (/_quotes_.*\.csv(\.gz)?$/.test(base)) {
       src.quotes.push(...csvRows(file, QuoteRow).map((r) => ({ tMs: r.local_timestamp / 1000, bid: r.bid_price, bidQty: r.bid_amount, ask: r.ask_price, askQty: r.ask_amount })));
       csv.set(src.name, { ...csv.get(src.name), quotes: file });
     } else {
