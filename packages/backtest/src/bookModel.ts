@@ -20,7 +20,16 @@ export interface BookModelConfig {
   tickSize: number;
 }
 
-export const DEFAULT_BOOK_MODEL: BookModelConfig = { lagSteps: 1, noiseSd: 0.02, bias: 0, spread: 0.02, depth: 200, levels: 3, makerSigma: 0.6, tickSize: 0.01 };
+export const DEFAULT_BOOK_MODEL: BookModelConfig = {
+  lagSteps: 1,
+  noiseSd: 0.02,
+  bias: 0,
+  spread: 0.02,
+  depth: 200,
+  levels: 3,
+  makerSigma: 0.6,
+  tickSize: 0.01,
+};
 
 export class Rng {
   private s: number;
@@ -40,11 +49,29 @@ export class Rng {
 
 export function makerBooks(
   cfg: BookModelConfig,
-  input: { laggedSpot: number; strike: number; secondsLeft: number; twapSeconds: number; nowMs: number; upTokenId: string; downTokenId: string; conditionId: string },
+  input: {
+    laggedSpot: number;
+    strike: number;
+    secondsLeft: number;
+    twapSeconds: number;
+    nowMs: number;
+    upTokenId: string;
+    downTokenId: string;
+    conditionId: string;
+  },
   rng: Rng,
 ): { up: OrderBook; down: OrderBook; fairUp: number } {
   const t = cfg.tickSize;
-  const fair = probabilityUp({ spot: input.laggedSpot, strike: input.strike, secondsLeft: input.secondsLeft, sigma: cfg.makerSigma, lambdaPerYear: 0, jumpMean: 0, jumpStd: 0, twapSeconds: input.twapSeconds });
+  const fair = probabilityUp({
+    spot: input.laggedSpot,
+    strike: input.strike,
+    secondsLeft: input.secondsLeft,
+    sigma: cfg.makerSigma,
+    lambdaPerYear: 0,
+    jumpMean: 0,
+    jumpStd: 0,
+    twapSeconds: input.twapSeconds,
+  });
   const mid = Math.min(1 - 2 * t, Math.max(2 * t, fair + cfg.bias + (cfg.noiseSd > 0 ? cfg.noiseSd * rng.normal() : 0)));
   const bestBid = Math.max(t, floorToStep(mid - cfg.spread / 2, t));
   const bestAsk = Math.min(1 - t, Math.max(bestBid + t, floorToStep(mid + cfg.spread / 2 + t - 1e-9, t)));
@@ -56,7 +83,15 @@ export function makerBooks(
     if (b >= t) bids.push({ price: b, size: cfg.depth });
     if (a <= 1 - t) asks.push({ price: a, size: cfg.depth });
   }
-  const book = (tokenId: string, bs: typeof bids, as: typeof asks): OrderBook => ({ tokenId, conditionId: input.conditionId, bids: bs, asks: as, timestampMs: input.nowMs, tickSize: t, minOrderSize: 5 });
+  const book = (tokenId: string, bs: typeof bids, as: typeof asks): OrderBook => ({
+    tokenId,
+    conditionId: input.conditionId,
+    bids: bs,
+    asks: as,
+    timestampMs: input.nowMs,
+    tickSize: t,
+    minOrderSize: 5,
+  });
   return {
     up: book(input.upTokenId, bids, asks),
     down: book(

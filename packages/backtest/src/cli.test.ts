@@ -109,7 +109,12 @@ describe('pnpm backtest (main)', () => {
   });
 
   it('refuses a seed, TWAP or latency flag that is not a number in range, naming the flag', () => {
-    for (const [flag, value] of [['--seed', 'abc'], ['--twap=-5', null], ['--latency', '1.5'], ['--latency', '700000']] as const) {
+    for (const [flag, value] of [
+      ['--seed', 'abc'],
+      ['--twap=-5', null],
+      ['--latency', '1.5'],
+      ['--latency', '700000'],
+    ] as const) {
       err.length = 0;
       expect(main(['--data', COINBASE, ...(value === null ? [flag] : [flag, value])]), `${flag} ${value}`).toBe(2);
       expect(err.join('')).toContain(flag.split('=')[0]);
@@ -125,7 +130,21 @@ describe('pnpm backtest --recording (main)', () => {
     const report = path.join(dir, 'rec.html');
     expect(main(['--recording', fixture, '--json', '--report', report])).toBe(0);
     const j = JSON.parse(out.join('')) as Record<string, number>;
-    for (const k of ['windows', 'trades', 'pnl', 'fees', 'maxDrawdown', 'brier', 'hitRate', 'sharpePerWindow', 'markets', 'settled', 'unsettled', 'invalidLines']) expect(typeof j[k], k).toBe('number');
+    for (const k of [
+      'windows',
+      'trades',
+      'pnl',
+      'fees',
+      'maxDrawdown',
+      'brier',
+      'hitRate',
+      'sharpePerWindow',
+      'markets',
+      'settled',
+      'unsettled',
+      'invalidLines',
+    ])
+      expect(typeof j[k], k).toBe('number');
     expect(j.invalidLines).toBe(0);
     expect(j.settled).toBeGreaterThan(0);
     expect(j.windows).toBe(j.settled);

@@ -70,19 +70,28 @@ describe('backtest on a known answer', () => {
     // settle every window Up (a tie), so every window loses.
     const losing = { ...cfg, stepMinutes: [1], book: { ...cfg.book, bias: 0.1 } };
     const windows = 20 - Math.ceil(flat.length / 4 / 15);
-    const free = runBacktest(flat, Date.parse('2026-01-01T00:00:00Z'), { ...losing, breaker: { maxDailyLossUsd: null, maxConsecutiveLosses: null, cooldownMs: 0 } });
+    const free = runBacktest(flat, Date.parse('2026-01-01T00:00:00Z'), {
+      ...losing,
+      breaker: { maxDailyLossUsd: null, maxConsecutiveLosses: null, cooldownMs: 0 },
+    });
     expect(free.trades).toHaveLength(windows);
     expect(free.trades.every((t) => !t.won)).toBe(true);
     expect(free.breakerTrips).toHaveLength(0);
     // Three losses in a row trip it for one window (15 minutes); the streak stands, so each
     // later loss trips it again: windows trade, trade, trade, skip, trade, skip, ...
-    const streak = runBacktest(flat, Date.parse('2026-01-01T00:00:00Z'), { ...losing, breaker: { maxDailyLossUsd: null, maxConsecutiveLosses: 3, cooldownMs: 15 * 60_000 } });
+    const streak = runBacktest(flat, Date.parse('2026-01-01T00:00:00Z'), {
+      ...losing,
+      breaker: { maxDailyLossUsd: null, maxConsecutiveLosses: 3, cooldownMs: 15 * 60_000 },
+    });
     expect(streak.trades).toHaveLength(3 + Math.floor((windows - 3) / 2));
     expect(streak.breakerTrips).toHaveLength(1 + Math.floor((windows - 3) / 2));
     expect(streak.breakerTrips.every((t) => t.kind === 'losses')).toBe(true);
     // A daily loss limit below two windows' losses halts the rest of the (UTC) day.
     const perWindowLoss = -free.trades[0]!.pnl;
-    const daily = runBacktest(flat, Date.parse('2026-01-01T00:00:00Z'), { ...losing, breaker: { maxDailyLossUsd: perWindowLoss * 1.5, maxConsecutiveLosses: null, cooldownMs: 0 } });
+    const daily = runBacktest(flat, Date.parse('2026-01-01T00:00:00Z'), {
+      ...losing,
+      breaker: { maxDailyLossUsd: perWindowLoss * 1.5, maxConsecutiveLosses: null, cooldownMs: 0 },
+    });
     expect(daily.trades).toHaveLength(2);
     expect(daily.breakerTrips).toEqual([expect.objectContaining({ kind: 'drawdown' })]);
   });

@@ -6,10 +6,33 @@
  */
 import { pino } from 'pino';
 import { readOracle, type Asset, type Market, type TradeSignal } from '@polybot/shared';
-import { consecutiveLossesRule, dayOf, decideSignal, drawdownRule, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER, type GateConfig, type Ledger, type SizerConfig } from '@polybot/risk';
-import { CALIBRATION_LOOKBACK_MS, DEFAULT_STRATEGY, estimateJumpDiffusion, FALLBACK_PARAMS, ValueBettingStrategy, probabilityUp, type JumpParams, type StrategyConfig, type StrategyContext } from '@polybot/strategy';
-import { OrderManager } from '@polybot/execution/orderManager';
-import { walkBook } from '@polybot/execution/paper/fillSimulator';
+import {
+  consecutiveLossesRule,
+  dayOf,
+  decideSignal,
+  drawdownRule,
+  KellySizer,
+  NoTradeGate,
+  newLedger,
+  DEFAULT_GATE,
+  DEFAULT_SIZER,
+  type GateConfig,
+  type Ledger,
+  type SizerConfig,
+} from '@polybot/risk';
+import {
+  CALIBRATION_LOOKBACK_MS,
+  DEFAULT_STRATEGY,
+  estimateJumpDiffusion,
+  FALLBACK_PARAMS,
+  ValueBettingStrategy,
+  probabilityUp,
+  type JumpParams,
+  type StrategyConfig,
+  type StrategyContext,
+} from '@polybot/strategy';
+import { OrderManager } from '@polybot/execution';
+import { walkBook } from '@polybot/execution';
 import { DEFAULT_BOOK_MODEL, makerBooks, Rng, type BookModelConfig } from './bookModel.js';
 import { bookOrder, emptyHeld, settleHeld } from './positions.js';
 import { brierScore, summarise, type RunResult, type ScoredPrediction, type SettledWindow, type Trade } from './results.js';
@@ -69,13 +92,35 @@ export interface Decision {
 }
 
 /** The cores exactly as the replay configures them: the live classes, never a re-implementation. */
-export function coresFor(cfg: BacktestConfig): { strategy: ValueBettingStrategy; gate: NoTradeGate; sizer: KellySizer; strategyConfig: StrategyConfig; gateConfig: GateConfig; sizerConfig: SizerConfig } {
+export function coresFor(cfg: BacktestConfig): {
+  strategy: ValueBettingStrategy;
+  gate: NoTradeGate;
+  sizer: KellySizer;
+  strategyConfig: StrategyConfig;
+  gateConfig: GateConfig;
+  sizerConfig: SizerConfig;
+} {
   const W = cfg.windowMinutes;
   const strategyConfig: StrategyConfig = { ...DEFAULT_STRATEGY, minEdge: cfg.minEdge, slotMs: W * 60_000 };
   // One-minute bars: the oracle and book are up to a step old by construction.
   const gateConfig: GateConfig = { ...DEFAULT_GATE, maxOracleAgeMs: 60_000, maxSignalAgeMs: 60_000, maxBookAgeMs: 60_000, toxicity: 'ignore' };
-  const sizerConfig: SizerConfig = { ...DEFAULT_SIZER, kellyFraction: cfg.kellyFraction, maxOrderUsd: cfg.maxOrderUsd, maxBankrollShare: 1, maxMarketExposureUsd: cfg.maxOrderUsd * 4, maxAssetExposureUsd: cfg.maxOrderUsd * 4, maxTotalExposureUsd: cfg.maxOrderUsd * 4 };
-  return { strategy: new ValueBettingStrategy(strategyConfig), gate: new NoTradeGate(gateConfig), sizer: new KellySizer(sizerConfig), strategyConfig, gateConfig, sizerConfig };
+  const sizerConfig: SizerConfig = {
+    ...DEFAULT_SIZER,
+    kellyFraction: cfg.kellyFraction,
+    maxOrderUsd: cfg.maxOrderUsd,
+    maxBankrollShare: 1,
+    maxMarketExposureUsd: cfg.maxOrderUsd * 4,
+    maxAssetExposureUsd: cfg.maxOrderUsd * 4,
+    maxTotalExposureUsd: cfg.maxOrderUsd * 4,
+  };
+  return {
+    strategy: new ValueBettingStrategy(strategyConfig),
+    gate: new NoTradeGate(gateConfig),
+    sizer: new KellySizer(sizerConfig),
+    strategyConfig,
+    gateConfig,
+    sizerConfig,
+  };
 }
 
 export interface BacktestResult extends RunResult {
@@ -108,7 +153,12 @@ function priceAt(closes: readonly number[], minutes: number): number {
  * @param closes one-minute closes on a regular grid
  * @param startMs time of closes[0]
  */
-export function runBacktest(closes: readonly number[], startMs: number, cfg: BacktestConfig = DEFAULT_BACKTEST, onWindow?: (done: number, total: number) => void): BacktestResult {
+export function runBacktest(
+  closes: readonly number[],
+  startMs: number,
+  cfg: BacktestConfig = DEFAULT_BACKTEST,
+  onWindow?: (done: number, total: number) => void,
+): BacktestResult {
   const rng = new Rng(cfg.seed);
   const W = cfg.windowMinutes;
   const asset: Asset = cfg.asset ?? 'BTC';
@@ -167,7 +217,20 @@ export function runBacktest(closes: readonly number[], startMs: number, cfg: Bac
     const manager = new OrderManager(null, logger);
     const book = { manager, ledger, held, prefix: 'bt' };
     const booksAt = (minute: number, nowMs: number) =>
-      makerBooks(cfg.book, { laggedSpot: priceAt(closes, Math.max(0, s + minute - lagMinutes)), strike, secondsLeft: (W - minute) * 60, twapSeconds: cfg.twapSeconds, nowMs, upTokenId: market.upTokenId, downTokenId: market.downTokenId, conditionId }, rng);
+      makerBooks(
+        cfg.book,
+        {
+          laggedSpot: priceAt(closes, Math.max(0, s + minute - lagMinutes)),
+          strike,
+          secondsLeft: (W - minute) * 60,
+          twapSeconds: cfg.twapSeconds,
+          nowMs,
+          upTokenId: market.upTokenId,
+          downTokenId: market.downTokenId,
+          conditionId,
+        },
+        rng,
+      );
     for (const m of cfg.stepMinutes) {
       if (m >= W) continue;
       const nowMs = windowStartMs + m * 60_000;
@@ -207,13 +270,30 @@ export function runBacktest(closes: readonly number[], startMs: number, cfg: Bac
         const fillAtMs = nowMs + Math.round((fillMinute - m) * 60_000);
         const fillBooks = cfg.latencyMs > 0 ? booksAt(fillMinute, fillAtMs) : books;
         const asks = (signal.outcome === 'UP' ? fillBooks.up : fillBooks.down).asks;
-        const filled = walkBook({ side: 'BUY', limitPrice: request.price, size: request.size, orderType: request.orderType, levels: asks, feeRate: request.feeRate });
+        const filled = walkBook({
+          side: 'BUY',
+          limitPrice: request.price,
+          size: request.size,
+          orderType: request.orderType,
+          levels: asks,
+          feeRate: request.feeRate,
+        });
         bookOrder(book, request, filled, nowMs, fillAtMs);
         for (const f of filled.fills) {
           const won = signal.outcome === winner;
           const pnl = (won ? f.size : 0) - f.size * f.price - f.fee;
           windowPnl += pnl;
-          trades.push({ window: j, atMs: fillAtMs, outcome: signal.outcome, price: f.price, shares: f.size, fee: f.fee, modelP: signal.modelProbability, won, pnl });
+          trades.push({
+            window: j,
+            atMs: fillAtMs,
+            outcome: signal.outcome,
+            price: f.price,
+            shares: f.size,
+            fee: f.fee,
+            modelP: signal.modelProbability,
+            won,
+            pnl,
+          });
         }
       }
     }
@@ -233,7 +313,13 @@ export function runBacktest(closes: readonly number[], startMs: number, cfg: Bac
     settledWindows.push({ endMs: windowEndMs, pnl: windowPnl });
     onWindow?.(j - firstWindow + 1, total - firstWindow);
   }
-  return { ...summarise({ trades, windows: settledWindows, predictions, bankrollUsd: cfg.bankrollUsd }), brierPerWindow: brierScore(perWindow), decisions, steps, breakerTrips };
+  return {
+    ...summarise({ trades, windows: settledWindows, predictions, bankrollUsd: cfg.bankrollUsd }),
+    brierPerWindow: brierScore(perWindow),
+    decisions,
+    steps,
+    breakerTrips,
+  };
 }
 
 function avg(xs: readonly number[], from: number, to: number): number {

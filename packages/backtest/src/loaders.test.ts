@@ -30,7 +30,14 @@ describe('price-history loaders', () => {
   });
 
   it('aggregates ticks by minute: open first, close last, high and low', () => {
-    expect(ticksToBars([[60_500, 3], [1_000, 10], [59_000, 12], [30_000, 8]])).toEqual([
+    expect(
+      ticksToBars([
+        [60_500, 3],
+        [1_000, 10],
+        [59_000, 12],
+        [30_000, 8],
+      ]),
+    ).toEqual([
       { timestampMs: 0, open: 10, high: 12, low: 8, close: 12 },
       { timestampMs: 60_000, open: 3, high: 3, low: 3, close: 3 },
     ]);

@@ -61,7 +61,8 @@ export function loadHistory(file: string): Bar[] {
         throw new Error(`${file}:${n + 1}: not JSON after the receive time`);
       }
       // Depth diffs and REST depth snapshots are not needed for a price history: trades (or top of book) suffice.
-      if (typeof json === 'object' && json && (('stream' in json && String((json as { stream: unknown }).stream).includes('@depth')) || 'lastUpdateId' in json)) return;
+      if (typeof json === 'object' && json && (('stream' in json && String((json as { stream: unknown }).stream).includes('@depth')) || 'lastUpdateId' in json))
+        return;
       const trade = RawTrade.safeParse(json);
       if (trade.success) {
         trades.push([trade.data.data.T, trade.data.data.p]);
@@ -94,7 +95,10 @@ export function loadHistory(file: string): Bar[] {
         if (!r.success) fail(file, n + 2, r.error);
         ticks.push([Math.floor(r.data.timestamp / 1000), (r.data.bid_price + r.data.ask_price) / 2]);
       });
-    } else throw new Error(`${file}: unknown CSV (columns: ${header.join(', ')}); expected bars (open,high,low,close), trades (timestamp,price) or quotes (timestamp,bid_price,ask_price)`);
+    } else
+      throw new Error(
+        `${file}: unknown CSV (columns: ${header.join(', ')}); expected bars (open,high,low,close), trades (timestamp,price) or quotes (timestamp,bid_price,ask_price)`,
+      );
     const bars = ticksToBars(ticks);
     if (bars.length < 2) throw new Error(`${file}: fewer than two minutes of prices`);
     return bars;
@@ -119,7 +123,10 @@ const ASSET_TOKENS: ReadonlyArray<readonly [Asset, RegExp]> = [
 export function inferAsset(file: string): Asset | null {
   const segments = path.resolve(file).split(path.sep).reverse();
   for (const seg of segments) {
-    const tokens = seg.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+    const tokens = seg
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter(Boolean);
     const found = new Set(ASSET_TOKENS.filter(([, re]) => tokens.some((t) => re.test(t))).map(([a]) => a));
     if (found.size === 1) return [...found][0]!;
     if (found.size > 1) return null;

@@ -5,8 +5,8 @@
  */
 import type { Asset, OrderRequest, Outcome } from '@polybot/shared';
 import { applyEvent, type Ledger } from '@polybot/risk';
-import type { OrderManager } from '@polybot/execution/orderManager';
-import type { TakerResult } from '@polybot/execution/paper/fillSimulator';
+import type { OrderManager } from '@polybot/execution';
+import type { TakerResult } from '@polybot/execution';
 
 /** Shares held of each side in one market, what they cost and the fees paid. */
 export interface Held {
@@ -34,8 +34,19 @@ export function bookOrder(
     const tradeId = `${b.prefix}-${request.id}-${k}`;
     b.manager.applyFill(request.id, { tradeId, size: f.size, price: f.price, fee: f.fee, status: 'CONFIRMED', atMs }, atMs);
     applyEvent(b.ledger, {
-      id: `fill-${tradeId}`, atMs, type: 'fill', orderId: request.id, signalId: request.signalId, conditionId: request.conditionId, asset: request.asset,
-      outcome: request.outcome, tradeId, status: 'CONFIRMED', size: f.size, price: f.price, fee: f.fee,
+      id: `fill-${tradeId}`,
+      atMs,
+      type: 'fill',
+      orderId: request.id,
+      signalId: request.signalId,
+      conditionId: request.conditionId,
+      asset: request.asset,
+      outcome: request.outcome,
+      tradeId,
+      status: 'CONFIRMED',
+      size: f.size,
+      price: f.price,
+      fee: f.fee,
     });
     if (request.outcome === 'UP') b.held.up += f.size;
     else b.held.down += f.size;
@@ -50,8 +61,18 @@ export function settleHeld(ledger: Ledger, held: Held, m: { conditionId: string;
   const payout = m.winner === 'UP' ? held.up : held.down;
   const realisedPnlUsd = payout - held.cost - held.fees;
   applyEvent(ledger, {
-    id: `set-${m.conditionId}`, atMs: m.atMs, type: 'settlement', conditionId: m.conditionId, asset: m.asset, winner: m.winner,
-    upShares: held.up, downShares: held.down, costUsd: held.cost, feesUsd: held.fees, payoutUsd: payout, realisedPnlUsd,
+    id: `set-${m.conditionId}`,
+    atMs: m.atMs,
+    type: 'settlement',
+    conditionId: m.conditionId,
+    asset: m.asset,
+    winner: m.winner,
+    upShares: held.up,
+    downShares: held.down,
+    costUsd: held.cost,
+    feesUsd: held.fees,
+    payoutUsd: payout,
+    realisedPnlUsd,
   });
   return realisedPnlUsd;
 }

@@ -54,7 +54,10 @@ describe('replay of a recording', () => {
   it('PnL, fees, hit rate, equity, drawdown and Sharpe are what the settled trades say', () => {
     const pnl = r.trades.reduce((a, t) => a + t.pnl, 0);
     expect(r.pnl).toBeCloseTo(pnl, 6);
-    expect(r.fees).toBeCloseTo(r.trades.reduce((a, t) => a + t.fee, 0), 6);
+    expect(r.fees).toBeCloseTo(
+      r.trades.reduce((a, t) => a + t.fee, 0),
+      6,
+    );
     expect(r.fees).toBeGreaterThan(0);
     expect(r.hitRate).toBe(r.trades.filter((t) => t.won).length / r.trades.length);
     // One equity point per settled market, at its recorded resolution, in the order they resolved.
@@ -115,7 +118,20 @@ function withEthCopy(records: readonly RecordLine[]): RecordLine[] {
     switch (x.type) {
       case 'market': {
         const m = x.market;
-        return [{ ...x, market: { ...m, asset: 'ETH', slug: m.slug.replace('btc', 'eth'), conditionId: cid(m.conditionId), upTokenId: tok(m.upTokenId), downTokenId: tok(m.downTokenId), priceToBeat: m.priceToBeat === null ? null : m.priceToBeat / 30 } }];
+        return [
+          {
+            ...x,
+            market: {
+              ...m,
+              asset: 'ETH',
+              slug: m.slug.replace('btc', 'eth'),
+              conditionId: cid(m.conditionId),
+              upTokenId: tok(m.upTokenId),
+              downTokenId: tok(m.downTokenId),
+              priceToBeat: m.priceToBeat === null ? null : m.priceToBeat / 30,
+            },
+          },
+        ];
       }
       case 'book':
         return [{ ...x, tokenId: tok(x.tokenId), conditionId: cid(x.conditionId) }];
@@ -149,12 +165,19 @@ describe('replay filters', () => {
   });
 
   it('--from/--to keep the markets whose whole window lies inside', () => {
-    const windows = [...new Map(records.flatMap((x) => (x.type === 'market' ? [[x.market.conditionId, x.market] as const] : []))).values()].sort((a, b) => a.windowStartMs - b.windowStartMs);
+    const windows = [...new Map(records.flatMap((x) => (x.type === 'market' ? [[x.market.conditionId, x.market] as const] : []))).values()].sort(
+      (a, b) => a.windowStartMs - b.windowStartMs,
+    );
     const late = replayRecording(records, { fromMs: windows[1]!.windowStartMs });
     expect(late.markets).toBe(windows.length - 1);
     expect(late.marketOutcomes.every((o) => o.windowStartMs >= windows[1]!.windowStartMs)).toBe(true);
     const early = replayRecording(records, { toMs: windows[2]!.windowEndMs });
-    expect(early.marketOutcomes.map((o) => o.conditionId).sort()).toEqual(windows.slice(0, 3).map((m) => m.conditionId).sort());
+    expect(early.marketOutcomes.map((o) => o.conditionId).sort()).toEqual(
+      windows
+        .slice(0, 3)
+        .map((m) => m.conditionId)
+        .sort(),
+    );
   });
 
   it('reports progress up to every line', () => {
@@ -173,9 +196,19 @@ describe('replay filters', () => {
     const o = r.marketOutcomes.find((x) => x.winner !== null && x.evaluations > 0)!;
     const m = markets.get(o.conditionId)!;
     const t0 = r.evaluations.find((e) => e.market === o.index)!.atMs - 1;
-    const book = (tokenId: string): RecordLine => ({ type: 'book', t: t0, tokenId, conditionId: m.conditionId, bids: [{ price: 0.44, size: 100 }], asks: [{ price: 0.45, size: 100 }] });
+    const book = (tokenId: string): RecordLine => ({
+      type: 'book',
+      t: t0,
+      tokenId,
+      conditionId: m.conditionId,
+      bids: [{ price: 0.44, size: 100 }],
+      asks: [{ price: 0.45, size: 100 }],
+    });
     const frozen = records.filter((x) => !(x.type === 'book' && x.t >= t0 && (x.tokenId === m.upTokenId || x.tokenId === m.downTokenId)));
-    const arb = replayRecording([...frozen, book(m.upTokenId), book(m.downTokenId)].sort((a, b) => a.t - b.t), { minEdge: 0.5 });
+    const arb = replayRecording(
+      [...frozen, book(m.upTokenId), book(m.downTokenId)].sort((a, b) => a.t - b.t),
+      { minEdge: 0.5 },
+    );
     const legs = arb.trades.filter((t) => t.window === o.index);
     expect(arb.pairs.length).toBeGreaterThan(0);
     expect(arb.pairs.every((p) => p.filled)).toBe(true);

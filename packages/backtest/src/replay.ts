@@ -10,17 +10,36 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { BookLevelSchema, MarketSchema, readOracle, type Asset, type Market, type OrderBook, type OrderRequest, type TradeSignal } from '@polybot/shared';
 import { decidePair, decideSignal, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER } from '@polybot/risk';
-import { calibrateParams, CALIBRATION_EVERY_MS, CALIBRATION_LOOKBACK_MS, DEFAULT_STRATEGY, FALLBACK_PARAMS, RECENT_MS, spotBefore, twapAverageSoFar, ValueBettingStrategy, type JumpParams, type PricePoint } from '@polybot/strategy';
-import { OrderManager } from '@polybot/execution/orderManager';
-import { walkBook } from '@polybot/execution/paper/fillSimulator';
-import { priceToBeatFromHistory } from '@polybot/ingestion/discovery';
+import {
+  calibrateParams,
+  CALIBRATION_EVERY_MS,
+  CALIBRATION_LOOKBACK_MS,
+  DEFAULT_STRATEGY,
+  FALLBACK_PARAMS,
+  RECENT_MS,
+  spotBefore,
+  twapAverageSoFar,
+  ValueBettingStrategy,
+  type JumpParams,
+  type PricePoint,
+} from '@polybot/strategy';
+import { OrderManager } from '@polybot/execution';
+import { walkBook } from '@polybot/execution';
+import { priceToBeatFromHistory } from '@polybot/ingestion';
 import { bookOrder, emptyHeld, settleHeld, type Held } from './positions.js';
 import { round6, summarise, type RunResult, type ScoredPrediction, type SettledWindow, type Trade } from './results.js';
 
 const RecordSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('market'), t: z.number(), market: MarketSchema }),
   z.object({ type: z.literal('oracle'), t: z.number(), asset: z.string(), price: z.number().positive(), source: z.string() }),
-  z.object({ type: z.literal('book'), t: z.number(), tokenId: z.string(), conditionId: z.string(), bids: z.array(BookLevelSchema), asks: z.array(BookLevelSchema) }),
+  z.object({
+    type: z.literal('book'),
+    t: z.number(),
+    tokenId: z.string(),
+    conditionId: z.string(),
+    bids: z.array(BookLevelSchema),
+    asks: z.array(BookLevelSchema),
+  }),
   z.object({ type: z.literal('trade'), t: z.number(), tokenId: z.string(), price: z.number(), size: z.number(), side: z.enum(['BUY', 'SELL']) }),
   z.object({ type: z.literal('resolution'), t: z.number(), conditionId: z.string(), winningTokenId: z.string() }),
 ]);
@@ -80,7 +99,17 @@ export interface ReplayResult extends RunResult {
   /** Arbitrage pairs risk accepted, and whether both FOK legs filled against the recorded books. */
   pairs: Array<{ id: string; atMs: number; shares: number; filled: boolean; expectedProfitUsd: number }>;
   /** The settings the replay ran with, defaults filled in (for the report). */
-  settings: { minEdge: number; kellyFraction: number; maxOrderUsd: number; bankrollUsd: number; params: JumpParams | 'calibrated'; fallbackParams: JumpParams; asset: Asset | null; fromMs: number | null; toMs: number | null };
+  settings: {
+    minEdge: number;
+    kellyFraction: number;
+    maxOrderUsd: number;
+    bankrollUsd: number;
+    params: JumpParams | 'calibrated';
+    fallbackParams: JumpParams;
+    asset: Asset | null;
+    fromMs: number | null;
+    toMs: number | null;
+  };
 }
 
 export interface ReplayOptions {
@@ -177,7 +206,22 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
       const row = outcomes.get(m.conditionId);
       if (row) row.priceToBeat = m.priceToBeat;
       else {
-        outcomes.set(m.conditionId, { index: outcomes.size, conditionId: m.conditionId, slug: m.slug, asset: m.asset, windowStartMs: m.windowStartMs, windowEndMs: m.windowEndMs, priceToBeat: m.priceToBeat, winner: null, resolvedAtMs: null, trades: 0, costUsd: 0, feesUsd: 0, pnl: null, evaluations: 0 });
+        outcomes.set(m.conditionId, {
+          index: outcomes.size,
+          conditionId: m.conditionId,
+          slug: m.slug,
+          asset: m.asset,
+          windowStartMs: m.windowStartMs,
+          windowEndMs: m.windowEndMs,
+          priceToBeat: m.priceToBeat,
+          winner: null,
+          resolvedAtMs: null,
+          trades: 0,
+          costUsd: 0,
+          feesUsd: 0,
+          pnl: null,
+          evaluations: 0,
+        });
       }
     } else if (r.type === 'book') {
       // Best first, whatever order the line holds (the venue sends best last).
@@ -206,9 +250,14 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
         const down = books.get(m.downTokenId);
         const recent = hist.slice(firstAtOrAfter(hist, r.t - RECENT_MS));
         const ev = strategy.evaluate({
-          nowMs: r.t, market: m, upBook: up ?? null, downBook: down ?? null,
+          nowMs: r.t,
+          market: m,
+          upBook: up ?? null,
+          downBook: down ?? null,
           oracle: readOracle({ asset: m.asset, price: r.price, timestampMs: r.t, source: 'sim' }, r.t, 5_000),
-          averageSoFar: twapAverageSoFar(m, recent, r.t), spotBefore: spotBefore(recent, r.t), trades: { up: [], down: [] },
+          averageSoFar: twapAverageSoFar(m, recent, r.t),
+          spotBefore: spotBefore(recent, r.t),
+          trades: { up: [], down: [] },
           params: paramsFor(m.asset, hist, r.t),
         });
         if (ev.probabilityUp !== null) {
@@ -221,11 +270,19 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
         const fill = (request: OrderRequest, filled: ReturnType<typeof walkBook>, modelP: number) => {
           const h = held.get(m.conditionId) ?? { ...emptyHeld(), trades: [] };
           bookOrder({ manager, ledger, held: h, prefix: 'replay' }, request, filled, r.t, r.t);
-          for (const f of filled.fills) h.trades.push({ window: row.index, atMs: r.t, outcome: request.outcome, price: f.price, shares: f.size, fee: f.fee, modelP, won: false, pnl: 0 });
+          for (const f of filled.fills)
+            h.trades.push({ window: row.index, atMs: r.t, outcome: request.outcome, price: f.price, shares: f.size, fee: f.fee, modelP, won: false, pnl: 0 });
           held.set(m.conditionId, h);
         };
         const walk = (request: OrderRequest) =>
-          walkBook({ side: 'BUY', limitPrice: request.price, size: request.size, orderType: request.orderType, levels: (request.outcome === 'UP' ? up! : down!).asks, feeRate: m.feeSchedule.rate });
+          walkBook({
+            side: 'BUY',
+            limitPrice: request.price,
+            size: request.size,
+            orderType: request.orderType,
+            levels: (request.outcome === 'UP' ? up! : down!).asks,
+            feeRate: m.feeSchedule.rate,
+          });
         for (const signal of ev.signals) {
           if (manager.get(signal.id)) continue; // one decision per signal id, as live
           const request = decide(signal, r.t);
@@ -238,7 +295,13 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
           if (d.accept) {
             const walks = d.request.legs.map(walk);
             if (walks.every((w) => w.remaining <= 1e-9)) d.request.legs.forEach((leg, i) => fill(leg, walks[i]!, ev.pair!.legs[i]!.modelProbability));
-            pairs.push({ id: d.request.id, atMs: r.t, shares: d.shares, filled: walks.every((w) => w.remaining <= 1e-9), expectedProfitUsd: d.expectedProfitUsd });
+            pairs.push({
+              id: d.request.id,
+              atMs: r.t,
+              shares: d.shares,
+              filled: walks.every((w) => w.remaining <= 1e-9),
+              expectedProfitUsd: d.expectedProfitUsd,
+            });
           }
         }
       }

@@ -12,7 +12,13 @@ const offline = /<script[^>]*src=|<link[^>]*href=|https?:\/\/(?!www\.w3\.org)/;
 
 describe('htmlReport for a recording', () => {
   const rec = loadRecording(FIXTURE);
-  const source: RecordingSource = { kind: 'recording', file: 'fixtures/sim-recording.ndjson.gz', lines: rec.records.length + 2, invalidLines: 2, settings: { from: null } };
+  const source: RecordingSource = {
+    kind: 'recording',
+    file: 'fixtures/sim-recording.ndjson.gz',
+    lines: rec.records.length + 2,
+    invalidLines: 2,
+    settings: { from: null },
+  };
 
   it('is byte-identical for two replays of the same recording', () => {
     const a = htmlReport(replayRecording(rec.records), source, meta);

@@ -38,7 +38,10 @@ function bookModelParagraph(cfg: BacktestConfig): string {
 
 function recordingSection(r: ReplayResult, src: RecordingSource): string {
   const rows = r.marketOutcomes
-    .map((m) => `<tr><td>${m.index}</td><td style="text-align:left">${esc(m.slug)}</td><td>${m.asset}</td><td>${iso(m.windowStartMs)}</td><td>${iso(m.windowEndMs)}</td><td>${m.priceToBeat === null ? 'unknown' : m.priceToBeat.toFixed(2)}</td><td>${m.winner ?? 'unsettled'}</td><td>${m.evaluations}</td><td>${m.trades}</td><td>${m.costUsd.toFixed(2)}</td><td>${m.pnl === null ? 'open' : m.pnl.toFixed(4)}</td></tr>`)
+    .map(
+      (m) =>
+        `<tr><td>${m.index}</td><td style="text-align:left">${esc(m.slug)}</td><td>${m.asset}</td><td>${iso(m.windowStartMs)}</td><td>${iso(m.windowEndMs)}</td><td>${m.priceToBeat === null ? 'unknown' : m.priceToBeat.toFixed(2)}</td><td>${m.winner ?? 'unsettled'}</td><td>${m.evaluations}</td><td>${m.trades}</td><td>${m.costUsd.toFixed(2)}</td><td>${m.pnl === null ? 'open' : m.pnl.toFixed(4)}</td></tr>`,
+    )
     .join('');
   const open = r.openTrades.length ? ` ${r.openTrades.length} fill(s) in unsettled markets stay open and are not in the PnL.` : '';
   return `<h2>Recording</h2><p>Recorded books from ${esc(src.file)}: each market replayed on the books, trades and oracle ticks the recorder saw, and settled on its recorded resolution. Markets the recording never resolves are listed as unsettled and left out of the PnL, the equity and the Brier score. A market whose price to beat the recording cannot give (recorded before its window with too little of the settlement feed before the start) is never evaluated.${open}</p>
@@ -50,7 +53,10 @@ function recordingSection(r: ReplayResult, src: RecordingSource): string {
 function replayExtras(r: RunResult | ReplayResult, source: BacktestConfig | RecordingSource): string {
   if (!('breakerTrips' in r) || !('latencyMs' in source)) return '';
   const b = r as BacktestResult;
-  const trips = b.breakerTrips.slice(0, 50).map((t) => `${iso(t.atMs)} ${t.kind}: ${esc(t.reason)}`).join('&#10;');
+  const trips = b.breakerTrips
+    .slice(0, 50)
+    .map((t) => `${iso(t.atMs)} ${t.kind}: ${esc(t.reason)}`)
+    .join('&#10;');
   return `<div class="k">Brier once per window<b>${num(b.brierPerWindow, 4)}</b></div><div class="k">latency<b>${source.latencyMs} ms</b></div><div class="k" title="${trips}">circuit-breaker trips<b>${b.breakerTrips.length}</b></div>`;
 }
 
@@ -60,7 +66,9 @@ export function htmlReport(r: RunResult | ReplayResult, source: BacktestConfig |
   const recording = 'kind' in source && source.kind === 'recording' ? source : null;
   // The curves start at the opening bankroll, so a first losing window shows as a drawdown (as maxDrawdown counts it).
   const bankrollUsd = recording ? (r as ReplayResult).settings.bankrollUsd : (source as BacktestConfig).bankrollUsd;
-  const startMs = recording ? Math.min(...(r as ReplayResult).marketOutcomes.map((m) => m.windowStartMs)) : (r.equity[0]?.[0] ?? 0) - (source as BacktestConfig).windowMinutes * 60_000;
+  const startMs = recording
+    ? Math.min(...(r as ReplayResult).marketOutcomes.map((m) => m.windowStartMs))
+    : (r.equity[0]?.[0] ?? 0) - (source as BacktestConfig).windowMinutes * 60_000;
   const equity: Array<[number, number]> = r.equity.length ? [[startMs, bankrollUsd], ...r.equity] : [];
   let peak = bankrollUsd;
   const drawdown: Array<[number, number]> = equity.map(([t, e]) => {
@@ -76,7 +84,10 @@ export function htmlReport(r: RunResult | ReplayResult, source: BacktestConfig |
     .join('');
   const rows = r.trades
     .slice(0, 2_000)
-    .map((t) => `<tr><td>${t.window}</td><td>${iso(t.atMs)}</td><td>${t.outcome}</td><td>${t.price.toFixed(2)}</td><td>${t.shares}</td><td>${t.fee.toFixed(5)}</td><td>${t.modelP.toFixed(3)}</td><td>${t.won ? 'won' : 'lost'}</td><td>${t.pnl.toFixed(4)}</td></tr>`)
+    .map(
+      (t) =>
+        `<tr><td>${t.window}</td><td>${iso(t.atMs)}</td><td>${t.outcome}</td><td>${t.price.toFixed(2)}</td><td>${t.shares}</td><td>${t.fee.toFixed(5)}</td><td>${t.modelP.toFixed(3)}</td><td>${t.won ? 'won' : 'lost'}</td><td>${t.pnl.toFixed(4)}</td></tr>`,
+    )
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>polybot backtest${recording ? ' (recording)' : ''}</title>
 <style>body{font-family:system-ui,sans-serif;margin:1rem auto;max-width:1000px;padding:0 1rem;color:#111}table{border-collapse:collapse;font-size:.8rem;width:100%}td,th{border-bottom:1px solid #ddd;padding:2px 6px;text-align:right}th{background:#f3f4f6}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:.5rem}.k{background:#f3f4f6;padding:.5rem;border-radius:6px}.k b{display:block;font-size:1.2rem}</style></head><body>
@@ -89,11 +100,15 @@ export function htmlReport(r: RunResult | ReplayResult, source: BacktestConfig |
 <h2>Drawdown</h2>${line(drawdown, 960, 120, '#dc2626')}
 <h2>Calibration</h2><p>Predicted P(Up) against the observed frequency of Up, per decile (circle size and label: count).</p>
 <svg viewBox="0 0 300 300" width="320" height="320"><line x1="20" y1="280" x2="280" y2="20" stroke="#999" stroke-dasharray="4"/><rect x="20" y="20" width="260" height="260" fill="none" stroke="#ccc"/><text x="150" y="296" font-size="9" text-anchor="middle">predicted P(Up)</text><text x="8" y="150" font-size="9" text-anchor="middle" transform="rotate(-90 8 150)">observed Up</text>${cal}</svg>
-${recording ? `${recordingSection(r as ReplayResult, recording)}
+${
+  recording
+    ? `${recordingSection(r as ReplayResult, recording)}
 <h2>Model and parameters</h2><pre>${esc(JSON.stringify({ ...(r as ReplayResult).settings, ...recording.settings }, null, 2))}</pre>
-` : `<h2>Model and parameters</h2><pre>${esc(JSON.stringify(source, null, 2))}</pre>
+`
+    : `<h2>Model and parameters</h2><pre>${esc(JSON.stringify(source, null, 2))}</pre>
 ${bookModelParagraph(source as BacktestConfig)}
-`}<h2>Trades</h2><table><tr><th>window</th><th>time (UTC)</th><th>side</th><th>price</th><th>shares</th><th>fee</th><th>model p (side)</th><th>result</th><th>PnL</th></tr>${rows}</table>
+`
+}<h2>Trades</h2><table><tr><th>window</th><th>time (UTC)</th><th>side</th><th>price</th><th>shares</th><th>fee</th><th>model p (side)</th><th>result</th><th>PnL</th></tr>${rows}</table>
 ${r.trades.length > 2_000 ? `<p>first 2,000 of ${r.trades.length} trades shown</p>` : ''}
 </body></html>
 `;

@@ -98,11 +98,18 @@ export function calibrationDeciles(samples: readonly ScoredPrediction[]): Calibr
     b.ys += y;
     b.n++;
   }
-  return buckets.flatMap((b, i) => (b.n ? [{ bucket: `${(i / 10).toFixed(1)}-${((i + 1) / 10).toFixed(1)}`, count: b.n, meanPredicted: b.ps / b.n, observed: b.ys / b.n }] : []));
+  return buckets.flatMap((b, i) =>
+    b.n ? [{ bucket: `${(i / 10).toFixed(1)}-${((i + 1) / 10).toFixed(1)}`, count: b.n, meanPredicted: b.ps / b.n, observed: b.ys / b.n }] : [],
+  );
 }
 
 /** The whole report from the settled trades, the settled windows in settlement order, and the scored predictions. */
-export function summarise(input: { trades: Trade[]; windows: readonly SettledWindow[]; predictions: readonly ScoredPrediction[]; bankrollUsd: number }): RunResult {
+export function summarise(input: {
+  trades: Trade[];
+  windows: readonly SettledWindow[];
+  predictions: readonly ScoredPrediction[];
+  bankrollUsd: number;
+}): RunResult {
   const equity = equityCurve(input.windows, input.bankrollUsd);
   return {
     windows: input.windows.length,

@@ -83,7 +83,9 @@ async function main(): Promise<void> {
       `pricing: ${pricing.evalsPerSec.toLocaleString('en')} evaluations/s on one core`,
       `strategy pass (one market: model, book walks, toxicity, arbitrage): ${pass.passesPerSec.toLocaleString('en')} passes/s, ${results.strategyPassMicros} µs each`,
       `backtest: ${backtest === null ? 'not available in this build' : `${backtest.bars.toLocaleString('en')} one-minute bars (a year) in ${backtest.seconds} s, ${backtest.barsPerSec.toLocaleString('en')} bars/s`}`,
-      `worker RSS (MB, start → end): ${Object.entries(pipeline.workerRssMb).map(([k, v]) => `${k} ${v.start}→${v.end}`).join(', ')}`,
+      `worker RSS (MB, start → end): ${Object.entries(pipeline.workerRssMb)
+        .map(([k, v]) => `${k} ${v.start}→${v.end}`)
+        .join(', ')}`,
       `Redis used memory (MB): ${pipeline.redisMemoryMb.start} → ${pipeline.redisMemoryMb.end}`,
       `written to ${path.join(ROOT, 'bench-results.json')}`,
     ];

@@ -139,7 +139,13 @@ export async function analysisThroughput(redisUrl: string, prefix: string, worke
     if (!template) await sleep(200);
   }
   if (!template) throw new Error('no market job to copy');
-  await markets.addBulk(Array.from({ length: jobs }, (_, i) => ({ name: 'market', data: { ...(template as object), refreshedAtMs: Date.now() }, opts: { jobId: `bench-${workers}-${i}`, removeOnComplete: true } })));
+  await markets.addBulk(
+    Array.from({ length: jobs }, (_, i) => ({
+      name: 'market',
+      data: { ...(template as object), refreshedAtMs: Date.now() },
+      opts: { jobId: `bench-${workers}-${i}`, removeOnComplete: true },
+    })),
+  );
   const ports: number[] = [];
   for (let i = 0; i < workers; i++) {
     const port = await freePort();

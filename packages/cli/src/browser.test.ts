@@ -35,7 +35,16 @@ beforeAll(async () => {
   dashUrl = `http://127.0.0.1:${dashPort}`;
   redis = createRedis(testRedisUrl());
   stack = new Stack({
-    env: { REDIS_URL: testRedisUrl(), POLYBOT_QUEUE_PREFIX: prefix, POLYBOT_DATA_DIR: dir, SIM_VENUE_PORT: String(venuePort), SIM_WINDOW_SECONDS: '120', SIM_MISPRICE_PROB: '0.4', POLYBOT_METRICS_PORT: '0', LOG_LEVEL: 'warn' },
+    env: {
+      REDIS_URL: testRedisUrl(),
+      POLYBOT_QUEUE_PREFIX: prefix,
+      POLYBOT_DATA_DIR: dir,
+      SIM_VENUE_PORT: String(venuePort),
+      SIM_WINDOW_SECONDS: '120',
+      SIM_MISPRICE_PROB: '0.4',
+      POLYBOT_METRICS_PORT: '0',
+      LOG_LEVEL: 'warn',
+    },
     logDir: path.join(dir, 'logs'),
     restart: false,
   });
@@ -44,7 +53,11 @@ beforeAll(async () => {
   for (const kind of ['execution', 'risk', 'analysis', 'discovery'] as const) stack.add({ kind, index: 0, env: {} });
   stack.add({ kind: 'dashboard', index: 0, env: { POLYBOT_DASHBOARD_PORT: String(dashPort) } });
   await waitForHttp(`${dashUrl}/api/status`, 30_000);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
 }, 90_000);
 
 afterAll(async () => {
@@ -63,7 +76,11 @@ describe('dashboard on a running stack', () => {
     const deadline = Date.now() + 90_000;
     while ((await venueOrderCount()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1_000));
     expect(await venueOrderCount()).toBeGreaterThan(0);
-    await page.waitForFunction(() => (document.querySelector('#positions tbody')?.children.length ?? 0) + (document.querySelector('#orders tbody')?.children.length ?? 0) > 0, undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => (document.querySelector('#positions tbody')?.children.length ?? 0) + (document.querySelector('#orders tbody')?.children.length ?? 0) > 0,
+      undefined,
+      { timeout: 30_000 },
+    );
     await page.waitForFunction((prev) => document.querySelector('#updated')?.textContent !== prev, firstUpdate, { timeout: 10_000 });
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'status-page-live.png'), fullPage: true });

@@ -16,9 +16,7 @@ import { Stack, waitForHttp } from './stack.js';
 
 const OrdersFileSchema = z.object({ version: z.number(), orders: z.array(OrderSchema) }).passthrough();
 const SimOrdersSchema = z.object({
-  orders: z.array(
-    z.object({ id: z.string(), status: z.string(), sizeMatched: z.union([z.number(), z.string()]) }).passthrough(),
-  ),
+  orders: z.array(z.object({ id: z.string(), status: z.string(), sizeMatched: z.union([z.number(), z.string()]) }).passthrough()),
 });
 
 let stack: Stack;

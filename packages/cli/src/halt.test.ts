@@ -26,7 +26,11 @@ const env = () => ({ REDIS_URL: testRedisUrl(), POLYBOT_QUEUE_PREFIX: prefix, PO
 beforeAll(async () => {
   venue = await startSimVenue({ port: 0, windowSeconds: 600, assets: ['BTC'], seed: 9, misprice: 0 });
   redis = createRedis(testRedisUrl());
-  stack = new Stack({ env: { ...env(), POLYBOT_CLOB_URL: venue.url, POLYBOT_METRICS_PORT: '0', EXEC_POLL_MS: '300' }, logDir: path.join(dir, 'logs'), restart: false });
+  stack = new Stack({
+    env: { ...env(), POLYBOT_CLOB_URL: venue.url, POLYBOT_METRICS_PORT: '0', EXEC_POLL_MS: '300' },
+    logDir: path.join(dir, 'logs'),
+    restart: false,
+  });
   stack.add({ kind: 'execution', index: 0, env: {} });
 });
 afterAll(async () => {
@@ -35,7 +39,8 @@ afterAll(async () => {
   await redis?.quit();
 });
 
-const bot = (...args: string[]) => spawnSync(process.execPath, [BOT, ...args], { env: { PATH: process.env.PATH ?? '', ...env() }, encoding: 'utf8', timeout: 15_000 });
+const bot = (...args: string[]) =>
+  spawnSync(process.execPath, [BOT, ...args], { env: { PATH: process.env.PATH ?? '', ...env() }, encoding: 'utf8', timeout: 15_000 });
 const venueOrders = async () => ((await (await fetch(`${venue.url}/sim/orders`)).json()) as { orders: Array<{ id: string; status: string }> }).orders;
 async function waitFor(cond: () => Promise<boolean>, ms = 20_000) {
   const end = Date.now() + ms;
@@ -50,9 +55,24 @@ function resting(id: string): OrderRequest {
   // A market that stays open for the whole test: the current window may end (and refuse orders) mid-test.
   const m = openSimMarkets(venue, 60_000)[0]!;
   return {
-    id, signalId: id, createdAtMs: Date.now(), conditionId: m.conditionId as `0x${string}`, asset: 'BTC', outcome: 'UP', tokenId: m.upToken,
-    side: 'BUY', orderType: 'GTC', postOnly: false, price: 0.02, size: 10, windowEndMs: m.endMs, tickSize: 0.01, minOrderSize: 5,
-    negRisk: false, feeRate: 0.07, sizing: { bankrollUsd: 100, kellyFraction: 0.1, notionalUsd: 0.2, cappedBy: null },
+    id,
+    signalId: id,
+    createdAtMs: Date.now(),
+    conditionId: m.conditionId as `0x${string}`,
+    asset: 'BTC',
+    outcome: 'UP',
+    tokenId: m.upToken,
+    side: 'BUY',
+    orderType: 'GTC',
+    postOnly: false,
+    price: 0.02,
+    size: 10,
+    windowEndMs: m.endMs,
+    tickSize: 0.01,
+    minOrderSize: 5,
+    negRisk: false,
+    feeRate: 0.07,
+    sizing: { bankrollUsd: 100, kellyFraction: 0.1, notionalUsd: 0.2, cappedBy: null },
   };
 }
 

@@ -29,7 +29,13 @@ describe('health across a Redis restart', () => {
     let redis = await spawnRedisServer();
     const metricsPort = await freePort();
     const child = spawn(process.execPath, [WORKER, 'risk'], {
-      env: { PATH: process.env.PATH ?? '', REDIS_URL: redis.url, POLYBOT_QUEUE_PREFIX: testPrefix('health'), POLYBOT_METRICS_PORT: String(metricsPort), LOG_LEVEL: 'warn' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        REDIS_URL: redis.url,
+        POLYBOT_QUEUE_PREFIX: testPrefix('health'),
+        POLYBOT_METRICS_PORT: String(metricsPort),
+        LOG_LEVEL: 'warn',
+      },
       stdio: 'ignore',
     });
     try {

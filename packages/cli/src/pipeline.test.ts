@@ -18,7 +18,7 @@ import { testPrefix } from '@polybot/shared/testing/redis';
 import { testRedisUrl } from '@polybot/shared/testing/vitest';
 import { minuteCloses } from '@polybot/strategy';
 import { DEFAULT_BACKTEST, coresFor, runBacktest } from '@polybot/backtest';
-import { loadHistory } from '@polybot/backtest/loaders';
+import { loadHistory } from '@polybot/backtest';
 import { Stack } from './stack.js';
 
 const FTX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv.gz');
@@ -47,7 +47,11 @@ beforeAll(async () => {
     RISK_MIN_SECONDS_TO_EXPIRY: String(g.minSecondsToExpiry),
     RISK_TOXICITY: g.toxicity,
   };
-  stack = new Stack({ env: { REDIS_URL: testRedisUrl(), POLYBOT_QUEUE_PREFIX: prefix, POLYBOT_DATA_DIR: dir, POLYBOT_METRICS_PORT: '0' }, logDir: path.join(dir, 'logs'), restart: false });
+  stack = new Stack({
+    env: { REDIS_URL: testRedisUrl(), POLYBOT_QUEUE_PREFIX: prefix, POLYBOT_DATA_DIR: dir, POLYBOT_METRICS_PORT: '0' },
+    logDir: path.join(dir, 'logs'),
+    restart: false,
+  });
   stack.add({ kind: 'risk', index: 0, env: riskEnv });
 });
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Kind } from './worker.js';
+import type { Kind } from './kinds.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 // Processes always run the compiled JavaScript, also when the tests import this file from src/.

@@ -91,7 +91,19 @@ describe('dashboard', () => {
     // Updates arrive by themselves.
     await store.putMarket(market('btc-updown-2m-100', 'signal: UP edge 0.031'));
     await store.put('execution', ExecutionStatusSchema, {
-      openOrders: [{ id: 'sig-abc-UP-1', conditionId: `0x${'1'.repeat(64)}`, asset: 'BTC', outcome: 'UP', side: 'BUY', price: 0.52, size: 10, filledSize: 4, state: 'partially_filled' }],
+      openOrders: [
+        {
+          id: 'sig-abc-UP-1',
+          conditionId: `0x${'1'.repeat(64)}`,
+          asset: 'BTC',
+          outcome: 'UP',
+          side: 'BUY',
+          price: 0.52,
+          size: 10,
+          filledSize: 4,
+          state: 'partially_filled',
+        },
+      ],
       positions: [],
       ordersByState: { partially_filled: 1 },
       updatedAtMs: Date.now(),

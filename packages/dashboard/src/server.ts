@@ -13,7 +13,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { QUEUE_NAMES } from '@polybot/shared/queues';
-import { createBreakerControl } from '@polybot/risk';
+import { createBreakerControl } from '@polybot/risk/breaker';
 import { STATUS_PAGE } from './page.js';
 import { readStatus } from './statusData.js';
 

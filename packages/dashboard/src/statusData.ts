@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { redisKeys } from '@polybot/shared';
 import { ExecutionStatusSchema, RiskStatusSchema, safeJson, statusStore } from '@polybot/shared/status';
-import { createBreakerControl } from '@polybot/risk';
+import { createBreakerControl } from '@polybot/risk/breaker';
 
 /** Everything the status page shows, read from Redis (views for humans, never trading inputs). */
 export async function readStatus(redis: Redis, prefix: string, nowMs = Date.now()) {

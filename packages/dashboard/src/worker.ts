@@ -35,7 +35,8 @@ export async function runWorker(): Promise<void> {
   const rt = startWorkerRuntime('dashboard');
   const env = configOrExit(() => parseEnv(EnvSchema, process.env), 'dashboard');
   const { logger, redis, config } = rt;
-  const auth = env.POLYBOT_DASHBOARD_USER && env.POLYBOT_DASHBOARD_PASSWORD ? { user: env.POLYBOT_DASHBOARD_USER, password: env.POLYBOT_DASHBOARD_PASSWORD } : null;
+  const auth =
+    env.POLYBOT_DASHBOARD_USER && env.POLYBOT_DASHBOARD_PASSWORD ? { user: env.POLYBOT_DASHBOARD_USER, password: env.POLYBOT_DASHBOARD_PASSWORD } : null;
   const local = ['127.0.0.1', 'localhost', '::1'].includes(env.POLYBOT_DASHBOARD_HOST);
   if (!auth && !local) {
     logger.warn(
@@ -48,13 +49,23 @@ export async function runWorker(): Promise<void> {
   // Queue depth for Prometheus, from the one process that watches every queue.
   const queues = QUEUE_NAMES.map((n) => new Queue(n, { connection: redis, prefix: config.queuePrefix }));
   const depth = setInterval(() => {
-    for (const q of queues) void q.getJobCountByTypes('waiting', 'delayed').then((n) => metrics.queueDepth.set({ queue: q.name }, n), () => undefined);
+    for (const q of queues)
+      void q.getJobCountByTypes('waiting', 'delayed').then(
+        (n) => metrics.queueDepth.set({ queue: q.name }, n),
+        () => undefined,
+      );
   }, 5_000);
   registerSecret(env.POLYBOT_TELEGRAM_BOT_TOKEN);
   const targets: AlertTargets = {
     ...(env.POLYBOT_ALERT_WEBHOOK_URL ? { webhookUrl: env.POLYBOT_ALERT_WEBHOOK_URL } : {}),
     ...(env.POLYBOT_TELEGRAM_BOT_TOKEN && env.POLYBOT_TELEGRAM_CHAT_ID
-      ? { telegram: { token: env.POLYBOT_TELEGRAM_BOT_TOKEN, chatId: env.POLYBOT_TELEGRAM_CHAT_ID, ...(env.POLYBOT_TELEGRAM_API_URL ? { baseUrl: env.POLYBOT_TELEGRAM_API_URL } : {}) } }
+      ? {
+          telegram: {
+            token: env.POLYBOT_TELEGRAM_BOT_TOKEN,
+            chatId: env.POLYBOT_TELEGRAM_CHAT_ID,
+            ...(env.POLYBOT_TELEGRAM_API_URL ? { baseUrl: env.POLYBOT_TELEGRAM_API_URL } : {}),
+          },
+        }
       : {}),
   };
   const stopAlerts =

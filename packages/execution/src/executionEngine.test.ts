@@ -45,7 +45,8 @@ function marketableRequest(id: string): OrderRequest {
   };
 }
 
-const venueOrders = async () => ((await (await fetch(`${venue.url}/sim/orders`)).json()) as { orders: Array<{ id: string; sizeMatched: number; status: string }> }).orders;
+const venueOrders = async () =>
+  ((await (await fetch(`${venue.url}/sim/orders`)).json()) as { orders: Array<{ id: string; sizeMatched: number; status: string }> }).orders;
 const engineFor = (m: OrderManager) => new ExecutionEngine(m, port, { cancelBeforeEndMs: 5_000, settleAfterMs: 1_000 }, logger, async () => false);
 
 describe('exactly once at the venue', () => {

@@ -184,12 +184,19 @@ export class ExecutionEngine {
         const legs = [a, b!];
         const cost = legs.reduce((s, o) => s + o.fills.filter((f) => f.status !== 'FAILED').reduce((t, f) => t + f.size * f.price + f.fee, 0), 0);
         const locked = Number((a.filledSize - cost).toFixed(6));
-        this.manager.setPairState(pairId, 'complete', `both legs filled ${a.filledSize}: locked ${locked.toFixed(6)} pUSD after fees`, nowMs, { lockedProfitUsd: locked });
+        this.manager.setPairState(pairId, 'complete', `both legs filled ${a.filledSize}: locked ${locked.toFixed(6)} pUSD after fees`, nowMs, {
+          lockedProfitUsd: locked,
+        });
         this.logger.info({ pairId, shares: a.filledSize, costUsd: Number(cost.toFixed(6)), lockedProfitUsd: locked }, 'arbitrage pair complete');
         return;
       }
       if (rec.state === 'placing') {
-        this.manager.setPairState(pairId, 'lone', `leg ${first.outcome} filled ${a.filledSize}, leg ${second.outcome} ${b?.state ?? 'not placed'} with ${filledB}`, nowMs);
+        this.manager.setPairState(
+          pairId,
+          'lone',
+          `leg ${first.outcome} filled ${a.filledSize}, leg ${second.outcome} ${b?.state ?? 'not placed'} with ${filledB}`,
+          nowMs,
+        );
         continue;
       }
       const before = rec.state; // the record is updated in place
@@ -224,7 +231,12 @@ export class ExecutionEngine {
       if (rec.state === 'lone') this.manager.setPairState(pairId, 'unwinding', `unwind ${existing.request.side} placed`, nowMs);
       if (!(await this.isFinal(existing, nowMs))) return;
       const left = roundToStep(shares - existing.filledSize, SIZE_STEP);
-      this.manager.setPairState(pairId, 'unwound', `unwind ${existing.request.side} ${existing.request.outcome} ${existing.state}: ${existing.filledSize} of ${existing.request.size}${left > 0 ? `, ${left} held to resolution` : ''}`, nowMs);
+      this.manager.setPairState(
+        pairId,
+        'unwound',
+        `unwind ${existing.request.side} ${existing.request.outcome} ${existing.state}: ${existing.filledSize} of ${existing.request.size}${left > 0 ? `, ${left} held to resolution` : ''}`,
+        nowMs,
+      );
       this.logger.warn({ pairId, unwindId, state: existing.state, filled: existing.filledSize, heldNaked: left }, 'lone arbitrage leg unwound');
       return;
     }
@@ -235,7 +247,9 @@ export class ExecutionEngine {
       return;
     }
     if (await this.isHalted()) return this.pairNote(rec, 'lone', 'unwind waits: circuit breaker is open', nowMs);
-    const [ownBook, otherBook] = this.books ? await Promise.all([this.books(leg.tokenId).catch(() => null), this.books(otherLeg.tokenId).catch(() => null)]) : [null, null];
+    const [ownBook, otherBook] = this.books
+      ? await Promise.all([this.books(leg.tokenId).catch(() => null), this.books(otherLeg.tokenId).catch(() => null)])
+      : [null, null];
     if (!ownBook && !otherBook) return this.pairNote(rec, 'lone', 'unwind waits: no book to price it on', nowMs);
     const fills = lone.fills.filter((f) => f.status !== 'FAILED');
     const filled = fills.reduce((s, f) => s + f.size, 0);
@@ -243,7 +257,12 @@ export class ExecutionEngine {
     const choice = loneLegChoice({ paidPerShare, shares, ownBids: ownBook?.bids ?? [], otherAsks: otherBook?.asks ?? [], feeRate: leg.feeRate });
     const signalRule = rec.request.onLoneFill[leg.outcome];
     if (!choice) {
-      this.manager.setPairState(pairId, 'held', `lone ${leg.outcome} ${shares} held to resolution: neither a sale nor a completing buy reaches the $1 minimum at the book`, nowMs);
+      this.manager.setPairState(
+        pairId,
+        'held',
+        `lone ${leg.outcome} ${shares} held to resolution: neither a sale nor a completing buy reaches the $1 minimum at the book`,
+        nowMs,
+      );
       this.logger.warn({ pairId, shares }, 'lone arbitrage leg held: no unwind possible at the book');
       return;
     }
@@ -257,12 +276,31 @@ export class ExecutionEngine {
       orderType: 'FAK',
       price: choice.limitPrice,
       size: choice.shares,
-      sizing: { bankrollUsd: leg.sizing.bankrollUsd, kellyFraction: 0, notionalUsd: Number((choice.shares * choice.limitPrice).toFixed(6)), cappedBy: 'lone_leg' },
+      sizing: {
+        bankrollUsd: leg.sizing.bankrollUsd,
+        kellyFraction: 0,
+        notionalUsd: Number((choice.shares * choice.limitPrice).toFixed(6)),
+        cappedBy: 'lone_leg',
+      },
     };
     const note = `lone ${leg.outcome} ${shares}: ${choice.action === 'sell' ? `sell back at ≥ ${choice.limitPrice}` : `buy ${otherLeg.outcome} at ≤ ${choice.limitPrice}`} (loss ${choice.lossPerShare.toFixed(4)}/share; sell ${fmt(choice.sellLoss)}, hold ${fmt(choice.holdLoss)}; analysis said ${signalRule})`;
-    this.manager.setPairState(pairId, 'unwinding', note, nowMs, { unwind: { action: choice.action, shares: choice.shares, lossPerShare: choice.lossPerShare, signalRule } });
+    this.manager.setPairState(pairId, 'unwinding', note, nowMs, {
+      unwind: { action: choice.action, shares: choice.shares, lossPerShare: choice.lossPerShare, signalRule },
+    });
     this.manager.commit(nowMs); // the decision is on disk before the order is signed
-    this.logger.warn({ pairId, lone: leg.id, action: choice.action, shares: choice.shares, limit: choice.limitPrice, sellLossPerShare: choice.sellLoss, holdLossPerShare: choice.holdLoss, signalRule }, 'lone arbitrage leg: unwinding');
+    this.logger.warn(
+      {
+        pairId,
+        lone: leg.id,
+        action: choice.action,
+        shares: choice.shares,
+        limit: choice.limitPrice,
+        sellLossPerShare: choice.sellLoss,
+        holdLossPerShare: choice.holdLoss,
+        signalRule,
+      },
+      'lone arbitrage leg: unwinding',
+    );
     await this.placeOne(unwind, nowMs);
     if (!this.manager.get(unwindId)) this.manager.setPairState(pairId, 'lone', 'unwind not placed; retried on the next poll', nowMs);
   }
@@ -365,7 +403,12 @@ export class ExecutionEngine {
         if (TERMINAL_ORDER_STATES.has(o.state) && nowMs > o.request.windowEndMs + 600_000) continue;
         try {
           await this.reconcile(o, nowMs, tradesCache);
-          if (!TERMINAL_ORDER_STATES.has(o.state) && o.state !== 'cancel_requested' && nowMs > o.request.windowEndMs - this.cfg.cancelBeforeEndMs && o.venueOrderId) {
+          if (
+            !TERMINAL_ORDER_STATES.has(o.state) &&
+            o.state !== 'cancel_requested' &&
+            nowMs > o.request.windowEndMs - this.cfg.cancelBeforeEndMs &&
+            o.venueOrderId
+          ) {
             if (this.manager.transition(o.request.id, 'cancel_requested', nowMs, 'window about to end')) await this.port.cancel(o.venueOrderId);
           }
         } catch (err) {

@@ -39,7 +39,13 @@ function setup(opts: { halted?: () => boolean } = {}) {
   const venue = new FakeClob();
   const make = () => {
     const manager = new OrderManager(file, logger);
-    const engine = new ExecutionEngine(manager, venue, { cancelBeforeEndMs: 5_000, settleAfterMs: 0, rateLimitBackoffMs: 5 }, logger, async () => opts.halted?.() ?? false);
+    const engine = new ExecutionEngine(
+      manager,
+      venue,
+      { cancelBeforeEndMs: 5_000, settleAfterMs: 0, rateLimitBackoffMs: 5 },
+      logger,
+      async () => opts.halted?.() ?? false,
+    );
     return { manager, engine };
   };
   return { file, venue, make };

@@ -1,12 +1,10 @@
+// The pure core of execution: order state, placement/reconciliation logic over a venue port, pair
+// handling, the fill simulator. Adapters live behind subpaths: `./venue` (CLOB V2 client, keys),
+// `./paper` (paper venue), `./store` (the order store on disk), `./lease` (Redis lease).
 export { OrderManager, tradeStatusOf, type VenueView } from './orderManager.js';
 export { canTransition, assertTransition, TRANSITIONS } from './orderStateMachine.js';
-export { loadOrdersFile, writeOrdersFile, writeJsonAtomic, emptyOrdersFile, OrdersFileSchema, ORDERS_FILE_VERSION, PairRecordSchema, FINAL_PAIR_STATES, type OrdersFile, type PairRecord, type PairState } from './orderStore.js';
 export { ExecutionEngine, gridProblem, type BookReader, type EngineConfig } from './executionEngine.js';
 export { loneLegChoice, type LoneLegChoice, type LoneLegInput } from './pairs.js';
 export { TokenBucket, chunk, MAX_BATCH } from './rateLimiter.js';
 export type { ClobPort, Collateral, PostOutcome, VenueOrder, VenueTrade } from './venue/port.js';
-export { createClobV2Port, orderHashV2, parseTrade } from './venue/clobV2.js';
 export { walkBook, fillResting, type SimulatedFill, type TakerInput, type TakerResult, type RestingInput } from './paper/fillSimulator.js';
-export { createPaperVenue, type MarketData, type PaperOptions } from './paper/paperVenue.js';
-export { clobMarketData, parseBook, parseWinner } from './paper/clobMarketData.js';
-export { resolveSigningKey, LIVE_CONFIRMATION } from './keys.js';

@@ -11,7 +11,10 @@ import { PolybotError, type Venue } from '@polybot/shared';
 import { registerSecret } from '@polybot/shared/logger';
 
 export const LIVE_CONFIRMATION = 'I_UNDERSTAND_REAL_MONEY';
-const KeySchema = z.string().trim().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'a 32-byte hex private key');
+const KeySchema = z
+  .string()
+  .trim()
+  .regex(/^(0x)?[0-9a-fA-F]{64}$/, 'a 32-byte hex private key');
 
 export function resolveSigningKey(venue: Venue, env: Record<string, string | undefined>, dataDir: string): Hex {
   if (venue === 'live') {
@@ -34,7 +37,10 @@ export function resolveSigningKey(venue: Venue, env: Record<string, string | und
     // Proxy and Safe wallets sign for a funder that holds the pUSD: without it every order would be refused.
     const sigType = env.POLYBOT_SIGNATURE_TYPE?.trim();
     if (sigType && sigType !== '0' && !/^0x[0-9a-fA-F]{40}$/.test(env.POLYBOT_FUNDER_ADDRESS?.trim() ?? '')) {
-      throw new PolybotError('CONFIG_INVALID', `POLYBOT_SIGNATURE_TYPE=${sigType} (proxy wallet) needs POLYBOT_FUNDER_ADDRESS, the 0x address holding the funds`);
+      throw new PolybotError(
+        'CONFIG_INVALID',
+        `POLYBOT_SIGNATURE_TYPE=${sigType} (proxy wallet) needs POLYBOT_FUNDER_ADDRESS, the 0x address holding the funds`,
+      );
     }
     const key = parsed.data.startsWith('0x') ? parsed.data : `0x${parsed.data}`;
     return key as Hex;
@@ -42,7 +48,8 @@ export function resolveSigningKey(venue: Venue, env: Record<string, string | und
   // sim: a throwaway key, generated once, never valid for live.
   const file = path.join(dataDir, 'sim-key.json');
   mkdirSync(dataDir, { recursive: true });
-  if (!existsSync(file)) writeFileSync(file, JSON.stringify({ note: 'throwaway key for the sim venue only', privateKey: generatePrivateKey() }), { mode: 0o600 });
+  if (!existsSync(file))
+    writeFileSync(file, JSON.stringify({ note: 'throwaway key for the sim venue only', privateKey: generatePrivateKey() }), { mode: 0o600 });
   let json: unknown = null;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));

@@ -35,13 +35,29 @@ function fresh() {
 
 describe('order state table', () => {
   const legal: Array<[OrderState, OrderState]> = [
-    ['new', 'submitted'], ['new', 'rejected'],
-    ['submitted', 'open'], ['submitted', 'partially_filled'], ['submitted', 'filled'], ['submitted', 'canceled'],
-    ['submitted', 'rejected'], ['submitted', 'expired'], ['submitted', 'cancel_requested'],
-    ['open', 'partially_filled'], ['open', 'filled'], ['open', 'cancel_requested'], ['open', 'canceled'], ['open', 'expired'],
-    ['partially_filled', 'partially_filled'], ['partially_filled', 'filled'], ['partially_filled', 'cancel_requested'],
-    ['partially_filled', 'canceled'], ['partially_filled', 'expired'],
-    ['cancel_requested', 'partially_filled'], ['cancel_requested', 'filled'], ['cancel_requested', 'canceled'], ['cancel_requested', 'expired'],
+    ['new', 'submitted'],
+    ['new', 'rejected'],
+    ['submitted', 'open'],
+    ['submitted', 'partially_filled'],
+    ['submitted', 'filled'],
+    ['submitted', 'canceled'],
+    ['submitted', 'rejected'],
+    ['submitted', 'expired'],
+    ['submitted', 'cancel_requested'],
+    ['open', 'partially_filled'],
+    ['open', 'filled'],
+    ['open', 'cancel_requested'],
+    ['open', 'canceled'],
+    ['open', 'expired'],
+    ['partially_filled', 'partially_filled'],
+    ['partially_filled', 'filled'],
+    ['partially_filled', 'cancel_requested'],
+    ['partially_filled', 'canceled'],
+    ['partially_filled', 'expired'],
+    ['cancel_requested', 'partially_filled'],
+    ['cancel_requested', 'filled'],
+    ['cancel_requested', 'canceled'],
+    ['cancel_requested', 'expired'],
   ];
   const key = (a: string, b: string) => `${a}>${b}`;
   const legalSet = new Set(legal.map(([a, b]) => key(a, b)));
@@ -138,17 +154,28 @@ describe('fills', () => {
     m.applyFill('sig-a', { tradeId: 't1', size: 4, price: 0.5, fee: 0.05, status: 'FAILED', atMs: 3 }, 3);
     expect(m.get('sig-a')!.filledSize).toBe(0);
     expect(m.positions()).toEqual([]);
-    const events = m.outbox().filter((e) => e.type === 'fill').map((e) => (e.type === 'fill' ? e.status : ''));
+    const events = m
+      .outbox()
+      .filter((e) => e.type === 'fill')
+      .map((e) => (e.type === 'fill' ? e.status : ''));
     expect(events).toEqual(['MATCHED', 'FAILED']);
   });
 
   it('never lets filled size exceed the order, whatever trades arrive', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ id: fc.integer({ min: 0, max: 5 }), size: fc.double({ min: 0.01, max: 20, noNaN: true }), status: fc.constantFrom('MATCHED', 'MINED', 'CONFIRMED', 'FAILED' as const) }), { maxLength: 30 }),
+        fc.array(
+          fc.record({
+            id: fc.integer({ min: 0, max: 5 }),
+            size: fc.double({ min: 0.01, max: 20, noNaN: true }),
+            status: fc.constantFrom('MATCHED', 'MINED', 'CONFIRMED', 'FAILED' as const),
+          }),
+          { maxLength: 30 },
+        ),
         (trades) => {
           const m = fresh();
-          for (const t of trades) m.applyFill('sig-a', { tradeId: `t${t.id}`, size: Math.round(t.size * 100) / 100 || 0.01, price: 0.5, fee: 0, status: t.status, atMs: 2 }, 2);
+          for (const t of trades)
+            m.applyFill('sig-a', { tradeId: `t${t.id}`, size: Math.round(t.size * 100) / 100 || 0.01, price: 0.5, fee: 0, status: t.status, atMs: 2 }, 2);
           const o = m.get('sig-a')!;
           expect(o.filledSize).toBeLessThanOrEqual(10 + 1e-9);
           const live = o.fills.filter((f) => f.status !== 'FAILED').reduce((s, f) => s + f.size, 0);
@@ -166,20 +193,27 @@ describe('fills', () => {
 });
 
 describe('trade updates shuffled, duplicated and partly stale (property)', () => {
-  const PATHS = { MATCHED: ['MATCHED'], MINED: ['MATCHED', 'MINED'], CONFIRMED: ['MATCHED', 'MINED', 'CONFIRMED'], FAILED: ['MATCHED', 'MINED', 'FAILED'] } as const;
+  const PATHS = {
+    MATCHED: ['MATCHED'],
+    MINED: ['MATCHED', 'MINED'],
+    CONFIRMED: ['MATCHED', 'MINED', 'CONFIRMED'],
+    FAILED: ['MATCHED', 'MINED', 'FAILED'],
+  } as const;
 
   it('ends with each trade at its final status and the filled size the venue has', () => {
     fc.assert(
       fc.property(
         // Trades whose sizes add up to at most the order's 10 shares, each with its final status.
-        fc.array(fc.record({ cents: fc.integer({ min: 1, max: 250 }), final: fc.constantFrom('MATCHED', 'MINED', 'CONFIRMED', 'FAILED' as const) }), { maxLength: 4 }),
+        fc.array(fc.record({ cents: fc.integer({ min: 1, max: 250 }), final: fc.constantFrom('MATCHED', 'MINED', 'CONFIRMED', 'FAILED' as const) }), {
+          maxLength: 4,
+        }),
         fc.integer({ min: 0, max: 2 ** 31 - 1 }),
         fc.integer({ min: 0, max: 3 }),
         (trades, seed, dupes) => {
           const updates = trades.flatMap((t, i) => PATHS[t.final].map((status) => ({ tradeId: `t${i}`, size: t.cents / 100, status })));
           // Deterministic shuffle and duplication from the seed: every order of arrival must give the same end.
           let x = seed;
-          const rand = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+          const rand = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
           const delivered = [...updates, ...updates.slice(0, dupes)];
           for (let i = delivered.length - 1; i > 0; i--) {
             const j = Math.floor(rand() * (i + 1));

@@ -28,7 +28,11 @@ export interface VenueView {
 export class OrderManager {
   private data: OrdersFile;
 
-  constructor(private readonly file: string | null, private readonly logger: Logger, initial?: OrdersFile) {
+  constructor(
+    private readonly file: string | null,
+    private readonly logger: Logger,
+    initial?: OrdersFile,
+  ) {
     this.data = initial ?? (file ? loadOrdersFile(file) : emptyOrdersFile());
   }
 
@@ -273,13 +277,43 @@ export class OrderManager {
   }
 
   /** Positions per market and outcome from fills: confirmed and pending shares, cost and fees. */
-  positions(): Array<{ conditionId: string; asset: Order['request']['asset']; outcome: 'UP' | 'DOWN'; confirmed: number; pending: number; costUsd: number; feesUsd: number; windowEndMs: number }> {
-    const map = new Map<string, { conditionId: string; asset: Order['request']['asset']; outcome: 'UP' | 'DOWN'; confirmed: number; pending: number; costUsd: number; feesUsd: number; windowEndMs: number }>();
+  positions(): Array<{
+    conditionId: string;
+    asset: Order['request']['asset'];
+    outcome: 'UP' | 'DOWN';
+    confirmed: number;
+    pending: number;
+    costUsd: number;
+    feesUsd: number;
+    windowEndMs: number;
+  }> {
+    const map = new Map<
+      string,
+      {
+        conditionId: string;
+        asset: Order['request']['asset'];
+        outcome: 'UP' | 'DOWN';
+        confirmed: number;
+        pending: number;
+        costUsd: number;
+        feesUsd: number;
+        windowEndMs: number;
+      }
+    >();
     for (const o of this.data.orders) {
       for (const f of o.fills) {
         if (f.status === 'FAILED') continue;
         const key = `${o.request.conditionId}-${o.request.outcome}`;
-        const p = map.get(key) ?? { conditionId: o.request.conditionId, asset: o.request.asset, outcome: o.request.outcome, confirmed: 0, pending: 0, costUsd: 0, feesUsd: 0, windowEndMs: o.request.windowEndMs };
+        const p = map.get(key) ?? {
+          conditionId: o.request.conditionId,
+          asset: o.request.asset,
+          outcome: o.request.outcome,
+          confirmed: 0,
+          pending: 0,
+          costUsd: 0,
+          feesUsd: 0,
+          windowEndMs: o.request.windowEndMs,
+        };
         const signed = o.request.side === 'BUY' ? 1 : -1;
         if (f.status === 'CONFIRMED') p.confirmed = r2(p.confirmed + signed * f.size);
         else p.pending = r2(p.pending + signed * f.size);

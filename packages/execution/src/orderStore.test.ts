@@ -10,8 +10,23 @@ import { loadOrdersFile, ORDERS_FILE_VERSION } from './orderStore.js';
 
 const logger = pino({ level: 'silent' });
 const req = (id: string): OrderRequest => ({
-  id, signalId: id, createdAtMs: 1, conditionId: `0x${'d'.repeat(64)}`, asset: 'SOL', outcome: 'DOWN', tokenId: '9', side: 'BUY', orderType: 'GTC',
-  postOnly: false, price: 0.33, size: 12, windowEndMs: 2_000_000, tickSize: 0.01, minOrderSize: 5, negRisk: false, feeRate: 0.07,
+  id,
+  signalId: id,
+  createdAtMs: 1,
+  conditionId: `0x${'d'.repeat(64)}`,
+  asset: 'SOL',
+  outcome: 'DOWN',
+  tokenId: '9',
+  side: 'BUY',
+  orderType: 'GTC',
+  postOnly: false,
+  price: 0.33,
+  size: 12,
+  windowEndMs: 2_000_000,
+  tickSize: 0.01,
+  minOrderSize: 5,
+  negRisk: false,
+  feeRate: 0.07,
   sizing: { bankrollUsd: 100, kellyFraction: 0.1, notionalUsd: 4, cappedBy: null },
 });
 
@@ -33,7 +48,10 @@ describe('orders.json', () => {
     const data = loadOrdersFile(file);
     expect(data.version).toBe(ORDERS_FILE_VERSION);
     expect(data.orders[0]!.history.map((h) => [h.from, h.to, h.atMs])).toEqual([
-      [null, 'new', 10], ['new', 'submitted', 10], ['submitted', 'open', 11], ['open', 'partially_filled', 12],
+      [null, 'new', 10],
+      ['new', 'submitted', 10],
+      ['submitted', 'open', 11],
+      ['open', 'partially_filled', 12],
     ]);
     expect(readdirSync(dir)).toEqual(['orders.json']);
     expect(new OrderManager(file, logger).get('a')!.filledSize).toBe(5); // a restart reads back the same record

@@ -84,7 +84,10 @@ export function loadOrdersFile(file: string): OrdersFile {
   }
   const parsed = OrdersFileSchema.safeParse(json);
   if (!parsed.success) {
-    const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const first = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.')}: ${i.message}`)
+      .join('; ');
     throw new PolybotError('PERSISTENCE_CORRUPT', `${file} does not match the orders schema (${first}); it was left untouched.`);
   }
   return parsed.data;

@@ -23,7 +23,13 @@ const UP = '11';
 const DOWN = '22';
 const fee = { rate: 0.07, exponent: 1 };
 
-function pair(id = 'arb-aaaa-1', up = 0.47, down = 0.46, shares = 20, onLoneFill: PairOrderRequest['onLoneFill'] = { UP: 'hold', DOWN: 'hold' }): PairOrderRequest {
+function pair(
+  id = 'arb-aaaa-1',
+  up = 0.47,
+  down = 0.46,
+  shares = 20,
+  onLoneFill: PairOrderRequest['onLoneFill'] = { UP: 'hold', DOWN: 'hold' },
+): PairOrderRequest {
   const leg = (outcome: 'UP' | 'DOWN', price: number): OrderRequest => ({
     id: `${id}-${outcome}`,
     signalId: `${id}-${outcome}`,
@@ -66,7 +72,14 @@ function setup(venue: ClobPort = new FakeClob(), books = new Map<string, Book>()
   const file = path.join(dir, 'orders.json');
   const make = () => {
     const manager = new OrderManager(file, logger);
-    const engine = new ExecutionEngine(manager, venue, { cancelBeforeEndMs: 5_000, settleAfterMs: 0 }, logger, async () => false, async (t) => books.get(t) ?? null);
+    const engine = new ExecutionEngine(
+      manager,
+      venue,
+      { cancelBeforeEndMs: 5_000, settleAfterMs: 0 },
+      logger,
+      async () => false,
+      async (t) => books.get(t) ?? null,
+    );
     return { manager, engine };
   };
   return { file, venue, books, make };
@@ -236,7 +249,13 @@ describe('arbitrage pair on the paper venue', () => {
       [UP, { bids: L([0.46, 12], [0.45, 50]), asks: L([0.47, 50]) }],
       [DOWN, { bids: L([0.4, 50]), asks: L([0.46, 15], [0.9, 50]) }],
     ]);
-    const paper = createPaperVenue({ data: { book: async (t) => books.get(t) ?? null, winner: async () => null }, file: null, takerDelayMs: 0, confirmAfterMs: 0, balanceUsd: 1_000 });
+    const paper = createPaperVenue({
+      data: { book: async (t) => books.get(t) ?? null, winner: async () => null },
+      file: null,
+      takerDelayMs: 0,
+      confirmAfterMs: 0,
+      balanceUsd: 1_000,
+    });
     const { make } = setup(paper, books);
     const { engine, manager } = make();
     expect(await engine.placePair(pair())).toBe('pair unwound');

@@ -18,10 +18,23 @@ function requestFor(v: SimVenue) {
     const m = openSimMarkets(v, 60_000)[0]!; // never one about to end (the engine refuses those)
     const book = v.state.exchange.books.get(m.upToken)!;
     return {
-      id, signalId: id, createdAtMs: Date.now(), conditionId: m.conditionId as `0x${string}`, asset: 'BTC', outcome: 'UP', tokenId: m.upToken, side: 'BUY',
-      orderType: kind === 'marketable' ? 'FAK' : 'GTC', postOnly: false, price: kind === 'marketable' ? book.asks[0]!.price : 0.02,
+      id,
+      signalId: id,
+      createdAtMs: Date.now(),
+      conditionId: m.conditionId as `0x${string}`,
+      asset: 'BTC',
+      outcome: 'UP',
+      tokenId: m.upToken,
+      side: 'BUY',
+      orderType: kind === 'marketable' ? 'FAK' : 'GTC',
+      postOnly: false,
+      price: kind === 'marketable' ? book.asks[0]!.price : 0.02,
       size: kind === 'marketable' ? Math.max(5, Math.ceil(1.5 / book.asks[0]!.price)) : 5, // a taker needs ≥ $1
-      windowEndMs: m.endMs, tickSize: 0.01, minOrderSize: 5, negRisk: false, feeRate: 0.07,
+      windowEndMs: m.endMs,
+      tickSize: 0.01,
+      minOrderSize: 5,
+      negRisk: false,
+      feeRate: 0.07,
       sizing: { bankrollUsd: 100, kellyFraction: 0.1, notionalUsd: 2.5, cappedBy: null },
     };
   };

@@ -53,8 +53,20 @@ describe('start-up refusals', () => {
   it('never prints the private key, whatever happens after start', () => {
     const key = '4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
     const dir = mkdtempSync(path.join(os.tmpdir(), 'polybot-key-'));
-    for (const extra of [{ POLYBOT_LIVE: 'I_UNDERSTAND_REAL_MONEY', POLYBOT_PRIVATE_KEY: key }, { POLYBOT_LIVE: 'yes', POLYBOT_PRIVATE_KEY: key }, { POLYBOT_LIVE: 'I_UNDERSTAND_REAL_MONEY', POLYBOT_PRIVATE_KEY: `0x${key}zz` }]) {
-      const r = runSync({ ...baseEnv(), ...extra, POLYBOT_VENUE: 'live', POLYBOT_DATA_DIR: dir, POLYBOT_QUEUE_PREFIX: testPrefix('key'), POLYBOT_CLOB_URL: 'http://127.0.0.1:1', EXEC_VENUE_TIMEOUT_MS: '1000' });
+    for (const extra of [
+      { POLYBOT_LIVE: 'I_UNDERSTAND_REAL_MONEY', POLYBOT_PRIVATE_KEY: key },
+      { POLYBOT_LIVE: 'yes', POLYBOT_PRIVATE_KEY: key },
+      { POLYBOT_LIVE: 'I_UNDERSTAND_REAL_MONEY', POLYBOT_PRIVATE_KEY: `0x${key}zz` },
+    ]) {
+      const r = runSync({
+        ...baseEnv(),
+        ...extra,
+        POLYBOT_VENUE: 'live',
+        POLYBOT_DATA_DIR: dir,
+        POLYBOT_QUEUE_PREFIX: testPrefix('key'),
+        POLYBOT_CLOB_URL: 'http://127.0.0.1:1',
+        EXEC_VENUE_TIMEOUT_MS: '1000',
+      });
       expect(r.status).not.toBe(0);
       const out = `${r.stdout}\n${r.stderr}`;
       expect(out.length).toBeGreaterThan(0);
@@ -102,7 +114,9 @@ describe('one owner, and paper', () => {
       const impatient = runSync({ ...env, POLYBOT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'polybot-lease-b-')), EXEC_LEASE_WAIT_MS: '1500' });
       expect(impatient.status).toBe(1);
       expect(impatient.stderr).toMatch(/holds the lease; only one may run/);
-      const patient = spawn(process.execPath, [WORKER, 'execution'], { env: { ...env, POLYBOT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'polybot-lease-c-')), EXEC_LEASE_WAIT_MS: '20000' } });
+      const patient = spawn(process.execPath, [WORKER, 'execution'], {
+        env: { ...env, POLYBOT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'polybot-lease-c-')), EXEC_LEASE_WAIT_MS: '20000' },
+      });
       try {
         await waitForOutput(patient, /waiting for the execution lease/, 10_000);
         a.kill('SIGKILL'); // the owner dies without releasing: the lease runs out and the waiter takes over
@@ -120,7 +134,16 @@ describe('one owner, and paper', () => {
     const key = '8da4ef21b864d2cc526dbdb2a120bd2874c36c9d0a1fb7f8c63d7f7a8b41de8f';
     const dir = mkdtempSync(path.join(os.tmpdir(), 'polybot-key-run-'));
     const child = spawn(process.execPath, [WORKER, 'execution'], {
-      env: { ...baseEnv(), LOG_LEVEL: 'debug', POLYBOT_VENUE: 'live', POLYBOT_LIVE: 'I_UNDERSTAND_REAL_MONEY', POLYBOT_PRIVATE_KEY: key, POLYBOT_DATA_DIR: dir, POLYBOT_QUEUE_PREFIX: testPrefix('keyrun'), POLYBOT_CLOB_URL: venue.url },
+      env: {
+        ...baseEnv(),
+        LOG_LEVEL: 'debug',
+        POLYBOT_VENUE: 'live',
+        POLYBOT_LIVE: 'I_UNDERSTAND_REAL_MONEY',
+        POLYBOT_PRIVATE_KEY: key,
+        POLYBOT_DATA_DIR: dir,
+        POLYBOT_QUEUE_PREFIX: testPrefix('keyrun'),
+        POLYBOT_CLOB_URL: venue.url,
+      },
     });
     let out = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
@@ -140,7 +163,13 @@ describe('one owner, and paper', () => {
 
   it('stops at once when another process has taken its lease', async () => {
     const prefix = testPrefix('lease-lost');
-    const env = { ...baseEnv(), POLYBOT_QUEUE_PREFIX: prefix, POLYBOT_CLOB_URL: venue.url, EXEC_LEASE_TTL_MS: '2000', POLYBOT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'polybot-lease-d-')) };
+    const env = {
+      ...baseEnv(),
+      POLYBOT_QUEUE_PREFIX: prefix,
+      POLYBOT_CLOB_URL: venue.url,
+      EXEC_LEASE_TTL_MS: '2000',
+      POLYBOT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'polybot-lease-d-')),
+    };
     const a = spawn(process.execPath, [WORKER, 'execution'], { env });
     try {
       await waitForOutput(a, /execution running/, 20_000);
@@ -157,7 +186,16 @@ describe('one owner, and paper', () => {
     const prefix = testPrefix('paper');
     const before = ((await (await fetch(`${venue.url}/sim/orders`)).json()) as { orders: unknown[] }).orders.length;
     const child = spawn(process.execPath, [WORKER, 'execution'], {
-      env: { ...baseEnv(), POLYBOT_VENUE: 'paper', POLYBOT_DATA_DIR: dir, POLYBOT_QUEUE_PREFIX: prefix, POLYBOT_CLOB_URL: venue.url, EXEC_PAPER_TAKER_DELAY_MS: '50', EXEC_PAPER_CONFIRM_MS: '200', EXEC_POLL_MS: '300' },
+      env: {
+        ...baseEnv(),
+        POLYBOT_VENUE: 'paper',
+        POLYBOT_DATA_DIR: dir,
+        POLYBOT_QUEUE_PREFIX: prefix,
+        POLYBOT_CLOB_URL: venue.url,
+        EXEC_PAPER_TAKER_DELAY_MS: '50',
+        EXEC_PAPER_CONFIRM_MS: '200',
+        EXEC_POLL_MS: '300',
+      },
     });
     const orders = new Producer('orders', { connection: redis, prefix, logger: pino({ level: 'silent' }) });
     try {
@@ -165,11 +203,26 @@ describe('one owner, and paper', () => {
       const m = openSimMarkets(venue, 30_000)[0]!;
       const ask = venue.state.exchange.books.get(m.upToken)!.asks[0]!;
       const r: OrderRequest = {
-        id: 'sig-paper-1', signalId: 'sig-paper-1', createdAtMs: Date.now(), conditionId: m.conditionId as `0x${string}`, asset: 'BTC', outcome: 'UP',
+        id: 'sig-paper-1',
+        signalId: 'sig-paper-1',
+        createdAtMs: Date.now(),
+        conditionId: m.conditionId as `0x${string}`,
+        asset: 'BTC',
+        outcome: 'UP',
         // Three ticks above the ask read here: the maker requotes every second, and a FAK at exactly
         // that ask was killed unfilled when the ask moved up before the worker's paper venue matched it.
-        tokenId: m.upToken, side: 'BUY', orderType: 'FAK', postOnly: false, price: Math.min(0.99, Number((ask.price + 0.03).toFixed(2))), size: 5, windowEndMs: m.endMs, tickSize: 0.01,
-        minOrderSize: 5, negRisk: false, feeRate: 0.07, sizing: { bankrollUsd: 100, kellyFraction: 0.1, notionalUsd: 2.5, cappedBy: null },
+        tokenId: m.upToken,
+        side: 'BUY',
+        orderType: 'FAK',
+        postOnly: false,
+        price: Math.min(0.99, Number((ask.price + 0.03).toFixed(2))),
+        size: 5,
+        windowEndMs: m.endMs,
+        tickSize: 0.01,
+        minOrderSize: 5,
+        negRisk: false,
+        feeRate: 0.07,
+        sizing: { bankrollUsd: 100, kellyFraction: 0.1, notionalUsd: 2.5, cappedBy: null },
       };
       await orders.add(r, r.id);
       let o = undefined as ReturnType<typeof loadOrdersFile>['orders'][number] | undefined;
@@ -206,7 +259,15 @@ describe('SIGKILL at random moments', () => {
   it('finds every order exactly once at the venue and in orders.json, with the same fills', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'polybot-kill-'));
     const prefix = testPrefix('kill');
-    const env = { ...baseEnv(), POLYBOT_DATA_DIR: dir, POLYBOT_QUEUE_PREFIX: prefix, POLYBOT_CLOB_URL: venue.url, EXEC_LEASE_TTL_MS: '2000', EXEC_LEASE_WAIT_MS: '20000', EXEC_POLL_MS: '300' };
+    const env = {
+      ...baseEnv(),
+      POLYBOT_DATA_DIR: dir,
+      POLYBOT_QUEUE_PREFIX: prefix,
+      POLYBOT_CLOB_URL: venue.url,
+      EXEC_LEASE_TTL_MS: '2000',
+      EXEC_LEASE_WAIT_MS: '20000',
+      EXEC_POLL_MS: '300',
+    };
     const orders = new Producer('orders', { connection: redis, prefix, logger: pino({ level: 'silent' }) });
     const loopMs = Number(process.env.KILL_LOOP_MS ?? 10_000);
     const minKills = 8;
@@ -239,9 +300,23 @@ describe('SIGKILL at random moments', () => {
         const book = venue.state.exchange.books.get(token)!;
         const id = `sig-kill-${sent}`;
         const r: OrderRequest = {
-          id, signalId: id, createdAtMs: Date.now(), conditionId: m.conditionId as `0x${string}`, asset: m.asset, outcome: up ? 'UP' : 'DOWN',
-          tokenId: token, side: 'BUY', orderType: sent % 3 === 0 ? 'GTC' : 'FAK', postOnly: false, price: book.asks[0]!.price, size: Math.max(5, Math.ceil(1.5 / book.asks[0]!.price)),
-          windowEndMs: m.endMs, tickSize: 0.01, minOrderSize: 5, negRisk: false, feeRate: 0.07,
+          id,
+          signalId: id,
+          createdAtMs: Date.now(),
+          conditionId: m.conditionId as `0x${string}`,
+          asset: m.asset,
+          outcome: up ? 'UP' : 'DOWN',
+          tokenId: token,
+          side: 'BUY',
+          orderType: sent % 3 === 0 ? 'GTC' : 'FAK',
+          postOnly: false,
+          price: book.asks[0]!.price,
+          size: Math.max(5, Math.ceil(1.5 / book.asks[0]!.price)),
+          windowEndMs: m.endMs,
+          tickSize: 0.01,
+          minOrderSize: 5,
+          negRisk: false,
+          feeRate: 0.07,
           sizing: { bankrollUsd: 100, kellyFraction: 0.1, notionalUsd: 2.5, cappedBy: null },
         };
         await orders.add(r, id);
@@ -263,14 +338,14 @@ describe('SIGKILL at random moments', () => {
     // that stops it without the cancel and the re-read, and orders.json keeps what the last killed
     // process knew (an order open with no fill that the venue has since filled).
     const settle = Date.now() + 30_000;
-    let local = loadOrdersFile(path.join(dir, 'orders.json')).orders;
-    while (Date.now() < settle) {
+    let local: ReturnType<typeof loadOrdersFile>['orders'];
+    do {
       await new Promise((res) => setTimeout(res, 1_000));
       local = loadOrdersFile(path.join(dir, 'orders.json')).orders;
       // Jobs a killed process held stay active (never re-run); the live process's job finishes on SIGTERM.
       const waiting = await orders.queue.getJobCountByTypes('waiting', 'delayed');
       if (/execution running/.test(output) && waiting === 0 && local.every((o) => o.state !== 'submitted')) break;
-    }
+    } while (Date.now() < settle);
     expect(output).toMatch(/execution running/); // the last process recovered within the drain's 30 s
     child!.kill('SIGTERM');
     await new Promise((res) => child!.once('exit', res));
@@ -285,7 +360,9 @@ describe('SIGKILL at random moments', () => {
       dropped.push(`${id}:${await orders.queue.getJobState(id)}`);
     }
     await orders.close();
-    process.stderr.write(`[kill loop] kills=${kills} recordedDuringLoop=${recordedDuringLoop}/${sent} jobs ${JSON.stringify(counts)} dropped by a kill before recording: ${JSON.stringify(dropped)}\n`);
+    process.stderr.write(
+      `[kill loop] kills=${kills} recordedDuringLoop=${recordedDuringLoop}/${sent} jobs ${JSON.stringify(counts)} dropped by a kill before recording: ${JSON.stringify(dropped)}\n`,
+    );
     expect(counts.waiting).toBe(0);
     for (const d of dropped) expect(d).toMatch(/:(active|failed)$/);
     expect(dropped.length).toBeLessThanOrEqual(kills);
@@ -307,8 +384,14 @@ describe('SIGKILL at random moments', () => {
       expect(o.filledSize).toBeCloseTo(v.sizeMatched, 6);
       expect(o.filledSize).toBeLessThanOrEqual(o.request.size + 1e-9);
       // The same trades, once each, at the same sizes.
-      const venueFills = v.fills.filter((f) => f.status !== 'FAILED').map((f) => `${f.tradeId}:${f.size}`).sort();
-      const localFills = o.fills.filter((f) => f.status !== 'FAILED').map((f) => `${f.tradeId}:${f.size}`).sort();
+      const venueFills = v.fills
+        .filter((f) => f.status !== 'FAILED')
+        .map((f) => `${f.tradeId}:${f.size}`)
+        .sort();
+      const localFills = o.fills
+        .filter((f) => f.status !== 'FAILED')
+        .map((f) => `${f.tradeId}:${f.size}`)
+        .sort();
       expect(localFills).toEqual(venueFills);
       // The same state, read the venue's way (status by prefix).
       const full = v.sizeMatched >= v.originalSize - 1e-9;
@@ -324,6 +407,8 @@ describe('SIGKILL at random moments', () => {
     expect(readFileSync(path.join(dir, 'orders.json'), 'utf8')).not.toContain(simKey.replace(/^0x/, ''));
     expect(recordedDuringLoop).toBeGreaterThanOrEqual(minKills / 2); // placed by processes that were then killed
     expect(local.filter((o) => o.filledSize > 0).length).toBeGreaterThan(sent / 3); // the loop really traded
-    process.stderr.write(`[kill loop] kills=${kills} signals=${sent} recordedDuringLoop=${recordedDuringLoop} venueOrders=${venueOrders.length} recorded=${local.length}\n`);
+    process.stderr.write(
+      `[kill loop] kills=${kills} signals=${sent} recordedDuringLoop=${recordedDuringLoop} venueOrders=${venueOrders.length} recorded=${local.length}\n`,
+    );
   }, 90_000);
 });

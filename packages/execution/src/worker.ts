@@ -40,7 +40,10 @@ const EnvSchema = z.object({
   EXEC_PAPER_CONFIRM_MS: z.coerce.number().int().nonnegative().default(5_000),
   EXEC_PAPER_BALANCE_USD: z.coerce.number().positive().default(1_000),
   POLYBOT_SIGNATURE_TYPE: z.coerce.number().int().min(0).max(3).optional(),
-  POLYBOT_FUNDER_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/).optional(),
+  POLYBOT_FUNDER_ADDRESS: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/)
+    .optional(),
 });
 
 function fatal(message: string, code: number): never {
@@ -76,16 +79,19 @@ export async function runWorker(): Promise<void> {
     logger.fatal({ why }, 'execution lease lost: stopping before two owners write orders');
     process.exit(1);
   };
-  const leaseTimer = setInterval(() => {
-    lease
-      .renew()
-      .then((ok) => (ok ? (leaseOkAtMs = Date.now()) : leaseLost('another process holds the execution lease')))
-      .catch((err: unknown) => {
-        // Redis unreachable: keep trying while the lease may still be ours, stop once it surely ran out.
-        logger.warn({ err: (err as Error).message }, 'cannot renew the execution lease');
-        if (Date.now() - leaseOkAtMs >= env.EXEC_LEASE_TTL_MS) leaseLost('the execution lease could not be renewed before it ran out');
-      });
-  }, Math.floor(env.EXEC_LEASE_TTL_MS / 3));
+  const leaseTimer = setInterval(
+    () => {
+      lease
+        .renew()
+        .then((ok) => (ok ? (leaseOkAtMs = Date.now()) : leaseLost('another process holds the execution lease')))
+        .catch((err: unknown) => {
+          // Redis unreachable: keep trying while the lease may still be ours, stop once it surely ran out.
+          logger.warn({ err: (err as Error).message }, 'cannot renew the execution lease');
+          if (Date.now() - leaseOkAtMs >= env.EXEC_LEASE_TTL_MS) leaseLost('the execution lease could not be renewed before it ran out');
+        });
+    },
+    Math.floor(env.EXEC_LEASE_TTL_MS / 3),
+  );
 
   const file = path.join(config.dataDir, 'orders.json');
   let manager: OrderManager;
@@ -211,7 +217,16 @@ export async function runWorker(): Promise<void> {
       positions: manager
         .positions()
         .filter((p) => !manager.isSettled(p.conditionId))
-        .map((p) => ({ conditionId: p.conditionId, asset: p.asset, outcome: p.outcome, confirmedShares: p.confirmed, pendingShares: p.pending, costUsd: p.costUsd, feesUsd: p.feesUsd, windowEndMs: p.windowEndMs })),
+        .map((p) => ({
+          conditionId: p.conditionId,
+          asset: p.asset,
+          outcome: p.outcome,
+          confirmedShares: p.confirmed,
+          pendingShares: p.pending,
+          costUsd: p.costUsd,
+          feesUsd: p.feesUsd,
+          windowEndMs: p.windowEndMs,
+        })),
       ordersByState: byState,
       updatedAtMs: Date.now(),
     });
@@ -239,7 +254,11 @@ export async function runWorker(): Promise<void> {
         stopIfUnrecorded(err);
         throw err;
       }
-      if ('kind' in job) logger.info({ orderId: job.id, legs: job.legs.map((l) => l.id), result, lockedProfitUsd: manager.getPair(job.id)?.lockedProfitUsd ?? null }, 'pair job done');
+      if ('kind' in job)
+        logger.info(
+          { orderId: job.id, legs: job.legs.map((l) => l.id), result, lockedProfitUsd: manager.getPair(job.id)?.lockedProfitUsd ?? null },
+          'pair job done',
+        );
       else logger.info({ orderId: job.id, signalId: job.signalId, result }, 'order job done');
       return result;
     },

@@ -26,7 +26,14 @@ describe('live books from the market channel', () => {
     const bestBid = book!.bids[0]!;
     const removed = live.apply({ kind: 'level', tokenId: book!.tokenId, side: 'BUY', price: bestBid.price, size: 0, timestampMs: book!.timestampMs + 1 });
     expect(removed && 'publish' in removed && removed.publish.bids[0]!.price).toBeLessThan(bestBid.price);
-    const added = live.apply({ kind: 'level', tokenId: book!.tokenId, side: 'SELL', price: book!.asks[0]!.price - 0.001, size: 7, timestampMs: book!.timestampMs + 2 });
+    const added = live.apply({
+      kind: 'level',
+      tokenId: book!.tokenId,
+      side: 'SELL',
+      price: book!.asks[0]!.price - 0.001,
+      size: 7,
+      timestampMs: book!.timestampMs + 2,
+    });
     expect(added && 'publish' in added && added.publish.asks[0]).toEqual({ price: book!.asks[0]!.price - 0.001, size: 7 });
     expect(live.apply({ kind: 'tick_size', tokenId: book!.tokenId, tickSize: 0.001, timestampMs: 0 })).toEqual({ drop: book!.tokenId });
     expect(live.apply({ kind: 'level', tokenId: book!.tokenId, side: 'BUY', price: 0.5, size: 1, timestampMs: 0 })).toBeNull();
@@ -35,7 +42,15 @@ describe('live books from the market channel', () => {
   it('serves fresh books from Redis and treats stale or unreadable ones as missing', async () => {
     const prefix = testPrefix('books');
     const cache = createBookCache(redis, prefix);
-    const book = { tokenId: '42', conditionId: '0x1', bids: [{ price: 0.4, size: 10 }], asks: [{ price: 0.42, size: 10 }], timestampMs: 1_000, tickSize: 0.01, minOrderSize: 5 };
+    const book = {
+      tokenId: '42',
+      conditionId: '0x1',
+      bids: [{ price: 0.4, size: 10 }],
+      asks: [{ price: 0.42, size: 10 }],
+      timestampMs: 1_000,
+      tickSize: 0.01,
+      minOrderSize: 5,
+    };
     await cache.put(book);
     expect(await cache.get('42', 1_500, 1_000)).toEqual(book);
     expect(await cache.get('42', 2_001, 1_000)).toBeNull();
@@ -48,7 +63,10 @@ describe('top-of-book change times for the book-change-speed flag', () => {
   const book = (bid: number, bidSize: number, ask: number, timestampMs: number) => ({
     tokenId: '77',
     conditionId: '0x1',
-    bids: [{ price: bid, size: bidSize }, { price: bid - 0.01, size: 100 }],
+    bids: [
+      { price: bid, size: bidSize },
+      { price: bid - 0.01, size: 100 },
+    ],
     asks: [{ price: ask, size: 10 }],
     timestampMs,
     tickSize: 0.01,
@@ -59,7 +77,13 @@ describe('top-of-book change times for the book-change-speed flag', () => {
     const prefix = testPrefix('bookchanges');
     const cache = createBookCache(redis, prefix);
     await cache.put(book(0.4, 10, 0.42, 1_000)); // first sight: no previous top to differ from
-    await cache.put({ ...book(0.4, 10, 0.42, 1_100), bids: [{ price: 0.4, size: 10 }, { price: 0.39, size: 5 }] }); // depth only
+    await cache.put({
+      ...book(0.4, 10, 0.42, 1_100),
+      bids: [
+        { price: 0.4, size: 10 },
+        { price: 0.39, size: 5 },
+      ],
+    }); // depth only
     await cache.put(book(0.41, 10, 0.42, 1_200)); // bid price
     await cache.put(book(0.41, 12, 0.42, 1_300)); // bid size
     await cache.put(book(0.41, 12, 0.43, 1_400)); // ask price

@@ -14,7 +14,11 @@ export function createBookClient(opts: { clobUrl: string; logger: Logger; http?:
   const http = opts.http ?? createHttpClient({ baseURL: opts.clobUrl, logger: opts.logger, per10s: 450, timeoutMs: 3_000, maxAttempts: 3 });
   return {
     async getBooks(tokenIds) {
-      const raw = await http.post('/books', tokenIds.map((token_id) => ({ token_id })), z.array(z.unknown()));
+      const raw = await http.post(
+        '/books',
+        tokenIds.map((token_id) => ({ token_id })),
+        z.array(z.unknown()),
+      );
       const out = new Map<string, OrderBook | null>(tokenIds.map((t) => [t, null]));
       for (const item of raw) {
         const parsed = ClobBookSchema.safeParse(item);

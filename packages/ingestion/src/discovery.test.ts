@@ -68,7 +68,12 @@ describe('MarketDiscovery sweep', () => {
   it('skips markets whose CLOB book does not exist yet', async () => {
     const d = new MarketDiscovery(
       { assets: ['BTC'], intervalSeconds: 300, windowsAhead: 2 },
-      { gamma: createHttpClient({ baseURL: base, logger }), hasBook: async (ids) => !ids.includes(JSON.parse(twap.clobTokenIds)[0]) , ownPriceToBeat: async () => null, logger },
+      {
+        gamma: createHttpClient({ baseURL: base, logger }),
+        hasBook: async (ids) => !ids.includes(JSON.parse(twap.clobTokenIds)[0]),
+        ownPriceToBeat: async () => null,
+        logger,
+      },
     );
     expect(await d.sweep(NOW)).toEqual([]);
   });

@@ -22,7 +22,9 @@ export interface DiscoveryDeps {
   logger: Logger;
 }
 
-const KeysetPageSchema = z.object({ markets: z.array(z.unknown()).optional(), data: z.array(z.unknown()).optional(), next_cursor: z.string().nullish() }).passthrough();
+const KeysetPageSchema = z
+  .object({ markets: z.array(z.unknown()).optional(), data: z.array(z.unknown()).optional(), next_cursor: z.string().nullish() })
+  .passthrough();
 
 /** Finds the active Up/Down markets of the configured assets and interval on Gamma. */
 export class MarketDiscovery {
@@ -30,7 +32,10 @@ export class MarketDiscovery {
   private readonly ptbCompared = new Set<string>();
   rejected = 0;
 
-  constructor(private readonly cfg: DiscoveryConfig, private readonly deps: DiscoveryDeps) {}
+  constructor(
+    private readonly cfg: DiscoveryConfig,
+    private readonly deps: DiscoveryDeps,
+  ) {}
 
   /** Direct slug lookups for the current and next windows; the sweep (below) catches naming drift. */
   async getCrypto15mMarkets(nowMs: number): Promise<Market[]> {

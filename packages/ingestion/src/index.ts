@@ -1,9 +1,7 @@
-export { createBookClient, type BookClient } from './bookClient.js';
-export { createOracleStore, type OracleStore } from './oracleStore.js';
-export { createTradeTape, type TradeTape, type TapeTrade } from './tradeTape.js';
+// The pure core of ingestion: venue payloads → domain facts, discovery and oracle logic over an
+// injected HTTP client. Adapters live behind subpaths: `@polybot/ingestion/stores` (Redis) and
+// `@polybot/ingestion/http` (the HTTP layer and the CLOB book client).
 export { MarketDiscovery, priceToBeatFromHistory } from './discovery.js';
 export { normaliseGammaMarket, parseUpDownSlug, windowSlugs, GammaMarketSchema } from './polymarket/gamma.js';
 export { normaliseBook, ClobBookSchema } from './polymarket/books.js';
-export { createHttpClient, parseRetryAfter, retryDelayMs, type HttpClient } from './http.js';
 export { parseRtdsChainlink } from './oracleFeed.js';
-export { createBookCache, LiveBooks, type BookCache } from './bookCache.js';

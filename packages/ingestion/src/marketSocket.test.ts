@@ -15,10 +15,22 @@ const fixture = (f: string) => readFileSync(path.join(FIX, f), 'utf8');
 describe('market channel messages', () => {
   it('parses the recorded book, price change, trade, tick size and resolution', () => {
     const [book] = parseMarketFrame(fixture('ws_book_2024.json'));
-    expect(book).toMatchObject({ kind: 'book', tokenId: '48331043336612883890938759509493159234755048973500640148014422747788308965732', timestampMs: 1728799418260 });
+    expect(book).toMatchObject({
+      kind: 'book',
+      tokenId: '48331043336612883890938759509493159234755048973500640148014422747788308965732',
+      timestampMs: 1728799418260,
+    });
     expect(parseMarketFrame(fixture('ws_price_change_2024.json'))).toHaveLength(3);
     expect(parseMarketFrame(fixture('ws_last_trade_price_2024.json'))).toEqual([
-      { kind: 'trade', tokenId: '21742633143463906290569050155826241533067272736897614950488156847949938836455', conditionId: '0xdd22472e552920b8438158ea7238bfadfa4f736aa4cee91a6b86c39ead110917', price: 0.491, size: 85.36, side: 'SELL', timestampMs: 1724564136087 },
+      {
+        kind: 'trade',
+        tokenId: '21742633143463906290569050155826241533067272736897614950488156847949938836455',
+        conditionId: '0xdd22472e552920b8438158ea7238bfadfa4f736aa4cee91a6b86c39ead110917',
+        price: 0.491,
+        size: 85.36,
+        side: 'SELL',
+        timestampMs: 1724564136087,
+      },
     ]);
     expect(parseMarketFrame(fixture('ws_tick_size_change_2025.json'))[0]).toMatchObject({ kind: 'tick_size', tickSize: 0.001 });
     expect(parseMarketFrame(fixture('ws_market_resolved.json'))[0]).toMatchObject({ kind: 'resolved' });

@@ -17,11 +17,13 @@ export async function pollSimOracle(http: HttpClient, asset: Asset): Promise<Ora
 }
 
 /** RTDS messages (`crypto_prices_chainlink`): `{topic, type, timestamp, payload: {symbol, timestamp, value}}`. */
-export const RtdsUpdateSchema = z.object({
-  topic: z.string(),
-  type: z.string(),
-  payload: z.object({ symbol: z.string(), timestamp: z.number().int().positive(), value: z.number().positive().finite() }).passthrough(),
-}).passthrough();
+export const RtdsUpdateSchema = z
+  .object({
+    topic: z.string(),
+    type: z.string(),
+    payload: z.object({ symbol: z.string(), timestamp: z.number().int().positive(), value: z.number().positive().finite() }).passthrough(),
+  })
+  .passthrough();
 
 const SYMBOLS: Record<string, Asset> = { 'btc/usd': 'BTC', 'eth/usd': 'ETH', 'sol/usd': 'SOL', 'xrp/usd': 'XRP' };
 
@@ -41,11 +43,22 @@ export function parseRtdsChainlink(raw: string, logger?: Logger): OraclePrice | 
     logger?.debug({ symbol: parsed.data.payload.symbol }, 'rtds symbol ignored');
     return null;
   }
-  return { asset, price: parsed.data.payload.value, timestampMs: parsed.data.payload.timestamp, source: topic === 'crypto_prices_twap_sixty' ? 'chainlink-twap' : 'chainlink' };
+  return {
+    asset,
+    price: parsed.data.payload.value,
+    timestampMs: parsed.data.payload.timestamp,
+    source: topic === 'crypto_prices_twap_sixty' ? 'chainlink-twap' : 'chainlink',
+  };
 }
 
 /** A major spot exchange's ticker (Binance `GET /api/v3/ticker/price`), labelled as a fallback. */
-const ExchangeTickerSchema = z.object({ symbol: z.string(), price: z.string().regex(/^\d+(\.\d+)?$/).transform(Number) });
+const ExchangeTickerSchema = z.object({
+  symbol: z.string(),
+  price: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/)
+    .transform(Number),
+});
 
 export async function pollExchangePrice(http: HttpClient, asset: Asset, nowMs: number): Promise<OraclePrice> {
   const r = await http.get('/api/v3/ticker/price', ExchangeTickerSchema, { symbol: `${asset}USDT` });

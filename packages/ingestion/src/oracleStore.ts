@@ -42,7 +42,11 @@ export function createOracleStore(redis: Redis, prefix: string): OracleStore {
       // The published TWAP is kept apart: it is a settlement value, not the spot price.
       const hist = price.source === 'chainlink-twap' ? `${keys.oracleHistory(price.asset)}:twap` : keys.oracleHistory(price.asset);
       if (price.source === 'chainlink-twap') {
-        await redis.multi().zadd(hist, price.timestampMs, `${price.timestampMs}:${price.price}`).zremrangebyscore(hist, 0, price.timestampMs - HISTORY_MS).exec();
+        await redis
+          .multi()
+          .zadd(hist, price.timestampMs, `${price.timestampMs}:${price.price}`)
+          .zremrangebyscore(hist, 0, price.timestampMs - HISTORY_MS)
+          .exec();
         return;
       }
       await redis

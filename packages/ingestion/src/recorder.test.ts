@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { Recorder } from './recorder.js';
 
 const logger = pino({ level: 'silent' });
-const read = (file: string) => gunzipSync(readFileSync(file)).toString().trim().split('\n').map((l) => JSON.parse(l));
+const read = (file: string) =>
+  gunzipSync(readFileSync(file))
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 describe('Recorder', () => {
   it('writes one gzip NDJSON file per UTC day, and appends across restarts', async () => {

@@ -17,7 +17,11 @@ export class Recorder {
   private written = 0;
   private full = false;
 
-  constructor(private readonly dir: string, private readonly logger: Logger, private readonly maxBytesPerDay = 200 * 1024 * 1024) {
+  constructor(
+    private readonly dir: string,
+    private readonly logger: Logger,
+    private readonly maxBytesPerDay = 200 * 1024 * 1024,
+  ) {
     mkdirSync(dir, { recursive: true });
   }
 
@@ -40,7 +44,8 @@ export class Recorder {
   }
 
   private rotate(day: string): void {
-    this.closeStreams();
+    // The old day's file finishes closing in the background: the new day writes to another file.
+    void this.closeStreams();
     this.day = day;
     const file = this.fileFor(day);
     let existing = 0;

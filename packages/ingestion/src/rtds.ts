@@ -21,7 +21,11 @@ export function startRtdsFeed(opts: { url: string; assets: Asset[]; logger: Logg
         JSON.stringify({
           action: 'subscribe',
           subscriptions: opts.assets.flatMap((a) =>
-            ['crypto_prices_chainlink', 'crypto_prices_twap_sixty'].map((topic) => ({ topic, type: '*', filters: JSON.stringify({ symbol: `${a.toLowerCase()}/usd` }) })),
+            ['crypto_prices_chainlink', 'crypto_prices_twap_sixty'].map((topic) => ({
+              topic,
+              type: '*',
+              filters: JSON.stringify({ symbol: `${a.toLowerCase()}/usd` }),
+            })),
           ),
         }),
       );

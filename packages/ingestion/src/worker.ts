@@ -87,7 +87,9 @@ export async function runWorker(): Promise<void> {
   const recording = (env.POLYBOT_RECORD ?? (config.venue === 'paper' ? 'true' : 'false')) === 'true';
   const recorder = recording ? new Recorder(path.join(config.dataDir, 'recordings'), logger, env.POLYBOT_RECORD_MAX_MB_PER_DAY * 1024 * 1024) : null;
   if (recorder) rt.shutdown.add('recorder', () => recorder.close());
-  const wsUrl = env.POLYBOT_MARKET_WS_URL ?? (config.venue === 'sim' ? `${config.clobUrl.replace(/^http/, 'ws')}/ws/market` : 'wss://ws-subscriptions-clob.polymarket.com/ws/market');
+  const wsUrl =
+    env.POLYBOT_MARKET_WS_URL ??
+    (config.venue === 'sim' ? `${config.clobUrl.replace(/^http/, 'ws')}/ws/market` : 'wss://ws-subscriptions-clob.polymarket.com/ws/market');
   const recordedMarkets = new Set<string>();
   const bookCache = createBookCache(redis, config.queuePrefix);
   const liveBooks = new LiveBooks();
@@ -124,9 +126,7 @@ export async function runWorker(): Promise<void> {
   };
   const enqueue = async (list: Market[], trigger: 'refresh' | 'price', slot: string) => {
     const now = Date.now();
-    await Promise.all(
-      list.map((market) => markets.add({ market, refreshedAtMs: now, trigger }, jobIds.market(market.conditionId, slot))),
-    );
+    await Promise.all(list.map((market) => markets.add({ market, refreshedAtMs: now, trigger }, jobIds.market(market.conditionId, slot))));
   };
   const reportError = (message: string) =>
     events

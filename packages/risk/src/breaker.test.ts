@@ -49,7 +49,14 @@ describe('one breaker for every risk process', () => {
   const procs: ChildProcess[] = [];
   const startRisk = () => {
     const p = spawn(process.execPath, [WORKER, 'risk'], {
-      env: { PATH: process.env.PATH ?? '', REDIS_URL: testRedisUrl(), POLYBOT_QUEUE_PREFIX: prefix, RISK_MAX_ERRORS: '3', POLYBOT_METRICS_PORT: '0', LOG_LEVEL: 'warn' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        REDIS_URL: testRedisUrl(),
+        POLYBOT_QUEUE_PREFIX: prefix,
+        RISK_MAX_ERRORS: '3',
+        POLYBOT_METRICS_PORT: '0',
+        LOG_LEVEL: 'warn',
+      },
       stdio: 'ignore',
     });
     procs.push(p);

@@ -50,7 +50,9 @@ export function createBreakerControl(redis: Redis, prefix: string) {
       const raw = await redis.lrange(keys.breakerTrips, 0, 19);
       const trips = raw.flatMap((r) => {
         const j = safeJson(r) as Partial<TripRecord> | undefined;
-        return j && typeof j.reason === 'string' && typeof j.trippedAtMs === 'number' && j.kind ? [{ kind: j.kind, reason: j.reason, trippedAtMs: j.trippedAtMs }] : [];
+        return j && typeof j.reason === 'string' && typeof j.trippedAtMs === 'number' && j.kind
+          ? [{ kind: j.kind, reason: j.reason, trippedAtMs: j.trippedAtMs }]
+          : [];
       });
       return { state, trips };
     },

@@ -30,7 +30,21 @@ describe('decideSignal', () => {
     const s = makeSignal(now);
     let ledger = newLedger(1_000);
     // A fill of 90 shares at 0.5 on the same market: $45 of the $50 market cap used.
-    ledger = applyEvent(ledger, { id: 'f1', atMs: now, type: 'fill', orderId: 'o1', signalId: 'x', conditionId: s.conditionId, asset: 'BTC', outcome: 'UP', tradeId: 't1', status: 'CONFIRMED', size: 90, price: 0.5, fee: 0 }).ledger;
+    ledger = applyEvent(ledger, {
+      id: 'f1',
+      atMs: now,
+      type: 'fill',
+      orderId: 'o1',
+      signalId: 'x',
+      conditionId: s.conditionId,
+      asset: 'BTC',
+      outcome: 'UP',
+      tradeId: 't1',
+      status: 'CONFIRMED',
+      size: 90,
+      price: 0.5,
+      fee: 0,
+    }).ledger;
     const d = decideSignal(s, { nowMs: now, breakerOpen: false, ledger }, cores);
     if (!d.accept) throw new Error(d.reasons.join(','));
     expect(d.request.size * d.request.price).toBeLessThanOrEqual(DEFAULT_SIZER.maxMarketExposureUsd - 45 + 1e-9);

@@ -29,9 +29,7 @@ export interface DecideInputs {
   ledger: Ledger;
 }
 
-export type RiskDecision =
-  | { accept: true; request: OrderRequest; size: SafeSize; shrink: number }
-  | { accept: false; reasons: string[] };
+export type RiskDecision = { accept: true; request: OrderRequest; size: SafeSize; shrink: number } | { accept: false; reasons: string[] };
 
 /** A refusal reason safe to use as a metric label. */
 const label = (s: string) => s.replace(/[^a-z0-9_]/gi, '_').slice(0, 40);
@@ -124,7 +122,8 @@ export function decidePair(p: TradePair, inputs: DecideInputs, cores: DecideCore
   const { usd, cappedBy } = cores.sizer.capped(Infinity, bankrollUsd, exposure, Math.min(up.maxShares, down.maxShares) * perPair);
   const shares = floorToStep((usd * shrink) / perPair, SIZE_STEP);
   if (shares <= 0) return { accept: false, reasons: [label(`size_zero: no size after caps (${cappedBy ?? 'none'})`)] };
-  if (shares * up.limitPrice < 1 || shares * down.limitPrice < 1) return { accept: false, reasons: [label('size_zero: below the $1 minimum for a marketable order')] };
+  if (shares * up.limitPrice < 1 || shares * down.limitPrice < 1)
+    return { accept: false, reasons: [label('size_zero: below the $1 minimum for a marketable order')] };
   const notionalUsd = Number((shares * perPair).toFixed(6));
   const vwapCost = up.fillablePrice + down.fillablePrice + f(up.fillablePrice) + f(down.fillablePrice);
   const expectedProfitUsd = Number((shares * (1 - vwapCost)).toFixed(6));

@@ -33,7 +33,17 @@ function makePair(up = 0.47, down = 0.46, shares = 200, downEvidence: Parameters
       { bestAsk: price, bestBid: price - 0.01, ...ev },
     );
   const legs = [leg('UP', up), leg('DOWN', down, downEvidence)] as const;
-  return TradePairSchema.parse({ kind: 'pair', id, createdAtMs: now, conditionId: legs[0].conditionId, asset: 'BTC', shares, costPerPair: 0.99, guaranteedProfitUsd: 1, legs });
+  return TradePairSchema.parse({
+    kind: 'pair',
+    id,
+    createdAtMs: now,
+    conditionId: legs[0].conditionId,
+    asset: 'BTC',
+    shares,
+    costPerPair: 0.99,
+    guaranteedProfitUsd: 1,
+    legs,
+  });
 }
 
 describe('decidePair', () => {
@@ -68,7 +78,21 @@ describe('decidePair', () => {
     let ledger = newLedger(1_000);
     const p = makePair();
     // $45 of the $50 market cap in use: $5 left for both legs → 5.37 pairs at 0.93.
-    ledger = applyEvent(ledger, { id: 'f1', atMs: now, type: 'fill', orderId: 'o', signalId: 'o', conditionId: p.conditionId, asset: 'BTC', outcome: 'UP', tradeId: 't1', status: 'CONFIRMED', size: 90, price: 0.5, fee: 0 }).ledger;
+    ledger = applyEvent(ledger, {
+      id: 'f1',
+      atMs: now,
+      type: 'fill',
+      orderId: 'o',
+      signalId: 'o',
+      conditionId: p.conditionId,
+      asset: 'BTC',
+      outcome: 'UP',
+      tradeId: 't1',
+      status: 'CONFIRMED',
+      size: 90,
+      price: 0.5,
+      fee: 0,
+    }).ledger;
     const d = decidePair(p, { ...fresh, ledger }, cores());
     if (!d.accept) throw new Error(d.reasons.join(','));
     expect(d.cappedBy).toBe('market_exposure');
@@ -107,7 +131,22 @@ describe('decidePair', () => {
           const p = a + b < 95 ? makePair(a / 100, b / 100, shares) : null;
           if (!p) return;
           let ledger = newLedger(1_000);
-          if (used > 0) ledger = applyEvent(ledger, { id: 'f', atMs: now, type: 'fill', orderId: 'o', signalId: 'o', conditionId: p.conditionId, asset: 'BTC', outcome: 'UP', tradeId: 't', status: 'CONFIRMED', size: used, price: 0.5, fee: 0 }).ledger;
+          if (used > 0)
+            ledger = applyEvent(ledger, {
+              id: 'f',
+              atMs: now,
+              type: 'fill',
+              orderId: 'o',
+              signalId: 'o',
+              conditionId: p.conditionId,
+              asset: 'BTC',
+              outcome: 'UP',
+              tradeId: 't',
+              status: 'CONFIRMED',
+              size: used,
+              price: 0.5,
+              fee: 0,
+            }).ledger;
           const d = decidePair(p, { ...fresh, ledger }, cores({ maxOrderUsd }));
           if (!d.accept) return;
           const [up, down] = d.request.legs;
@@ -131,7 +170,22 @@ describe('ledger: a lone leg sold back', () => {
   it('a SELL fill brings the proceeds in less its fee and frees the exposure; its FAILED undo puts both back', () => {
     const cid = makePair().conditionId;
     const fill = (id: string, side: 'BUY' | 'SELL' | undefined, price: number, fee: number, status: 'MATCHED' | 'FAILED' = 'MATCHED') =>
-      ({ id, atMs: now, type: 'fill', orderId: id, signalId: 'arb-test-1', conditionId: cid, asset: 'BTC', outcome: 'UP', tradeId: id.replace(/-(MATCHED|FAILED)$/, ''), status, size: 20, price, fee, ...(side ? { side } : {}) }) as const;
+      ({
+        id,
+        atMs: now,
+        type: 'fill',
+        orderId: id,
+        signalId: 'arb-test-1',
+        conditionId: cid,
+        asset: 'BTC',
+        outcome: 'UP',
+        tradeId: id.replace(/-(MATCHED|FAILED)$/, ''),
+        status,
+        size: 20,
+        price,
+        fee,
+        ...(side ? { side } : {}),
+      }) as const;
     let l = applyEvent(newLedger(1_000), fill('t-buy', undefined, 0.47, 0.17)).ledger;
     expect(l.cashUsd).toBeCloseTo(1_000 - 9.4 - 0.17, 9);
     expect(l.exposure[cid]!.costUsd).toBeCloseTo(9.4, 9);

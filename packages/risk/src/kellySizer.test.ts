@@ -10,7 +10,14 @@ const none = { market: 0, asset: 0, total: 0 };
 describe('KellySizer', () => {
   it('sizes a quarter Kelly of bankroll at the limit price, rounded down', () => {
     const s = makeSignal(now, { kellyFraction: 0.1, limitPrice: 0.33 });
-    const r = new KellySizer({ ...DEFAULT_SIZER, maxOrderUsd: 1e9, maxBankrollShare: 1, maxMarketExposureUsd: 1e9, maxAssetExposureUsd: 1e9, maxTotalExposureUsd: 1e9 }).size(s, 1000, none);
+    const r = new KellySizer({
+      ...DEFAULT_SIZER,
+      maxOrderUsd: 1e9,
+      maxBankrollShare: 1,
+      maxMarketExposureUsd: 1e9,
+      maxAssetExposureUsd: 1e9,
+      maxTotalExposureUsd: 1e9,
+    }).size(s, 1000, none);
     // 0.25 × 0.1 × 1000 = $25 → 75.75… shares → 75.75
     expect(r.shares).toBe(75.75);
     expect(r.cappedBy).toBeNull();
@@ -42,7 +49,11 @@ describe('KellySizer', () => {
         fc.integer({ min: 1, max: 99 }),
         fc.double({ min: 0, max: 1, noNaN: true }),
         fc.double({ min: 0, max: 100_000, noNaN: true }),
-        fc.record({ market: fc.double({ min: 0, max: 300, noNaN: true }), asset: fc.double({ min: 0, max: 300, noNaN: true }), total: fc.double({ min: 0, max: 300, noNaN: true }) }),
+        fc.record({
+          market: fc.double({ min: 0, max: 300, noNaN: true }),
+          asset: fc.double({ min: 0, max: 300, noNaN: true }),
+          total: fc.double({ min: 0, max: 300, noNaN: true }),
+        }),
         fc.double({ min: 0, max: 10_000, noNaN: true }),
         fc.constantFrom('FAK' as const, 'GTC' as const),
         (cents, kelly, bankroll, exp, depth, orderType) => {

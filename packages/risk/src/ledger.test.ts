@@ -4,10 +4,33 @@ import { applyEvent, bankrollOf, exposureOf, newLedger } from './ledger.js';
 
 const cid = `0x${'a'.repeat(64)}`;
 const fill = (tradeId: string, status: 'MATCHED' | 'CONFIRMED' | 'FAILED' = 'MATCHED'): ExecutionEvent => ({
-  id: `fill-${tradeId}-${status}`, atMs: 1, type: 'fill', orderId: 'o', signalId: 's', conditionId: cid, asset: 'BTC', outcome: 'UP', tradeId, status, size: 10, price: 0.4, fee: 0.0168,
+  id: `fill-${tradeId}-${status}`,
+  atMs: 1,
+  type: 'fill',
+  orderId: 'o',
+  signalId: 's',
+  conditionId: cid,
+  asset: 'BTC',
+  outcome: 'UP',
+  tradeId,
+  status,
+  size: 10,
+  price: 0.4,
+  fee: 0.0168,
 });
 const settle = (pnl: number): ExecutionEvent => ({
-  id: `set-${cid}`, atMs: Date.parse('2026-11-24T10:00:00Z'), type: 'settlement', conditionId: cid, asset: 'BTC', winner: 'UP', upShares: 10, downShares: 0, costUsd: 4, feesUsd: 0.0168, payoutUsd: 10, realisedPnlUsd: pnl,
+  id: `set-${cid}`,
+  atMs: Date.parse('2026-11-24T10:00:00Z'),
+  type: 'settlement',
+  conditionId: cid,
+  asset: 'BTC',
+  winner: 'UP',
+  upShares: 10,
+  downShares: 0,
+  costUsd: 4,
+  feesUsd: 0.0168,
+  payoutUsd: 10,
+  realisedPnlUsd: pnl,
 });
 
 describe('risk ledger', () => {

@@ -147,7 +147,15 @@ export async function runWorker(): Promise<void> {
       accepted += 1;
       metrics.signalsAccepted.inc();
       logger.info(
-        { signalId: job.id, orderId: d.request.id, legs: d.request.legs.map((l) => l.id), shares: d.shares, notionalUsd: d.notionalUsd, expectedProfitUsd: d.expectedProfitUsd, cappedBy: d.cappedBy },
+        {
+          signalId: job.id,
+          orderId: d.request.id,
+          legs: d.request.legs.map((l) => l.id),
+          shares: d.shares,
+          notionalUsd: d.notionalUsd,
+          expectedProfitUsd: d.expectedProfitUsd,
+          cappedBy: d.cappedBy,
+        },
         'arbitrage pair sent to execution',
       );
       return;
@@ -166,7 +174,11 @@ export async function runWorker(): Promise<void> {
     const nowMs = Date.now();
     if (ev.type === 'error' || (ev.type === 'order' && ev.state === 'rejected')) {
       const source = ev.type === 'error' ? ev.source : 'rejected';
-      await redis.multi().zadd(errorsKey, ev.atMs, `${ev.id}|${source}`).zremrangebyscore(errorsKey, 0, nowMs - env.RISK_ERROR_WINDOW_MS).exec();
+      await redis
+        .multi()
+        .zadd(errorsKey, ev.atMs, `${ev.id}|${source}`)
+        .zremrangebyscore(errorsKey, 0, nowMs - env.RISK_ERROR_WINDOW_MS)
+        .exec();
     }
     const ledger = await updateLedger(redis, ledgerKey, env.RISK_BANKROLL_USD, (l) => applyEvent(l, ev));
     if (ev.type === 'settlement') metrics.pnlUsd.set(ledger.realisedPnlUsd);
@@ -191,7 +203,9 @@ export async function runWorker(): Promise<void> {
   });
   const breakerGauge = setInterval(() => {
     void readBreaker(redis, prefix, Date.now()).then((s) => metrics.breakerOpen.set(s.state === 'open' ? 1 : 0));
-    void readLedger().then(publishStatus).catch(() => undefined);
+    void readLedger()
+      .then(publishStatus)
+      .catch(() => undefined);
   }, 5_000);
   rt.shutdown.add('gauge', () => clearInterval(breakerGauge));
   logger.info({ bankrollUsd: env.RISK_BANKROLL_USD, kelly: env.RISK_KELLY_FRACTION }, 'risk running');

@@ -4,9 +4,9 @@ import { EpochMsSchema } from './domain/primitives.js';
 import { redisKeys } from './keys.js';
 import { safeJson } from './status.js';
 
-/** Why trading stopped. Manual trips clear only by a human; automatic ones may cool down. */
-export const TripKindSchema = z.enum(['manual', 'drawdown', 'losses', 'error_rate', 'heartbeat']);
-export type TripKind = z.infer<typeof TripKindSchema>;
+import { TripKindSchema } from './domain/tripKind.js';
+
+export { TripKindSchema, type TripKind } from './domain/tripKind.js';
 
 export const BreakerStateSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('closed'), resumedAtMs: EpochMsSchema.nullable() }).strict(),

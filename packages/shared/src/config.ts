@@ -10,8 +10,7 @@ export const POLYMARKET_HOSTS = {
   oracle: 'wss://ws-live-data.polymarket.com',
 } as const;
 
-const intFromEnv = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number().int().min(min).max(max).default(def);
+const intFromEnv = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 
 /** Variables every process reads. Packages extend this with their own (see `extendConfig`). */
 export const BaseEnvSchema = z.object({

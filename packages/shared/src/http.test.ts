@@ -29,13 +29,25 @@ beforeEach(() => {
 });
 
 const ok: Handler = (_q, s) => s.end(JSON.stringify({ ok: true }));
-const status = (code: number, headers: Record<string, string> = {}): Handler => (_q, s) => {
-  s.writeHead(code, headers);
-  s.end(JSON.stringify({ error: 'x' }));
-};
+const status =
+  (code: number, headers: Record<string, string> = {}): Handler =>
+  (_q, s) => {
+    s.writeHead(code, headers);
+    s.end(JSON.stringify({ error: 'x' }));
+  };
 function client(extra: Partial<Parameters<typeof createHttpClient>[0]> = {}) {
   const waits: number[] = [];
-  const c = createHttpClient({ baseURL: base, logger, maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, random: () => 0.5, sleep: async (ms) => void waits.push(ms), timeoutMs: 300, ...extra });
+  const c = createHttpClient({
+    baseURL: base,
+    logger,
+    maxAttempts: 4,
+    baseDelayMs: 100,
+    maxDelayMs: 1_000,
+    random: () => 0.5,
+    sleep: async (ms) => void waits.push(ms),
+    timeoutMs: 300,
+    ...extra,
+  });
   return { c, waits };
 }
 const Ok = z.object({ ok: z.literal(true) });
@@ -73,11 +85,14 @@ describe('HTTP layer', () => {
   });
 
   it('retries a connection dropped mid-body', async () => {
-    script = [(_q, s) => {
-      s.writeHead(200, { 'content-length': '100' });
-      s.write('{"ok":');
-      setTimeout(() => s.socket?.destroy(), 20);
-    }, ok];
+    script = [
+      (_q, s) => {
+        s.writeHead(200, { 'content-length': '100' });
+        s.write('{"ok":');
+        setTimeout(() => s.socket?.destroy(), 20);
+      },
+      ok,
+    ];
     const { c } = client();
     expect(await c.get('/x', Ok)).toEqual({ ok: true });
     expect(hits).toBe(2);
@@ -137,7 +152,13 @@ describe('rate limiting', () => {
   it('holds the n+1th request of a 10-s window until the first one leaves it', async () => {
     let t = 1_000;
     const waits: number[] = [];
-    const lim = new WindowLimiter(3, { now: () => t, sleep: async (ms) => { waits.push(ms); t += ms; } });
+    const lim = new WindowLimiter(3, {
+      now: () => t,
+      sleep: async (ms) => {
+        waits.push(ms);
+        t += ms;
+      },
+    });
     for (let i = 0; i < 3; i++) {
       await lim.acquire();
       t += 100;
@@ -160,7 +181,17 @@ describe('rate limiting', () => {
     script = [ok];
     let t = 0;
     const waits: number[] = [];
-    const c = createHttpClient({ baseURL: base, logger, per10s: 2, rules: [], now: () => t, sleep: async (ms) => { waits.push(ms); t += ms; } });
+    const c = createHttpClient({
+      baseURL: base,
+      logger,
+      per10s: 2,
+      rules: [],
+      now: () => t,
+      sleep: async (ms) => {
+        waits.push(ms);
+        t += ms;
+      },
+    });
     await c.get('/x', Ok);
     await c.get('/x', Ok);
     await c.get('/x', Ok);

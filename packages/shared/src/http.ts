@@ -157,7 +157,13 @@ export function createHttpClient(opts: HttpOptions): HttpClient {
           const parsed = schema.safeParse(json);
           if (!parsed.success) {
             metrics.schemaRejects.inc({ source: host });
-            throw new PolybotError('SCHEMA_INVALID', `${method} ${path}: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+            throw new PolybotError(
+              'SCHEMA_INVALID',
+              `${method} ${path}: ${parsed.error.issues
+                .slice(0, 3)
+                .map((i) => `${i.path.join('.')}: ${i.message}`)
+                .join('; ')}`,
+            );
           }
           return parsed.data;
         }

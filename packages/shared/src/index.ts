@@ -9,6 +9,7 @@ export * from './domain/signal.js';
 export * from './domain/order.js';
 export * from './domain/executionEvent.js';
 export * from './domain/pair.js';
+export * from './domain/tripKind.js';
 export * from './money.js';
 export * from './errors.js';
 export * from './keys.js';

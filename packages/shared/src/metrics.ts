@@ -21,7 +21,12 @@ export const metrics = {
     registers: [registry],
   }),
   signalsAccepted: new Counter({ name: 'polybot_signals_accepted_total', help: 'Signals risk turned into orders', registers: [registry] }),
-  signalsRefused: new Counter({ name: 'polybot_signals_refused_total', help: 'Signals refused by risk, per reason', labelNames: ['reason'], registers: [registry] }),
+  signalsRefused: new Counter({
+    name: 'polybot_signals_refused_total',
+    help: 'Signals refused by risk, per reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  }),
   signalsEmitted: new Counter({ name: 'polybot_signals_emitted_total', help: 'Signals emitted by analysis', labelNames: ['kind'], registers: [registry] }),
   marketsPriced: new Counter({ name: 'polybot_markets_priced_total', help: 'Markets priced by analysis', registers: [registry] }),
   ordersByState: new Gauge({ name: 'polybot_orders', help: 'Orders known to execution, per state', labelNames: ['state'], registers: [registry] }),

@@ -48,12 +48,17 @@ describe('V2 taker fee', () => {
 
   it('lands on exactly the double that the decimal string would give (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.constantFrom(1, 0.1, 0.01, 0.001, 0.0001, 0.05, 0.25), fc.double({ min: 0, max: 0.999, noNaN: true }), (units, step, frac) => {
-        const d = decimalsOf(step);
-        const expected = Number((units * step).toFixed(d));
-        expect(floorToStep((units + frac * 0.999) * step, step)).toBe(expected === 0 ? 0 : expected);
-        expect(roundToStep(units * step, step)).toBe(expected);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 10_000_000 }),
+        fc.constantFrom(1, 0.1, 0.01, 0.001, 0.0001, 0.05, 0.25),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        (units, step, frac) => {
+          const d = decimalsOf(step);
+          const expected = Number((units * step).toFixed(d));
+          expect(floorToStep((units + frac * 0.999) * step, step)).toBe(expected === 0 ? 0 : expected);
+          expect(roundToStep(units * step, step)).toBe(expected);
+        },
+      ),
       { numRuns: 5_000 },
     );
   });

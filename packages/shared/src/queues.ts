@@ -85,7 +85,10 @@ export interface QueueContext {
 
 export class Producer<Q extends QueueName> {
   readonly queue: Queue;
-  constructor(readonly name: Q, private readonly ctx: QueueContext) {
+  constructor(
+    readonly name: Q,
+    private readonly ctx: QueueContext,
+  ) {
     this.queue = new Queue(name, {
       connection: ctx.connection,
       prefix: ctx.prefix,

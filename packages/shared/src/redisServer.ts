@@ -60,4 +60,3 @@ export async function spawnRedisServer(port?: number, args: string[] = []): Prom
       }),
   };
 }
-

@@ -38,9 +38,7 @@ export function startWorkerRuntime(kind: WorkerKind, env: Env = process.env): Wo
   const id = `${os.hostname()}-${process.pid}`;
   const keys = redisKeys(config.queuePrefix);
   const beat = () =>
-    redis
-      .set(keys.workerHeartbeat(kind, id), JSON.stringify({ kind, id, pid: process.pid, atMs: Date.now() }), 'EX', 15)
-      .catch(() => undefined);
+    redis.set(keys.workerHeartbeat(kind, id), JSON.stringify({ kind, id, pid: process.pid, atMs: Date.now() }), 'EX', 15).catch(() => undefined);
   void beat();
   const timer = setInterval(beat, 5_000);
   timer.unref();
@@ -57,7 +55,10 @@ export function startWorkerRuntime(kind: WorkerKind, env: Env = process.env): Wo
   });
   const health = async () => {
     const results: Record<string, boolean> = {};
-    for (const [name, check] of checks) results[name] = await Promise.resolve().then(check).catch(() => false);
+    for (const [name, check] of checks)
+      results[name] = await Promise.resolve()
+        .then(check)
+        .catch(() => false);
     return { ok: Object.values(results).every(Boolean), checks: results };
   };
   if (config.metricsPort > 0) {

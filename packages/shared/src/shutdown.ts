@@ -10,7 +10,10 @@ export class Shutdown {
   private readonly closers: Closer[] = [];
   private closing: Promise<void> | null = null;
 
-  constructor(private readonly logger: Logger, private readonly timeoutMs = 15_000) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly timeoutMs = 15_000,
+  ) {}
 
   add(name: string, close: Closer['close']): void {
     this.closers.push({ name, close });

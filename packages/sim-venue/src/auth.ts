@@ -74,9 +74,7 @@ export class ApiKeys {
     if ((h(headers, 'POLY_ADDRESS') ?? '').toLowerCase() !== creds.address.toLowerCase()) return null;
     const ts = h(headers, 'POLY_TIMESTAMP') ?? '';
     const sig = h(headers, 'POLY_SIGNATURE') ?? '';
-    const expected = createHmac('sha256', Buffer.from(creds.secret, 'base64url'))
-      .update(`${ts}${method}${path}${body}`)
-      .digest('base64url');
+    const expected = createHmac('sha256', Buffer.from(creds.secret, 'base64url')).update(`${ts}${method}${path}${body}`).digest('base64url');
     const a = Buffer.from(expected);
     const b = Buffer.from(sig.replace(/=+$/, ''));
     return a.length === b.length && timingSafeEqual(a, b) ? creds : null;

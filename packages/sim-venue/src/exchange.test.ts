@@ -21,8 +21,22 @@ function setup(nowMs: number) {
 
 function restingBuy(id: string, m: { conditionId: string; upToken: string }, price: number, size: number, nowMs: number): SimOrder {
   return {
-    id, owner: 'owner', maker: '0x0', tokenId: m.upToken, conditionId: m.conditionId, outcome: 'Up', side: 'BUY', price,
-    originalSize: size, sizeMatched: 0, status: 'LIVE', orderType: 'GTC', expirationS: 0, createdAtMs: nowMs, matchAtMs: null, trades: [],
+    id,
+    owner: 'owner',
+    maker: '0x0',
+    tokenId: m.upToken,
+    conditionId: m.conditionId,
+    outcome: 'Up',
+    side: 'BUY',
+    price,
+    originalSize: size,
+    sizeMatched: 0,
+    status: 'LIVE',
+    orderType: 'GTC',
+    expirationS: 0,
+    createdAtMs: nowMs,
+    matchAtMs: null,
+    trades: [],
   };
 }
 
@@ -44,7 +58,10 @@ describe('resting orders filled by new quotes', () => {
     expect(second.sizeMatched).toBe(0);
     expect(second.status).toBe('LIVE');
     // What the first order matched is exactly what its trades say.
-    expect(first.sizeMatched).toBeCloseTo(first.trades.reduce((s, t) => s + t.size, 0), 9);
+    expect(first.sizeMatched).toBeCloseTo(
+      first.trades.reduce((s, t) => s + t.size, 0),
+      9,
+    );
     expect(exchange.books.get(m.upToken)!.asks.every((l) => l.size === 0)).toBe(true);
   });
 });

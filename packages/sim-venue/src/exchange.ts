@@ -1,4 +1,4 @@
-import { Rng } from './random.js';
+import { type Rng } from './random.js';
 import type { MarketSchedule, SimMarket } from './markets.js';
 
 export interface Level {
@@ -79,9 +79,14 @@ export class Exchange {
   private readonly misprices = new Map<string, { offset: number; untilMs: number }>();
   private tradeSeq = 0;
   /** Every public trade (ours and the background flow) for the market channel. */
-  onPublicTrade: (t: { tokenId: string; conditionId: string; price: number; size: number; side: 'BUY' | 'SELL'; timestampMs: number }) => void = () => undefined;
+  onPublicTrade: (t: { tokenId: string; conditionId: string; price: number; size: number; side: 'BUY' | 'SELL'; timestampMs: number }) => void = () =>
+    undefined;
 
-  constructor(readonly cfg: ExchangeConfig, private readonly schedule: MarketSchedule, private readonly rng: Rng) {}
+  constructor(
+    readonly cfg: ExchangeConfig,
+    private readonly schedule: MarketSchedule,
+    private readonly rng: Rng,
+  ) {}
 
   refreshQuotes(nowMs: number): void {
     for (const m of this.schedule.markets.values()) {
@@ -178,7 +183,14 @@ export class Exchange {
     };
     o.trades.push(t);
     o.sizeMatched = r2(o.sizeMatched + size);
-    this.onPublicTrade({ tokenId: o.tokenId, conditionId: o.conditionId, price, size: t.size, side: traderSide === 'TAKER' ? o.side : o.side === 'BUY' ? 'SELL' : 'BUY', timestampMs: nowMs });
+    this.onPublicTrade({
+      tokenId: o.tokenId,
+      conditionId: o.conditionId,
+      price,
+      size: t.size,
+      side: traderSide === 'TAKER' ? o.side : o.side === 'BUY' ? 'SELL' : 'BUY',
+      timestampMs: nowMs,
+    });
     return t;
   }
 

@@ -85,7 +85,8 @@ describe('fault switches', () => {
     await expect(g.json()).rejects.toThrow();
     const token = liveMarket().upToken;
     const bad = await get(`/book?token_id=${token}`);
-    const ok = (b: any) => Array.isArray(b?.bids) && Array.isArray(b?.asks) && b.bids.every((l: any) => typeof l.price === 'string' && typeof l.size === 'string');
+    const ok = (b: any) =>
+      Array.isArray(b?.bids) && Array.isArray(b?.asks) && b.bids.every((l: any) => typeof l.price === 'string' && typeof l.size === 'string');
     expect(ok(bad)).toBe(false);
     expect(ok(await get(`/book?token_id=${token}`))).toBe(true);
     expect(Array.isArray(await get('/markets?limit=1'))).toBe(true);
@@ -150,7 +151,11 @@ describe('RTDS', () => {
     ws.send(
       JSON.stringify({
         action: 'subscribe',
-        subscriptions: ['crypto_prices_chainlink', 'crypto_prices_twap_sixty'].map((topic) => ({ topic, type: '*', filters: JSON.stringify({ symbol: 'eth/usd' }) })),
+        subscriptions: ['crypto_prices_chainlink', 'crypto_prices_twap_sixty'].map((topic) => ({
+          topic,
+          type: '*',
+          filters: JSON.stringify({ symbol: 'eth/usd' }),
+        })),
       }),
     );
     const end = Date.now() + 4_000;

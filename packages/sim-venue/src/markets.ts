@@ -1,5 +1,5 @@
-import { normCdf, Rng } from './random.js';
-import { PriceProcess, yearSeconds, type SimAsset } from './prices.js';
+import { normCdf, type Rng } from './random.js';
+import { type PriceProcess, yearSeconds, type SimAsset } from './prices.js';
 
 export interface SimMarket {
   id: string;
@@ -126,7 +126,7 @@ export class MarketSchedule {
       let sum = 0;
       for (let i = 0; i < n; i++) sum += p.at(nowMs - i * 1_000);
       spot = ((sum / n) * elapsed + tau * spot) / w;
-      varS = (tau ** 3) / (3 * w * w);
+      varS = tau ** 3 / (3 * w * w);
     }
     const sd = p.sigma * Math.sqrt(varS / yearSeconds);
     if (sd <= 0) return spot >= strike ? 1 : 0;

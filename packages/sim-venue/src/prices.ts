@@ -1,4 +1,4 @@
-import { Rng } from './random.js';
+import { type Rng } from './random.js';
 
 export const SIM_ASSETS = ['BTC', 'ETH', 'SOL', 'XRP'] as const;
 export type SimAsset = (typeof SIM_ASSETS)[number];
@@ -27,7 +27,11 @@ export class PriceProcess {
   readonly jumpStd = 0.004;
   private readonly points: PricePoint[] = [];
 
-  constructor(readonly asset: SimAsset, private readonly rng: Rng, startMs: number) {
+  constructor(
+    readonly asset: SimAsset,
+    private readonly rng: Rng,
+    startMs: number,
+  ) {
     this.sigma = START[asset].sigma;
     // Seed a short past so TWAPs and vol estimates have data from the first second.
     let v = START[asset].price;

@@ -45,7 +45,10 @@ const TICK = 0.01;
 const MIN_SIZE = 5;
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -104,7 +107,15 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     for (const p of prices.values()) p.advance(now);
     for (const m of schedule.tick(now)) {
       exchange.onResolved(m);
-      const resolved = JSON.stringify({ event_type: 'market_resolved', id: m.id, market: m.conditionId, assets_ids: [m.upToken, m.downToken], winning_asset_id: m.winner === 'Up' ? m.upToken : m.downToken, winning_outcome: m.winner, timestamp: String(now) });
+      const resolved = JSON.stringify({
+        event_type: 'market_resolved',
+        id: m.id,
+        market: m.conditionId,
+        assets_ids: [m.upToken, m.downToken],
+        winning_asset_id: m.winner === 'Up' ? m.upToken : m.downToken,
+        winning_outcome: m.winner,
+        timestamp: String(now),
+      });
       for (const [ws, set] of subs) if (set.has(m.upToken) || set.has(m.downToken)) ws.send(resolved);
       log('market resolved', { slug: m.slug, winner: m.winner, priceToBeat: m.priceToBeat, finalPrice: m.finalPrice });
     }
@@ -179,9 +190,7 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     negRisk: false,
     seriesSlug: m.seriesSlug,
     series: [{ id: `series-${m.asset}`, ticker: m.seriesSlug, slug: m.seriesSlug, recurrence: `${schedule.minutes}m`, active: true, closed: false }],
-    ...(m.priceToBeat !== null
-      ? { eventMetadata: { priceToBeat: m.priceToBeat, ...(m.finalPrice !== null ? { finalPrice: m.finalPrice } : {}) } }
-      : {}),
+    ...(m.priceToBeat !== null ? { eventMetadata: { priceToBeat: m.priceToBeat, ...(m.finalPrice !== null ? { finalPrice: m.finalPrice } : {}) } } : {}),
     ...(withMarkets ? { markets: [gammaMarket(m)] } : {}),
   });
   const clobMarket = (m: SimMarket) => ({
@@ -436,7 +445,12 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
         return { symbol, points: p.history(from, to).map((x) => ({ timestamp: x.timestampMs, value: x.value })) };
       }
       const last = p.latest();
-      return { symbol, value: last.value, timestamp: last.timestampMs, twap: { value: p.twap(last.timestampMs, 60), timestamp: last.timestampMs, window_s: 60 } };
+      return {
+        symbol,
+        value: last.value,
+        timestamp: last.timestampMs,
+        twap: { value: p.twap(last.timestampMs, 60), timestamp: last.timestampMs, window_s: 60 },
+      };
     }
 
     // ---------- Gamma ----------
@@ -497,7 +511,10 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
       return b[0];
     }
     if (method === 'POST' && path === '/books') {
-      const parsed = z.array(z.object({ token_id: z.string() })).max(500).safeParse(ctx.json);
+      const parsed = z
+        .array(z.object({ token_id: z.string() }))
+        .max(500)
+        .safeParse(ctx.json);
       if (!parsed.success) throw new HttpError(400, 'Invalid payload');
       return books(parsed.data.map((x) => x.token_id));
     }
@@ -506,7 +523,10 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
       if (!m) throw new HttpError(404, 'market not found');
       return {
         c: m.conditionId,
-        t: [{ t: m.upToken, o: 'Up' }, { t: m.downToken, o: 'Down' }],
+        t: [
+          { t: m.upToken, o: 'Up' },
+          { t: m.downToken, o: 'Down' },
+        ],
         mts: TICK,
         nr: false,
         fd: { r: FEE_RATE, e: 1, to: true },
@@ -562,11 +582,12 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     }
     if (method === 'DELETE' && (path === '/order' || path === '/orders' || path === '/cancel-all' || path === '/cancel-market-orders')) {
       const creds = needL2(ctx);
-      let ids: string[] = [];
+      let ids: string[];
       if (path === '/order') ids = [z.object({ orderID: z.string() }).parse(ctx.json).orderID];
       else if (path === '/orders') ids = z.array(z.string()).parse(ctx.json);
       else {
-        const filter = path === '/cancel-market-orders' ? z.object({ market: z.string().optional(), asset_id: z.string().optional() }).parse(ctx.json ?? {}) : {};
+        const filter =
+          path === '/cancel-market-orders' ? z.object({ market: z.string().optional(), asset_id: z.string().optional() }).parse(ctx.json ?? {}) : {};
         ids = exchange
           .openOrders(creds.apiKey)
           .filter((o) => (!filter.market || o.conditionId === filter.market) && (!filter.asset_id || o.tokenId === filter.asset_id))
@@ -602,9 +623,7 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
       const market = query.get('market');
       const id = query.get('id');
       const after = Number(query.get('after') ?? 0);
-      const list = exchange
-        .trades(creds.apiKey)
-        .filter((t) => (!market || t.market === market) && (!id || t.id === id) && t.lastUpdateMs / 1_000 >= after);
+      const list = exchange.trades(creds.apiKey).filter((t) => (!market || t.market === market) && (!id || t.id === id) && t.lastUpdateMs / 1_000 >= after);
       return { data: list.map(tradeJson), next_cursor: 'LTE=', limit: list.length, count: list.length };
     }
     if (method === 'POST' && path === '/v1/heartbeats') {
@@ -621,7 +640,10 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     }
     if (method === 'GET' && path === '/balance-allowance') {
       needL2(ctx);
-      return { balance: '1000000000000', allowances: { '0xE111180000d2663C0091e4f400237545B87B996B': '115792089237316195423570985008687907853269984665640564039457584007913129639935' } };
+      return {
+        balance: '1000000000000',
+        allowances: { '0xE111180000d2663C0091e4f400237545B87B996B': '115792089237316195423570985008687907853269984665640564039457584007913129639935' },
+      };
     }
     throw new HttpError(404, `no route for ${method} ${path}`);
   }
@@ -641,7 +663,14 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
           json = undefined;
         }
       }
-      const ctx: Ctx = { method: (req.method ?? 'GET').toUpperCase(), path: url.pathname.replace(/\/+$/, '') || '/', query: url.searchParams, body, json, headers: req.headers };
+      const ctx: Ctx = {
+        method: (req.method ?? 'GET').toUpperCase(),
+        path: url.pathname.replace(/\/+$/, '') || '/',
+        query: url.searchParams,
+        body,
+        json,
+        headers: req.headers,
+      };
       route(ctx, res)
         .then((out) => {
           if (out === DROPPED) return;
@@ -676,24 +705,45 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
       ws.on('message', (data) => {
         const text = data.toString();
         if (text === 'PING') return ws.send('PONG');
-        const msg = z.object({ assets_ids: z.array(z.string()), operation: z.enum(['subscribe', 'unsubscribe']).optional() }).passthrough().safeParse(safeParse(text));
+        const msg = z
+          .object({ assets_ids: z.array(z.string()), operation: z.enum(['subscribe', 'unsubscribe']).optional() })
+          .passthrough()
+          .safeParse(safeParse(text));
         if (!msg.success) return;
         const set = subs.get(ws)!;
-        for (const id of msg.data.assets_ids) (msg.data.operation === 'unsubscribe' ? set.delete(id) : set.add(id));
-        const snaps = msg.data.assets_ids.map(bookJson).filter((b) => b !== null).map((b) => ({ event_type: 'book', ...b }));
+        for (const id of msg.data.assets_ids) {
+          if (msg.data.operation === 'unsubscribe') set.delete(id);
+          else set.add(id);
+        }
+        const snaps = msg.data.assets_ids
+          .map(bookJson)
+          .filter((b) => b !== null)
+          .map((b) => ({ event_type: 'book', ...b }));
         if (snaps.length) ws.send(JSON.stringify(snaps));
       });
       ws.on('close', () => subs.delete(ws));
     });
   });
   exchange.onPublicTrade = (t) => {
-    const msg = JSON.stringify({ event_type: 'last_trade_price', asset_id: t.tokenId, market: t.conditionId, price: String(t.price), size: String(t.size), side: t.side, fee_rate_bps: '0', timestamp: String(t.timestampMs) });
+    const msg = JSON.stringify({
+      event_type: 'last_trade_price',
+      asset_id: t.tokenId,
+      market: t.conditionId,
+      price: String(t.price),
+      size: String(t.size),
+      side: t.side,
+      fee_rate_bps: '0',
+      timestamp: String(t.timestampMs),
+    });
     for (const [ws, set] of subs) if (set.has(t.tokenId)) ws.send(msg);
   };
   const wsTimer = setInterval(() => {
     rtds.publish(Date.now());
     for (const [ws, set] of subs) {
-      const snaps = [...set].map(bookJson).filter((b) => b !== null).map((b) => ({ event_type: 'book', ...b }));
+      const snaps = [...set]
+        .map(bookJson)
+        .filter((b) => b !== null)
+        .map((b) => ({ event_type: 'book', ...b }));
       if (snaps.length) ws.send(JSON.stringify(snaps));
     }
   }, 1_000);
@@ -706,7 +756,14 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    state: { schedule, exchange, get faults() { return faults; }, counters } as SimVenue['state'],
+    state: {
+      schedule,
+      exchange,
+      get faults() {
+        return faults;
+      },
+      counters,
+    } as SimVenue['state'],
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(timer);

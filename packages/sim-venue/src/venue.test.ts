@@ -102,7 +102,9 @@ describe('CLOB', () => {
     const signed = await client.createOrder({ tokenID: m.upToken, price: 0.03, size: 5, side: Side.BUY });
     const tampered = { ...signed, takerAmount: String(Number(signed.takerAmount) * 2) };
     await expect(client.postOrder(tampered, OrderType.GTC)).rejects.toThrow(/signature/);
-    const res = await fetch(`${venue.url}/data/orders`, { headers: { POLY_API_KEY: 'nope', POLY_SIGNATURE: 'x', POLY_TIMESTAMP: '1', POLY_PASSPHRASE: 'p', POLY_ADDRESS: '0x0' } });
+    const res = await fetch(`${venue.url}/data/orders`, {
+      headers: { POLY_API_KEY: 'nope', POLY_SIGNATURE: 'x', POLY_TIMESTAMP: '1', POLY_PASSPHRASE: 'p', POLY_ADDRESS: '0x0' },
+    });
     expect(res.status).toBe(401);
   });
 

@@ -55,3 +55,7 @@ export async function runWorker(): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
+
+// `node packages/sim-venue/dist/worker.js` runs the venue alone (it needs nothing of the bot);
+// `pnpm worker sim-venue` loads this module by name and calls runWorker().
+if (import.meta.url === `file://${process.argv[1]}`) await runWorker();

@@ -56,7 +56,8 @@ describe('ArbitrageDetector', () => {
         const arb = d.buyBoth(sorted(a), sorted(b));
         if (!arb) return;
         expect(arb.guaranteedProfit).toBeGreaterThan(0);
-        const worst = arb.legs[0].limitPrice + arb.legs[1].limitPrice + takerFeePerShare(arb.legs[0].limitPrice, fee) + takerFeePerShare(arb.legs[1].limitPrice, fee);
+        const worst =
+          arb.legs[0].limitPrice + arb.legs[1].limitPrice + takerFeePerShare(arb.legs[0].limitPrice, fee) + takerFeePerShare(arb.legs[1].limitPrice, fee);
         expect(worst).toBeLessThan(1); // even the last pair taken is profitable
       }),
     );

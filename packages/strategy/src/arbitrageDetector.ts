@@ -94,14 +94,22 @@ function walkPairs(
 }
 
 export class ArbitrageDetector {
-  constructor(private readonly fee: Pick<FeeSchedule, 'rate' | 'exponent'>, private readonly limits: ArbConstraints = DEFAULTS) {}
+  constructor(
+    private readonly fee: Pick<FeeSchedule, 'rate' | 'exponent'>,
+    private readonly limits: ArbConstraints = DEFAULTS,
+  ) {}
 
   private f(p: number): number {
     return takerFeePerShare(p, this.fee);
   }
 
   /** Both asks (best first). Null when no pair is profitable within the constraints. */
-  buyBoth(upAsks: readonly BookLevel[], downAsks: readonly BookLevel[], upBids: readonly BookLevel[] = [], downBids: readonly BookLevel[] = []): BuyBothArb | null {
+  buyBoth(
+    upAsks: readonly BookLevel[],
+    downAsks: readonly BookLevel[],
+    upBids: readonly BookLevel[] = [],
+    downBids: readonly BookLevel[] = [],
+  ): BuyBothArb | null {
     const walked = walkPairs(upAsks, downAsks, (a, b) => 1 - (a + b + this.f(a) + this.f(b)));
     const shares = floorToStep(walked.shares, SIZE_STEP);
     if (shares < this.limits.minShares || walked.shares <= 0) return null;

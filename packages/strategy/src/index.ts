@@ -9,4 +9,13 @@ export { leeMyklandFlags, logReturns, realisedAndBipower } from './leeMykland.js
 export { loadBars, minuteCloses, plainName, readText, type Bar } from './data/priceHistory.js';
 export { ArbitrageDetector, type BuyBothArb, type SellBothArb, type ArbLeg } from './arbitrageDetector.js';
 export { loadBookTicker, ofiEvent, ofiRegression, type OfiRegression } from './toxicityStudy.js';
-export { calibrateParams, spotBefore, twapAverageSoFar, CALIBRATION_EVERY_MS, CALIBRATION_LOOKBACK_MS, FALLBACK_PARAMS, RECENT_MS, type PricePoint } from './passInputs.js';
+export {
+  calibrateParams,
+  spotBefore,
+  twapAverageSoFar,
+  CALIBRATION_EVERY_MS,
+  CALIBRATION_LOOKBACK_MS,
+  FALLBACK_PARAMS,
+  RECENT_MS,
+  type PricePoint,
+} from './passInputs.js';

@@ -25,15 +25,7 @@ export interface JumpParams {
  * log-size N(m, δ²). Stops once the remaining Poisson mass is below 1e-12 (capped: round-off can
  * stall the mass just below 1). A zero-variance term is the step function of its numerator.
  */
-export function mertonProbAbove(
-  logMoneyness: number,
-  variance: number,
-  tau: number,
-  r: number,
-  lambda: number,
-  m: number,
-  delta: number,
-): number {
+export function mertonProbAbove(logMoneyness: number, variance: number, tau: number, r: number, lambda: number, m: number, delta: number): number {
   const k = Math.exp(m + (delta * delta) / 2) - 1;
   const lt = lambda * tau;
   const base = logMoneyness + r * tau - variance / 2 - lt * k;

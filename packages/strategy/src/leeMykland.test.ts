@@ -18,7 +18,10 @@ describe('estimators on the FTX month', () => {
   });
 
   it('flags exactly the reference count of Lee–Mykland jumps (K = 120 → 141, K = 270 → 149)', () => {
-    for (const [K, ref] of [[120, 141], [270, 149]] as const) {
+    for (const [K, ref] of [
+      [120, 141],
+      [270, 149],
+    ] as const) {
       const flags = leeMyklandFlags(r, K, 0.01);
       expect(flags.filter(Boolean).length).toBe(ref);
     }

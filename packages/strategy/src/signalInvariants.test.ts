@@ -3,7 +3,15 @@ import { checkedSignal } from './signalInvariants.js';
 import type { TradeSignal } from '@polybot/shared';
 
 const base = {
-  id: 'sig-x-UP-1', limitPrice: 0.55, fillablePrice: 0.54, modelProbability: 0.6, kellyFraction: 0.1, maxShares: 10, feePerShare: 0.01, edge: 0.03, evPerShare: 0.03,
+  id: 'sig-x-UP-1',
+  limitPrice: 0.55,
+  fillablePrice: 0.54,
+  modelProbability: 0.6,
+  kellyFraction: 0.1,
+  maxShares: 10,
+  feePerShare: 0.01,
+  edge: 0.03,
+  evPerShare: 0.03,
   market: { tickSize: 0.01 },
 } as unknown as TradeSignal;
 

@@ -10,7 +10,8 @@ export function checkedSignal(s: TradeSignal): TradeSignal {
   const bad = (what: string): never => {
     throw new Error(`strategy built an invalid signal ${s.id}: ${what}`);
   };
-  if (!(s.limitPrice > 0 && s.limitPrice < 1) || !isOnStep(s.limitPrice, s.market.tickSize)) bad(`limit price ${s.limitPrice} off the ${s.market.tickSize} grid or outside (0, 1)`);
+  if (!(s.limitPrice > 0 && s.limitPrice < 1) || !isOnStep(s.limitPrice, s.market.tickSize))
+    bad(`limit price ${s.limitPrice} off the ${s.market.tickSize} grid or outside (0, 1)`);
   if (!(s.fillablePrice > 0 && s.fillablePrice < 1)) bad(`fillable price ${s.fillablePrice}`);
   if (!(s.modelProbability >= 0 && s.modelProbability <= 1)) bad(`model probability ${s.modelProbability}`);
   if (!(s.kellyFraction >= 0 && s.kellyFraction <= 1)) bad(`Kelly fraction ${s.kellyFraction}`);

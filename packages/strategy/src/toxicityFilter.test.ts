@@ -48,7 +48,9 @@ describe('book change speed', () => {
 
   it('flags a burst against a quiet baseline, carrying value and threshold, and needs a baseline first', () => {
     const flag = (bookChangesMs: number[] | undefined) =>
-      toxicityFlags({ trades: [], spotNow: 1, spotBefore: 1, nowMs: 60_000, ...(bookChangesMs ? { bookChangesMs } : {}) }).find((f) => f.name === 'book_change_speed')!;
+      toxicityFlags({ trades: [], spotNow: 1, spotBefore: 1, nowMs: 60_000, ...(bookChangesMs ? { bookChangesMs } : {}) }).find(
+        (f) => f.name === 'book_change_speed',
+      )!;
     const quiet = Array.from({ length: 20 }, (_, i) => 1_000 + i * 2_900); // 1 … 56.1 s
     const burst = [...quiet, 58_500, 59_000, 59_500, 60_000];
     const hot = flag(burst);

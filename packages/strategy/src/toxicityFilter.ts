@@ -54,7 +54,10 @@ export const DEFAULT_TOXICITY: ToxicityConfig = {
 export function orderFlowImbalance(trades: readonly TapeTrade[]): { imbalance: number; volume: number } {
   let buy = 0;
   let sell = 0;
-  for (const t of trades) (t.side === 'BUY' ? (buy += t.size) : (sell += t.size));
+  for (const t of trades) {
+    if (t.side === 'BUY') buy += t.size;
+    else sell += t.size;
+  }
   const volume = buy + sell;
   return { imbalance: volume > 0 ? (buy - sell) / volume : 0, volume };
 }
@@ -94,7 +97,12 @@ export function vpin(trades: readonly TapeTrade[], bucketVolume: number, maxBuck
  * the short window is part of the long one, so the ratio lies in [0, longMs / shortMs]. Changes after
  * `nowMs` are ignored; no change in the long window gives 0.
  */
-export function bookChangeSpeed(changesMs: readonly number[], nowMs: number, shortMs: number, longMs: number): { ratio: number; shortCount: number; longCount: number } {
+export function bookChangeSpeed(
+  changesMs: readonly number[],
+  nowMs: number,
+  shortMs: number,
+  longMs: number,
+): { ratio: number; shortCount: number; longCount: number } {
   let shortCount = 0;
   let longCount = 0;
   for (const t of changesMs) {
@@ -117,8 +125,18 @@ export function toxicityFlags(
   const speed = bookChangeSpeed(input.bookChangesMs ?? [], input.nowMs, cfg.bookSpeedShortMs, cfg.bookSpeedLongMs);
   return [
     { name: 'vpin', value: v.vpin, threshold: cfg.vpinThreshold, flagged: v.buckets >= cfg.vpinBuckets && v.vpin > cfg.vpinThreshold },
-    { name: 'order_flow_imbalance', value: imbalance, threshold: cfg.imbalanceThreshold, flagged: volume >= cfg.minVolume && Math.abs(imbalance) > cfg.imbalanceThreshold },
+    {
+      name: 'order_flow_imbalance',
+      value: imbalance,
+      threshold: cfg.imbalanceThreshold,
+      flagged: volume >= cfg.minVolume && Math.abs(imbalance) > cfg.imbalanceThreshold,
+    },
     { name: 'unabsorbed_spot_move', value: move, threshold: cfg.spotMoveThreshold, flagged: move > cfg.spotMoveThreshold },
-    { name: 'book_change_speed', value: speed.ratio, threshold: cfg.bookSpeedThreshold, flagged: speed.longCount >= cfg.bookSpeedMinChanges && speed.ratio > cfg.bookSpeedThreshold },
+    {
+      name: 'book_change_speed',
+      value: speed.ratio,
+      threshold: cfg.bookSpeedThreshold,
+      flagged: speed.longCount >= cfg.bookSpeedMinChanges && speed.ratio > cfg.bookSpeedThreshold,
+    },
   ];
 }

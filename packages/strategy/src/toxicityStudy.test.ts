@@ -17,7 +17,9 @@ describe('OFI against the next mid change', () => {
   it('reproduces the reference slope and fit at 1 s and 5 s', () => {
     const one = ofiRegression(quotes, 1);
     const five = ofiRegression(quotes, 5);
-    process.stderr.write(`[ofi] 1s: β=${one.beta.toFixed(3)} R²=${one.r2.toFixed(3)} n=${one.intervals}; 5s: β=${five.beta.toFixed(3)} R²=${five.r2.toFixed(3)} n=${five.intervals}\n`);
+    process.stderr.write(
+      `[ofi] 1s: β=${one.beta.toFixed(3)} R²=${one.r2.toFixed(3)} n=${one.intervals}; 5s: β=${five.beta.toFixed(3)} R²=${five.r2.toFixed(3)} n=${five.intervals}\n`,
+    );
     // Reference: β ≈ 0.33 USD per BTC of OFI, R² 0.51 at 1 s and 0.61 at 5 s.
     expect(one.beta).toBeCloseTo(0.33, 1);
     expect(one.r2).toBeCloseTo(0.51, 2);
@@ -39,7 +41,9 @@ describe('toxicity thresholds from the predictive study', () => {
 
   it('ships in DEFAULT_TOXICITY exactly what the stated rule derives from the shared data', () => {
     const got = Object.fromEntries(res.thresholds.map((d) => [d.measure, d.rounded]));
-    process.stderr.write(`[toxicity] ${res.samples} samples; ${res.thresholds.map((d) => `${d.measure} ${d.rounded}${d.predictive ? '' : ' (fallback)'}`).join(', ')}\n`);
+    process.stderr.write(
+      `[toxicity] ${res.samples} samples; ${res.thresholds.map((d) => `${d.measure} ${d.rounded}${d.predictive ? '' : ' (fallback)'}`).join(', ')}\n`,
+    );
     expect(got).toEqual({
       order_flow_imbalance: DEFAULT_TOXICITY.imbalanceThreshold,
       vpin: DEFAULT_TOXICITY.vpinThreshold,

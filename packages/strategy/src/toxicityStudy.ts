@@ -22,7 +22,15 @@ import {
 } from './toxicity/predictive.js';
 
 export { loadStudySources, type StudySource } from './toxicity/data.js';
-export { MEASURES, roundThreshold, THRESHOLD_RULE, type DerivedThreshold, type MeasureTable, type StudyConfig, type ThresholdRule } from './toxicity/predictive.js';
+export {
+  MEASURES,
+  roundThreshold,
+  THRESHOLD_RULE,
+  type DerivedThreshold,
+  type MeasureTable,
+  type StudyConfig,
+  type ThresholdRule,
+} from './toxicity/predictive.js';
 
 export interface Quote {
   tNs: bigint;
@@ -149,7 +157,10 @@ export function toxicityStudy(sources: readonly StudySource[], cfg: StudyConfig 
   const samples = per.flatMap((p) => p.samples);
   const ruleIndex = cfg.horizonsS.indexOf(rule.horizonS);
   if (ruleIndex < 0) throw new Error(`the rule's horizon ${rule.horizonS} s is not among the study horizons ${cfg.horizonsS.join(', ')}`);
-  if (samples.length < cfg.buckets * 10) throw new Error(`only ${samples.length} samples: too few for ${cfg.buckets} buckets (need data longer than the ${Math.max(cfg.vpinWindowMs, cfg.bookLongMs, cfg.imbalanceWindowMs) / 1000} s warm-up)`);
+  if (samples.length < cfg.buckets * 10)
+    throw new Error(
+      `only ${samples.length} samples: too few for ${cfg.buckets} buckets (need data longer than the ${Math.max(cfg.vpinWindowMs, cfg.bookLongMs, cfg.imbalanceWindowMs) / 1000} s warm-up)`,
+    );
   const derive = (h: number) => MEASURES.map((m) => deriveThreshold(samples, m, h, cfg.stepMs, cfg.buckets, { ...rule, horizonS: cfg.horizonsS[h]! }));
   return {
     config: cfg,

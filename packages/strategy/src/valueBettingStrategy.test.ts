@@ -48,7 +48,13 @@ const ctx = (spot: number, upAsks: Array<[number, number]>, downAsks: Array<[num
 
 describe('EV and Kelly after fees', () => {
   it('walks the book: VWAP and worst price for a size', () => {
-    const f = walkAsks([{ price: 0.4, size: 10 }, { price: 0.42, size: 10 }], 15)!;
+    const f = walkAsks(
+      [
+        { price: 0.4, size: 10 },
+        { price: 0.42, size: 10 },
+      ],
+      15,
+    )!;
     expect(f.shares).toBe(15);
     expect(f.vwap).toBeCloseTo((0.4 * 10 + 0.42 * 5) / 15, 12);
     expect(f.worstPrice).toBe(0.42);
@@ -63,7 +69,11 @@ describe('EV and Kelly after fees', () => {
   });
 
   it('takes levels only while each still clears the minimum edge after its fee', () => {
-    const asks = [{ price: 0.5, size: 10 }, { price: 0.52, size: 10 }, { price: 0.58, size: 10 }];
+    const asks = [
+      { price: 0.5, size: 10 },
+      { price: 0.52, size: 10 },
+      { price: 0.58, size: 10 },
+    ];
     const o = bestTakerBuy(0.6, asks, fee, 0.02)!;
     // 0.58 + fee(0.58) = 0.597 → edge 0.003 < 0.02: the third level is left.
     expect(o.limitPrice).toBe(0.52);
@@ -126,7 +136,15 @@ describe('arbitrage pairs', () => {
   });
 
   it('emits both legs as one FOK pair of equal size, limited at the worst price walked, instead of the conflicting value signals', () => {
-    const ev = strategy.evaluate(at([[0.45, 30], [0.47, 40]], [[0.46, 50]]));
+    const ev = strategy.evaluate(
+      at(
+        [
+          [0.45, 30],
+          [0.47, 40],
+        ],
+        [[0.46, 50]],
+      ),
+    );
     expect(ev.arbitrage).not.toBeNull();
     const pair = TradePairSchema.parse(ev.pair);
     const [up, down] = pair.legs;
@@ -151,7 +169,18 @@ describe('arbitrage pairs', () => {
     expect([up.id, down.id]).toEqual([`${id}-UP`, `${id}-DOWN`]);
     expect(up.pair).toMatchObject({ pairId: id, otherSignalId: down.id });
     expect(down.pair).toMatchObject({ pairId: id, otherSignalId: up.id });
-    expect(strategy.evaluate({ ...at([[0.45, 30], [0.47, 40]], [[0.46, 50]]), nowMs: now + 1 }).pair?.id).toBe(id);
+    expect(
+      strategy.evaluate({
+        ...at(
+          [
+            [0.45, 30],
+            [0.47, 40],
+          ],
+          [[0.46, 50]],
+        ),
+        nowMs: now + 1,
+      }).pair?.id,
+    ).toBe(id);
     // Both sides were also value bets at p ≈ 0.5: not sent, and the decision says so.
     expect(ev.signals).toEqual([]);
     expect(ev.decision).toMatch(/^arbitrage: 50 pairs/);

@@ -286,7 +286,8 @@ export class ValueBettingStrategy {
       arbitrage,
       pair: null,
       reverseArbitrage,
-      decision: (signals.length ? `signal: ${reasons.join('; ')}` : `no edge ≥ ${this.config.minEdge} after fees (best ${bestEdge?.toFixed(4) ?? 'n/a'})`) + reverse,
+      decision:
+        (signals.length ? `signal: ${reasons.join('; ')}` : `no edge ≥ ${this.config.minEdge} after fees (best ${bestEdge?.toFixed(4) ?? 'n/a'})`) + reverse,
     };
   }
 }

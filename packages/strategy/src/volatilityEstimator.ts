@@ -38,7 +38,13 @@ const clamp = (v: number, [lo, hi]: [number, number]) => Math.min(hi, Math.max(l
  * @param spacingSeconds the spacing
  * @param threshold jump threshold in local standard deviations (Mancini/Lee–Mykland style)
  */
-export function estimateJumpDiffusion(prices: readonly number[], spacingSeconds: number, fallback: JumpParams, limits = DEFAULT_LIMITS, threshold = 4): Estimate {
+export function estimateJumpDiffusion(
+  prices: readonly number[],
+  spacingSeconds: number,
+  fallback: JumpParams,
+  limits = DEFAULT_LIMITS,
+  threshold = 4,
+): Estimate {
   const r: number[] = [];
   for (let i = 1; i < prices.length; i++) {
     const a = prices[i - 1]!;
@@ -69,7 +75,10 @@ export function estimateJumpDiffusion(prices: readonly number[], spacingSeconds:
   const w = limits.jumpMeanWeight;
   const mean = jumps.length ? w * estimated : fallback.jumpMean;
   // The jump variance keeps the flagged returns' second moment: what the weight takes off the mean it adds to the spread.
-  const variance = jumps.length > 1 ? jumps.reduce((s, x) => s + (x - estimated) ** 2, 0) / (jumps.length - 1) + (1 - w * w) * estimated * estimated - sigma * sigma * dt : fallback.jumpStd ** 2;
+  const variance =
+    jumps.length > 1
+      ? jumps.reduce((s, x) => s + (x - estimated) ** 2, 0) / (jumps.length - 1) + (1 - w * w) * estimated * estimated - sigma * sigma * dt
+      : fallback.jumpStd ** 2;
   return {
     sigma: clamp(sigma, limits.sigma),
     lambdaPerYear: clamp(lambda, limits.lambdaPerYear),

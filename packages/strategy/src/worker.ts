@@ -9,7 +9,8 @@ import { metrics } from '@polybot/shared/metrics';
 import { createConsumer, Producer } from '@polybot/shared/queues';
 import { startWorkerRuntime } from '@polybot/shared/runtime';
 import { statusStore } from '@polybot/shared/status';
-import { createBookCache, createBookClient, createOracleStore, createTradeTape } from '@polybot/ingestion';
+import { createBookClient } from '@polybot/ingestion/http';
+import { createBookCache, createOracleStore, createTradeTape } from '@polybot/ingestion/stores';
 import type { JumpParams } from './jumpDiffusionModel.js';
 import { DEFAULT_TOXICITY } from './toxicityFilter.js';
 import { calibrateParams, CALIBRATION_EVERY_MS, CALIBRATION_LOOKBACK_MS, FALLBACK_PARAMS, RECENT_MS, spotBefore, twapAverageSoFar } from './passInputs.js';
@@ -37,7 +38,11 @@ export async function runWorker(): Promise<void> {
   const bookCache = createBookCache(redis, config.queuePrefix);
   async function getBooks(up: string, down: string, nowMs: number) {
     const [a, b] = await Promise.all([bookCache.get(up, nowMs, env.STRATEGY_MAX_BOOK_AGE_MS), bookCache.get(down, nowMs, env.STRATEGY_MAX_BOOK_AGE_MS)]);
-    if (a && b) return new Map([[up, a], [down, b]]);
+    if (a && b)
+      return new Map([
+        [up, a],
+        [down, b],
+      ]);
     return books.getBooks([up, down]); // the REST fallback, one call for both
   }
   const oracle = createOracleStore(redis, config.queuePrefix);
@@ -71,7 +76,11 @@ export async function runWorker(): Promise<void> {
   async function analyse(market: Market, tickAtMs: number): Promise<void> {
     const nowMs = Date.now();
     if (nowMs >= market.windowEndMs) return;
-    const [bookMap, latest, params] = await Promise.all([getBooks(market.upTokenId, market.downTokenId, nowMs), oracle.latest(market.asset), paramsFor(market.asset, nowMs)]);
+    const [bookMap, latest, params] = await Promise.all([
+      getBooks(market.upTokenId, market.downTokenId, nowMs),
+      oracle.latest(market.asset),
+      paramsFor(market.asset, nowMs),
+    ]);
     const reading = readOracle(latest, nowMs, env.STRATEGY_MAX_ORACLE_AGE_MS);
     const recent = await oracle.history(market.asset, nowMs - RECENT_MS, nowMs);
     const averageSoFar = twapAverageSoFar(market, recent, nowMs);
@@ -108,7 +117,10 @@ export async function runWorker(): Promise<void> {
       // Both legs in one job, so risk decides them as one.
       await signals.add(ev.pair, ev.pair.id);
       metrics.signalsEmitted.inc({ kind: 'arbitrage' });
-      logger.info({ signalId: ev.pair.id, slug: market.slug, shares: ev.pair.shares, costPerPair: ev.pair.costPerPair, guaranteedProfitUsd: ev.pair.guaranteedProfitUsd }, 'arbitrage pair');
+      logger.info(
+        { signalId: ev.pair.id, slug: market.slug, shares: ev.pair.shares, costPerPair: ev.pair.costPerPair, guaranteedProfitUsd: ev.pair.guaranteedProfitUsd },
+        'arbitrage pair',
+      );
     }
     await status.putMarket({
       conditionId: market.conditionId,
@@ -128,7 +140,9 @@ export async function runWorker(): Promise<void> {
     });
   }
 
-  const worker = createConsumer('markets', async ({ market, refreshedAtMs }) => analyse(market, refreshedAtMs), rt.queues, { concurrency: env.ANALYSIS_CONCURRENCY });
+  const worker = createConsumer('markets', async ({ market, refreshedAtMs }) => analyse(market, refreshedAtMs), rt.queues, {
+    concurrency: env.ANALYSIS_CONCURRENCY,
+  });
   rt.shutdown.add('markets worker', () => worker.close());
   rt.shutdown.add('signals producer', () => signals.close());
   const prune = setInterval(() => void status.pruneMarkets(Date.now() - 120_000).catch(() => undefined), 30_000);

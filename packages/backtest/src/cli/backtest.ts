@@ -26,16 +26,38 @@ const ConfigFileSchema = z
     bankrollUsd: z.number().positive(),
     maxOrderUsd: z.number().positive(),
     latencyMs: LatencyMsSchema,
-    breaker: z.object({ maxDailyLossUsd: z.number().positive().nullable(), maxConsecutiveLosses: z.number().int().positive().nullable(), cooldownMs: z.number().int().min(0) }).partial().strict(),
+    breaker: z
+      .object({
+        maxDailyLossUsd: z.number().positive().nullable(),
+        maxConsecutiveLosses: z.number().int().positive().nullable(),
+        cooldownMs: z.number().int().min(0),
+      })
+      .partial()
+      .strict(),
     stepMinutes: z.array(z.number().int().min(1).max(14)),
-    book: z.object({ lagSteps: z.number().int().min(0), noiseSd: z.number().min(0), bias: z.number(), spread: z.number().min(0.01), depth: z.number().positive(), levels: z.number().int().min(1), makerSigma: z.number().positive() }).partial(),
+    book: z
+      .object({
+        lagSteps: z.number().int().min(0),
+        noiseSd: z.number().min(0),
+        bias: z.number(),
+        spread: z.number().min(0.01),
+        depth: z.number().positive(),
+        levels: z.number().int().min(1),
+        makerSigma: z.number().positive(),
+      })
+      .partial(),
   })
   .partial()
   .strict();
 
 /** What a recording replay can change: the strategy's edge and the sizing (books and timing are recorded). */
 const RecordingConfigSchema = z
-  .object({ minEdge: z.number().min(0).max(0.5), kellyFraction: z.number().gt(0).max(1), bankrollUsd: z.number().positive(), maxOrderUsd: z.number().positive() })
+  .object({
+    minEdge: z.number().min(0).max(0.5),
+    kellyFraction: z.number().gt(0).max(1),
+    bankrollUsd: z.number().positive(),
+    maxOrderUsd: z.number().positive(),
+  })
   .partial()
   .strict();
 
@@ -43,7 +65,8 @@ const RecordingConfigSchema = z
 function period(values: { from?: string | undefined; to?: string | undefined }, fail: (msg: string) => number): { fromMs: number; toMs: number } | null {
   const fromMs = values.from !== undefined ? Date.parse(values.from) : -Infinity;
   const toMs = values.to !== undefined ? Date.parse(values.to) : Infinity;
-  if (Number.isNaN(fromMs) || Number.isNaN(toMs)) return (fail(`--from/--to take ISO dates (got ${[values.from, values.to].filter((v) => v !== undefined).join(', ')})`), null);
+  if (Number.isNaN(fromMs) || Number.isNaN(toMs))
+    return (fail(`--from/--to take ISO dates (got ${[values.from, values.to].filter((v) => v !== undefined).join(', ')})`), null);
   if (fromMs >= toMs) return (fail('--from must be before --to'), null);
   return { fromMs, toMs };
 }
@@ -81,7 +104,9 @@ function runRecording(values: Values, fail: (msg: string) => number): number {
   const file = values.recording!;
   for (const opt of ['data', 'sweep', 'twap', 'seed'] as const) {
     if (values[opt] !== undefined && values[opt] !== false) {
-      return fail(`--${opt} does not apply to --recording (${opt === 'data' ? 'give one of --data or --recording' : opt === 'seed' ? 'a recording replay has no random part' : 'the books and settlement are the recorded ones'})`);
+      return fail(
+        `--${opt} does not apply to --recording (${opt === 'data' ? 'give one of --data or --recording' : opt === 'seed' ? 'a recording replay has no random part' : 'the books and settlement are the recorded ones'})`,
+      );
     }
   }
   const asset = values.asset === undefined ? undefined : AssetSchema.safeParse(values.asset.toUpperCase());
@@ -93,7 +118,10 @@ function runRecording(values: Values, fail: (msg: string) => number): number {
     const raw = readJson(values.config);
     if ('error' in raw) return fail(raw.error);
     const parsed = RecordingConfigSchema.safeParse(raw.value);
-    if (!parsed.success) return fail(`${values.config}: ${issues(parsed.error)} (a recording replay takes minEdge, kellyFraction, bankrollUsd, maxOrderUsd: its books and timing are the recorded ones)`);
+    if (!parsed.success)
+      return fail(
+        `${values.config}: ${issues(parsed.error)} (a recording replay takes minEdge, kellyFraction, bankrollUsd, maxOrderUsd: its books and timing are the recorded ones)`,
+      );
     settings = parsed.data;
   }
   let rec;
@@ -106,7 +134,12 @@ function runRecording(values: Values, fail: (msg: string) => number): number {
   if (assets.length === 0) return fail(`${file}: no market lines among ${rec.records.length} valid lines (${rec.invalid} invalid): nothing to replay`);
   if (asset?.success && !assets.includes(asset.data)) return fail(`${file}: no ${asset.data} markets in this recording (it holds ${assets.join(', ')})`);
   const bar = progressBar('lines');
-  const opts = { ...settings, ...(asset?.success ? { asset: asset.data } : {}), ...(Number.isFinite(p.fromMs) ? { fromMs: p.fromMs } : {}), ...(Number.isFinite(p.toMs) ? { toMs: p.toMs } : {}) };
+  const opts = {
+    ...settings,
+    ...(asset?.success ? { asset: asset.data } : {}),
+    ...(Number.isFinite(p.fromMs) ? { fromMs: p.fromMs } : {}),
+    ...(Number.isFinite(p.toMs) ? { toMs: p.toMs } : {}),
+  };
   const r = replayRecording(rec.records, { ...opts, onProgress: bar.onProgress });
   bar.stop();
   if (r.markets === 0) {
@@ -117,13 +150,34 @@ function runRecording(values: Values, fail: (msg: string) => number): number {
   }
   const openCost = r.openTrades.reduce((a, t) => a + t.shares * t.price + t.fee, 0);
   const summary = {
-    recording: file, asset: asset?.success ? asset.data : null, lines: rec.records.length + rec.invalid, invalidLines: rec.invalid,
-    markets: r.markets, settled: r.settled, unsettled: r.unsettled, openTrades: r.openTrades.length, openCostUsd: round6(openCost),
-    windows: r.windows, trades: r.trades.length, hitRate: r.hitRate, pnl: r.pnl, fees: r.fees, maxDrawdown: r.maxDrawdown, sharpePerWindow: r.sharpePerWindow,
-    brier: Number.isFinite(r.brier) ? r.brier : null, evaluations: r.evaluations.length, arbitragePairs: r.pairs.length,
+    recording: file,
+    asset: asset?.success ? asset.data : null,
+    lines: rec.records.length + rec.invalid,
+    invalidLines: rec.invalid,
+    markets: r.markets,
+    settled: r.settled,
+    unsettled: r.unsettled,
+    openTrades: r.openTrades.length,
+    openCostUsd: round6(openCost),
+    windows: r.windows,
+    trades: r.trades.length,
+    hitRate: r.hitRate,
+    pnl: r.pnl,
+    fees: r.fees,
+    maxDrawdown: r.maxDrawdown,
+    sharpePerWindow: r.sharpePerWindow,
+    brier: Number.isFinite(r.brier) ? r.brier : null,
+    evaluations: r.evaluations.length,
+    arbitragePairs: r.pairs.length,
   };
   if (values.report) {
-    const source: RecordingSource = { kind: 'recording', file, lines: summary.lines, invalidLines: rec.invalid, settings: { from: values.from ?? null, to: values.to ?? null } };
+    const source: RecordingSource = {
+      kind: 'recording',
+      file,
+      lines: summary.lines,
+      invalidLines: rec.invalid,
+      settings: { from: values.from ?? null, to: values.to ?? null },
+    };
     try {
       writeFileSync(values.report, htmlReport(r, source, { data: file, generatedAt: new Date().toISOString() }));
     } catch (err) {
@@ -147,8 +201,18 @@ function runRecording(values: Values, fail: (msg: string) => number): number {
 }
 
 const OPTIONS = {
-  data: { type: 'string' }, asset: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, config: { type: 'string' },
-  recording: { type: 'string' }, seed: { type: 'string' }, twap: { type: 'string' }, latency: { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean', default: false }, sweep: { type: 'boolean', default: false },
+  data: { type: 'string' },
+  asset: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  config: { type: 'string' },
+  recording: { type: 'string' },
+  seed: { type: 'string' },
+  twap: { type: 'string' },
+  latency: { type: 'string' },
+  report: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  sweep: { type: 'boolean', default: false },
 } as const;
 type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>['values'];
 
@@ -171,13 +235,19 @@ export function main(argv: string[]): number {
     return fail((err as Error).message);
   }
   if (values.recording) return runRecording(values, fail);
-  if (!values.data) return fail('--data <file> (a price history) or --recording <file.ndjson.gz> is required (e.g. --data data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv.gz)');
+  if (!values.data)
+    return fail(
+      '--data <file> (a price history) or --recording <file.ndjson.gz> is required (e.g. --data data/btc-1m/ftx_btc-perp_1m_2021-12-31_2022-02-01.csv.gz)',
+    );
   // The asset labels the markets; a file whose name says it holds another asset is refused rather
   // than priced as the wrong coin.
   const named = inferAsset(values.data);
   const given = values.asset === undefined ? undefined : AssetSchema.safeParse(values.asset.toUpperCase());
   if (given && !given.success) return fail(`--asset ${values.asset}: expected one of ${ASSETS.join(', ')}`);
-  if (given?.success && named && given.data !== named) return fail(`--asset ${given.data}: ${values.data} holds ${named} prices (its path says so); replaying them as ${given.data} would price ${named} as ${given.data}`);
+  if (given?.success && named && given.data !== named)
+    return fail(
+      `--asset ${given.data}: ${values.data} holds ${named} prices (its path says so); replaying them as ${given.data} would price ${named} as ${given.data}`,
+    );
   const asset: Asset = given?.success ? given.data : (named ?? 'BTC');
   const p = period(values, fail);
   if (!p) return 2;
@@ -188,14 +258,20 @@ export function main(argv: string[]): number {
     if ('error' in raw) return fail(raw.error);
     const parsed = ConfigFileSchema.safeParse(raw.value);
     if (!parsed.success) return fail(`${values.config}: ${issues(parsed.error)}`);
-    cfg = { ...cfg, ...parsed.data, book: { ...cfg.book, ...(parsed.data.book ?? {}) }, breaker: { ...cfg.breaker, ...(parsed.data.breaker ?? {}) } } as BacktestConfig & { asset: Asset };
+    cfg = {
+      ...cfg,
+      ...parsed.data,
+      book: { ...cfg.book, ...(parsed.data.book ?? {}) },
+      breaker: { ...cfg.breaker, ...(parsed.data.breaker ?? {}) },
+    } as BacktestConfig & { asset: Asset };
   }
   // Flags override the config file, checked like it: numbers, in range (a negative TWAP is an error, not point settlement).
   const flags = z
     .object({ seed: z.coerce.number().finite(), twap: z.coerce.number().finite().min(0).max(900), latency: z.coerce.number().pipe(LatencyMsSchema) })
     .partial()
     .safeParse({ seed: values.seed, twap: values.twap, latency: values.latency });
-  if (!flags.success) return fail(flags.error.issues.map((i) => `--${i.path.join('.')} ${values[i.path[0] as 'seed' | 'twap' | 'latency']}: ${i.message}`).join('; '));
+  if (!flags.success)
+    return fail(flags.error.issues.map((i) => `--${i.path.join('.')} ${values[i.path[0] as 'seed' | 'twap' | 'latency']}: ${i.message}`).join('; '));
   if (flags.data.seed !== undefined) cfg.seed = flags.data.seed;
   if (flags.data.twap !== undefined) cfg.twapSeconds = flags.data.twap;
   if (flags.data.latency !== undefined) cfg.latencyMs = flags.data.latency;
@@ -206,7 +282,8 @@ export function main(argv: string[]): number {
     return fail((err as Error).message);
   }
   bars = bars.filter((b) => b.timestampMs >= p.fromMs && b.timestampMs <= p.toMs);
-  if (bars.length < 60) return fail(`${bars.length} one-minute bars in the chosen period: a replay needs at least 60 (a volatility lookback and whole 15-minute windows)`);
+  if (bars.length < 60)
+    return fail(`${bars.length} one-minute bars in the chosen period: a replay needs at least 60 (a volatility lookback and whole 15-minute windows)`);
   const { startMs, closes } = minuteCloses(bars);
 
   if (values.sweep) {
@@ -214,13 +291,25 @@ export function main(argv: string[]): number {
     for (const minEdge of [0.01, 0.02, 0.04, 0.06]) {
       for (const kellyFraction of [0.1, 0.25, 0.5]) {
         const r = runBacktest(closes, startMs, { ...cfg, minEdge, kellyFraction });
-        rows.push({ minEdge, kellyFraction, trades: r.trades.length, pnl: r.pnl, fees: r.fees, maxDrawdown: r.maxDrawdown, sharpePerWindow: Number(r.sharpePerWindow.toFixed(4)), hitRate: Number(r.hitRate.toFixed(4)) });
+        rows.push({
+          minEdge,
+          kellyFraction,
+          trades: r.trades.length,
+          pnl: r.pnl,
+          fees: r.fees,
+          maxDrawdown: r.maxDrawdown,
+          sharpePerWindow: Number(r.sharpePerWindow.toFixed(4)),
+          hitRate: Number(r.hitRate.toFixed(4)),
+        });
       }
     }
     if (values.json) process.stdout.write(`${JSON.stringify({ sweep: rows })}\n`);
     else {
       process.stdout.write('minEdge  kelly  trades        pnl      fees   maxDD  sharpe/win  hit\n');
-      for (const r of rows) process.stdout.write(`${r.minEdge.toFixed(2).padStart(7)}  ${r.kellyFraction.toFixed(2).padStart(5)}  ${String(r.trades).padStart(6)}  ${r.pnl.toFixed(2).padStart(9)}  ${r.fees.toFixed(2).padStart(8)}  ${r.maxDrawdown.toFixed(2).padStart(6)}  ${r.sharpePerWindow.toFixed(4).padStart(10)}  ${(r.hitRate * 100).toFixed(1)}%\n`);
+      for (const r of rows)
+        process.stdout.write(
+          `${r.minEdge.toFixed(2).padStart(7)}  ${r.kellyFraction.toFixed(2).padStart(5)}  ${String(r.trades).padStart(6)}  ${r.pnl.toFixed(2).padStart(9)}  ${r.fees.toFixed(2).padStart(8)}  ${r.maxDrawdown.toFixed(2).padStart(6)}  ${r.sharpePerWindow.toFixed(4).padStart(10)}  ${(r.hitRate * 100).toFixed(1)}%\n`,
+        );
     }
     return 0;
   }
@@ -229,8 +318,19 @@ export function main(argv: string[]): number {
   const r = runBacktest(closes, startMs, cfg, bar.onProgress);
   bar.stop();
   const summary = {
-    asset, windows: r.windows, trades: r.trades.length, hitRate: r.hitRate, pnl: r.pnl, fees: r.fees, maxDrawdown: r.maxDrawdown, sharpePerWindow: r.sharpePerWindow,
-    brier: r.brier, brierPerWindow: r.brierPerWindow, breakerTrips: r.breakerTrips.length, latencyMs: cfg.latencyMs, bookModel: cfg.book,
+    asset,
+    windows: r.windows,
+    trades: r.trades.length,
+    hitRate: r.hitRate,
+    pnl: r.pnl,
+    fees: r.fees,
+    maxDrawdown: r.maxDrawdown,
+    sharpePerWindow: r.sharpePerWindow,
+    brier: r.brier,
+    brierPerWindow: r.brierPerWindow,
+    breakerTrips: r.breakerTrips.length,
+    latencyMs: cfg.latencyMs,
+    bookModel: cfg.book,
   };
   if (values.report) {
     try {

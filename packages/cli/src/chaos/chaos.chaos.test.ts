@@ -26,7 +26,9 @@ let venueUrl: string;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'polybot-chaos-'));
 const lines: string[] = [];
 
-const VenueOrders = z.object({ orders: z.array(z.object({ id: z.string(), conditionId: z.string(), sizeMatched: z.number(), originalSize: z.number(), status: z.string() }).passthrough()) });
+const VenueOrders = z.object({
+  orders: z.array(z.object({ id: z.string(), conditionId: z.string(), sizeMatched: z.number(), originalSize: z.number(), status: z.string() }).passthrough()),
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function venueOrders() {
@@ -34,7 +36,12 @@ async function venueOrders() {
 }
 function localOrders(): Order[] {
   const file = path.join(dir, 'orders.json');
-  return existsSync(file) ? z.object({ orders: z.array(OrderSchema) }).passthrough().parse(JSON.parse(readFileSync(file, 'utf8'))).orders : [];
+  return existsSync(file)
+    ? z
+        .object({ orders: z.array(OrderSchema) })
+        .passthrough()
+        .parse(JSON.parse(readFileSync(file, 'utf8'))).orders
+    : [];
 }
 async function faults(body: Record<string, unknown>) {
   const r = await fetch(`${venueUrl}/sim/faults`, { method: 'POST', body: JSON.stringify(body) });
@@ -51,8 +58,12 @@ async function check(name: string, counts: { kills?: number; faults?: number }) 
   const losses = venue.filter((v) => !byHash.has(v.id)).length;
   const overfills = local.filter((o) => o.filledSize > o.request.size + 1e-9).length;
   const venueMarkets = new Set(venue.map((v) => v.conditionId));
-  const strays = local.filter((o) => o.venueOrderId && byHash.has(o.venueOrderId) && venue.some((v) => v.id === o.venueOrderId) && !venueMarkets.has(o.request.conditionId)).length;
-  process.stderr.write(`[chaos] ${name.padEnd(28)} orders=${venue.length} recorded=${local.length} kills=${counts.kills ?? 0} faults=${counts.faults ?? 0} duplicates=${duplicates} losses=${losses} overfills=${overfills}\n`);
+  const strays = local.filter(
+    (o) => o.venueOrderId && byHash.has(o.venueOrderId) && venue.some((v) => v.id === o.venueOrderId) && !venueMarkets.has(o.request.conditionId),
+  ).length;
+  process.stderr.write(
+    `[chaos] ${name.padEnd(28)} orders=${venue.length} recorded=${local.length} kills=${counts.kills ?? 0} faults=${counts.faults ?? 0} duplicates=${duplicates} losses=${losses} overfills=${overfills}\n`,
+  );
   expect(duplicates, `${name}: duplicates`).toBe(0);
   expect(losses, `${name}: venue orders missing from orders.json`).toBe(0);
   expect(overfills, `${name}: overfills`).toBe(0);
@@ -79,11 +90,25 @@ beforeAll(async () => {
   venueUrl = `http://127.0.0.1:${port}`;
   stack = new Stack({
     env: {
-      REDIS_URL: redis.url, POLYBOT_QUEUE_PREFIX: prefix, POLYBOT_DATA_DIR: dir, POLYBOT_VENUE: 'sim', SIM_VENUE_PORT: String(port),
-      SIM_WINDOW_SECONDS: '120', SIM_MISPRICE_PROB: '0.4', LOG_LEVEL: 'info', POLYBOT_METRICS_PORT: '0',
-      STRATEGY_SLOT_MS: '2000', RISK_MAX_ORDER_USD: '3', RISK_BANKROLL_USD: '100000', RISK_MAX_MARKET_EXPOSURE_USD: '100000',
-      RISK_MAX_ASSET_EXPOSURE_USD: '100000', RISK_MAX_TOTAL_EXPOSURE_USD: '100000', RISK_TOXICITY: 'ignore',
-      EXEC_LEASE_TTL_MS: '3000', EXEC_POLL_MS: '500', RISK_MAX_ERRORS: '25',
+      REDIS_URL: redis.url,
+      POLYBOT_QUEUE_PREFIX: prefix,
+      POLYBOT_DATA_DIR: dir,
+      POLYBOT_VENUE: 'sim',
+      SIM_VENUE_PORT: String(port),
+      SIM_WINDOW_SECONDS: '120',
+      SIM_MISPRICE_PROB: '0.4',
+      LOG_LEVEL: 'info',
+      POLYBOT_METRICS_PORT: '0',
+      STRATEGY_SLOT_MS: '2000',
+      RISK_MAX_ORDER_USD: '3',
+      RISK_BANKROLL_USD: '100000',
+      RISK_MAX_MARKET_EXPOSURE_USD: '100000',
+      RISK_MAX_ASSET_EXPOSURE_USD: '100000',
+      RISK_MAX_TOTAL_EXPOSURE_USD: '100000',
+      RISK_TOXICITY: 'ignore',
+      EXEC_LEASE_TTL_MS: '3000',
+      EXEC_POLL_MS: '500',
+      RISK_MAX_ERRORS: '25',
     },
     logDir: path.join(dir, 'logs'),
     restart: true,
@@ -104,7 +129,7 @@ afterAll(async () => {
   process.stderr.write(`[chaos] logs in ${dir}/logs\n`);
 });
 
-async function scenarios(round: number) {
+function scenarios(round: number) {
   it(`round ${round}: SIGKILLs the execution worker at random moments`, async () => {
     let kills = 0;
     for (let i = 0; i < 6; i++) {
@@ -135,7 +160,6 @@ async function scenarios(round: number) {
   }, 120_000);
 
   it(`round ${round}: the venue misbehaves (429, 500s, timeouts, lost answers, bad payloads, missed heartbeats)`, async () => {
-    let injected = 0;
     await faults({ rate429: 0.2, retryAfterSeconds: 1 });
     await sleep(5_000);
     await faults({ rate429: 0, burst500: 10, dropAfterAccept: 3, malformedGamma: 5, malformedBooks: 5 });
@@ -144,27 +168,49 @@ async function scenarios(round: number) {
     await sleep(6_000);
     await faults({ delayMs: 0, burst500: 0, dropAfterAccept: 0, malformedGamma: 0, malformedBooks: 0 });
     const { counters } = (await (await fetch(`${venueUrl}/sim/faults`)).json()) as { counters: Record<string, number> };
-    injected = Object.values(counters).reduce((s, v) => s + v, 0);
+    const injected = Object.values(counters).reduce((s, v) => s + v, 0);
     await sleep(8_000); // let execution reconcile what the faults left in flight
     await check(`r${round} venue faults`, { faults: injected });
     // So many venue errors may trip the error-rate rule; if it tripped, it must say so.
     const afterFaults = await readBreaker(client, prefix, Date.now());
-    process.stderr.write(`[chaos] r${round} breaker after faults: ${afterFaults.state}${afterFaults.state === 'open' ? ` (${afterFaults.kind}: ${afterFaults.reason})` : ''}\n`);
+    process.stderr.write(
+      `[chaos] r${round} breaker after faults: ${afterFaults.state}${afterFaults.state === 'open' ? ` (${afterFaults.kind}: ${afterFaults.reason})` : ''}\n`,
+    );
     // A venue outage also fails heartbeats, which trips at once: either reason is right here.
     if (afterFaults.state === 'open') expect(['error_rate', 'heartbeat']).toContain(afterFaults.kind);
     // A human resumes (and the old errors age out of the window).
     await client.del(redisKeys(prefix).riskErrors);
     await client.set(redisKeys(prefix).breaker, JSON.stringify({ state: 'closed', resumedAtMs: Date.now() }));
     // A lost heartbeat must trip the breaker and stop trading: rest an order so heartbeats flow.
-    const gamma = (await (await fetch(`${venueUrl}/markets?limit=50`)).json()) as Array<{ conditionId: string; clobTokenIds: string; endDate: string; eventStartTime: string }>;
+    const gamma = (await (await fetch(`${venueUrl}/markets?limit=50`)).json()) as Array<{
+      conditionId: string;
+      clobTokenIds: string;
+      endDate: string;
+      eventStartTime: string;
+    }>;
     const live = gamma.find((g) => Date.parse(g.endDate) > Date.now() + 40_000);
     if (!live) throw new Error('no open market at the venue');
     const id = `sig-chaos-rest-${round}`;
     await orders.add(
       {
-        id, signalId: id, createdAtMs: Date.now(), conditionId: live.conditionId, asset: 'BTC', outcome: 'UP', tokenId: (JSON.parse(live.clobTokenIds) as string[])[0]!,
-        side: 'BUY', orderType: 'GTC', postOnly: false, price: 0.02, size: 10, windowEndMs: Date.parse(live.endDate), tickSize: 0.01, minOrderSize: 5,
-        negRisk: false, feeRate: 0.07, sizing: { bankrollUsd: 1, kellyFraction: 0, notionalUsd: 0.2, cappedBy: null },
+        id,
+        signalId: id,
+        createdAtMs: Date.now(),
+        conditionId: live.conditionId,
+        asset: 'BTC',
+        outcome: 'UP',
+        tokenId: (JSON.parse(live.clobTokenIds) as string[])[0]!,
+        side: 'BUY',
+        orderType: 'GTC',
+        postOnly: false,
+        price: 0.02,
+        size: 10,
+        windowEndMs: Date.parse(live.endDate),
+        tickSize: 0.01,
+        minOrderSize: 5,
+        negRisk: false,
+        feeRate: 0.07,
+        sizing: { bankrollUsd: 1, kellyFraction: 0, notionalUsd: 0.2, cappedBy: null },
       },
       id,
     );

@@ -7,7 +7,7 @@ import { createConsumer, Producer } from '@polybot/shared/queues';
 import { createRedis, type Redis } from '@polybot/shared/redis';
 import { testPrefix } from '@polybot/shared/testing/redis';
 import { testRedisUrl } from '@polybot/shared/testing/vitest';
-import { createBreakerControl } from '@polybot/risk';
+import { createBreakerControl } from '@polybot/risk/breaker';
 import { startAlerts } from './alerts.js';
 
 const logger = pino({ level: 'silent' });
@@ -46,16 +46,68 @@ describe('alerts', () => {
   it('sends settlements, rejections, lost heartbeats and halts to the webhook and Telegram', async () => {
     const prefix = testPrefix('alerts');
     const token = '123456:secret-bot-token';
-    const stop = await startAlerts({ redisUrl: testRedisUrl(), redis, prefix, logger, targets: { webhookUrl: `${base}/hook`, telegram: { token, chatId: '42', baseUrl: base } } });
+    const stop = await startAlerts({
+      redisUrl: testRedisUrl(),
+      redis,
+      prefix,
+      logger,
+      targets: { webhookUrl: `${base}/hook`, telegram: { token, chatId: '42', baseUrl: base } },
+    });
     const ctx = { connection: redis, prefix, logger };
     const seenByRisk: string[] = [];
     const risk = createConsumer('execution-events', async (e) => void seenByRisk.push(e.id), ctx);
     const events = new Producer('execution-events', ctx);
     const cid = `0x${'9'.repeat(64)}`;
-    await events.add({ id: 'set-1', atMs: Date.now(), type: 'settlement', conditionId: cid, asset: 'ETH', winner: 'UP', upShares: 10, downShares: 0, costUsd: 5, feesUsd: 0.1, payoutUsd: 10, realisedPnlUsd: 4.9 }, 'set-1');
-    await events.add({ id: 'rej-1', atMs: Date.now(), type: 'order', orderId: 'sig-x', signalId: 'sig-x', conditionId: cid, asset: 'BTC', state: 'rejected', reason: 'INVALID_ORDER_MIN_SIZE' }, 'rej-1');
+    await events.add(
+      {
+        id: 'set-1',
+        atMs: Date.now(),
+        type: 'settlement',
+        conditionId: cid,
+        asset: 'ETH',
+        winner: 'UP',
+        upShares: 10,
+        downShares: 0,
+        costUsd: 5,
+        feesUsd: 0.1,
+        payoutUsd: 10,
+        realisedPnlUsd: 4.9,
+      },
+      'set-1',
+    );
+    await events.add(
+      {
+        id: 'rej-1',
+        atMs: Date.now(),
+        type: 'order',
+        orderId: 'sig-x',
+        signalId: 'sig-x',
+        conditionId: cid,
+        asset: 'BTC',
+        state: 'rejected',
+        reason: 'INVALID_ORDER_MIN_SIZE',
+      },
+      'rej-1',
+    );
     await events.add({ id: 'hb-1', atMs: Date.now(), type: 'error', source: 'heartbeat', message: 'timeout' }, 'hb-1');
-    await events.add({ id: 'fill-1', atMs: Date.now(), type: 'fill', orderId: 'o', signalId: 's', conditionId: cid, asset: 'BTC', outcome: 'UP', tradeId: 't', status: 'MATCHED', size: 5, price: 0.5, fee: 0.01 }, 'fill-1');
+    await events.add(
+      {
+        id: 'fill-1',
+        atMs: Date.now(),
+        type: 'fill',
+        orderId: 'o',
+        signalId: 's',
+        conditionId: cid,
+        asset: 'BTC',
+        outcome: 'UP',
+        tradeId: 't',
+        status: 'MATCHED',
+        size: 5,
+        price: 0.5,
+        fee: 0.01,
+      },
+      'fill-1',
+    );
     await createBreakerControl(redis, prefix).halt('drawdown test');
 
     const hooks = () => received.filter((r) => r.path === '/hook').map((r) => String(r.body.text));

@@ -38,7 +38,14 @@ export function createNotifier(targets: AlertTargets, logger: Logger) {
   return async function send(text: string): Promise<void> {
     const posts: Array<Promise<unknown>> = [];
     if (targets.webhookUrl) {
-      posts.push(fetch(targets.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, content: text }), signal: AbortSignal.timeout(5_000) }));
+      posts.push(
+        fetch(targets.webhookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ text, content: text }),
+          signal: AbortSignal.timeout(5_000),
+        }),
+      );
     }
     if (targets.telegram) {
       const base = targets.telegram.baseUrl ?? 'https://api.telegram.org';
@@ -54,14 +61,22 @@ export function createNotifier(targets: AlertTargets, logger: Logger) {
     const results = await Promise.allSettled(posts);
     for (const r of results) {
       // Never log the Telegram URL: it carries the bot token.
-      if (r.status === 'rejected') logger.warn({ err: String((r.reason as Error)?.message ?? r.reason).replace(/bot[^/]+\//, 'bot[redacted]/') }, 'alert delivery failed');
+      if (r.status === 'rejected')
+        logger.warn({ err: String((r.reason as Error)?.message ?? r.reason).replace(/bot[^/]+\//, 'bot[redacted]/') }, 'alert delivery failed');
       else if (r.value instanceof Response && !r.value.ok) logger.warn({ status: r.value.status }, 'alert target refused the alert');
     }
   };
 }
 
 /** Starts listening; returns a closer. */
-export async function startAlerts(opts: { redisUrl: string; redis: Redis; prefix: string; logger: Logger; targets: AlertTargets; dailySummary?: () => Promise<string> }) {
+export async function startAlerts(opts: {
+  redisUrl: string;
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
+  targets: AlertTargets;
+  dailySummary?: () => Promise<string>;
+}) {
   const send = createNotifier(opts.targets, opts.logger);
   const events = new QueueEvents('execution-events', { connection: createRedis(opts.redisUrl, { logger: opts.logger }), prefix: opts.prefix });
   const queue = new Queue('execution-events', { connection: opts.redis, prefix: opts.prefix });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { configOrExit, loadBaseConfig } from '@polybot/shared/config';
 import { createRedis } from '@polybot/shared/redis';
-import { createBreakerControl } from '@polybot/risk';
+import { createBreakerControl } from '@polybot/risk/breaker';
 import { readStatus } from '../statusData.js';
 
 const USAGE = 'usage: pnpm bot <status|orders|positions|halt|resume|trace ID> [--json] [--reason TEXT]';
@@ -40,28 +40,42 @@ export function traceLines(logDir: string, id: string): Array<{ proc: string; ti
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false }, reason: { type: 'string' } } });
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false }, reason: { type: 'string' } },
+  });
   const [cmd, arg] = positionals;
   const config = configOrExit(() => loadBaseConfig(), 'bot');
   const print = (human: string, data: unknown) => process.stdout.write(`${values.json ? JSON.stringify(data) : human}\n`);
   if (cmd === 'trace') {
-    if (!arg) return process.stderr.write(`${USAGE}\n`), 2;
+    if (!arg) return (process.stderr.write(`${USAGE}\n`), 2);
     const lines = traceLines(path.join(config.dataDir, 'logs'), arg);
     const file = path.join(config.dataDir, 'orders.json');
-    const order = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { orders?: Array<{ request: { id: string }; history: unknown[] }> }).orders?.find((o) => o.request.id === arg) : undefined;
+    const order = existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as { orders?: Array<{ request: { id: string }; history: unknown[] }> }).orders?.find(
+          (o) => o.request.id === arg,
+        )
+      : undefined;
     print(
-      [table(lines.map((l) => ({ time: l.time, process: l.proc, event: l.msg }))), order ? `\norder history:\n${table(order.history as Array<Record<string, unknown>>)}` : ''].join(''),
+      [
+        table(lines.map((l) => ({ time: l.time, process: l.proc, event: l.msg }))),
+        order ? `\norder history:\n${table(order.history as Array<Record<string, unknown>>)}` : '',
+      ].join(''),
       { lines: lines.map((l) => l.line), history: order?.history ?? null },
     );
     return lines.length || order ? 0 : 1;
   }
-  if (!['status', 'orders', 'positions', 'halt', 'resume'].includes(cmd ?? '')) return process.stderr.write(`${USAGE}\n`), 2;
+  if (!['status', 'orders', 'positions', 'halt', 'resume'].includes(cmd ?? '')) return (process.stderr.write(`${USAGE}\n`), 2);
   const redis = createRedis(config.redisUrl, { extra: { maxRetriesPerRequest: 1, retryStrategy: () => null } });
   try {
     const breaker = createBreakerControl(redis, config.queuePrefix);
     if (cmd === 'halt') {
       const tripped = await breaker.halt(values.reason ?? 'manual halt from the CLI');
-      print(tripped ? 'halted: execution cancels open orders; no order is placed until `pnpm bot resume`' : 'already halted', { halted: true, newTrip: tripped });
+      print(tripped ? 'halted: execution cancels open orders; no order is placed until `pnpm bot resume`' : 'already halted', {
+        halted: true,
+        newTrip: tripped,
+      });
       return 0;
     }
     if (cmd === 'resume') {
@@ -76,10 +90,14 @@ export async function main(argv: string[]): Promise<number> {
       const b = s.breaker.state;
       const human = [
         b.state === 'open' ? `breaker: OPEN (${b.kind}) since ${new Date(b.trippedAtMs).toISOString()}: ${b.reason}` : 'breaker: closed (trading)',
-        s.risk ? `bankroll $${s.risk.bankrollUsd.toFixed(2)}, realised PnL $${s.risk.realisedPnlUsd.toFixed(2)}, open exposure $${s.risk.openExposureUsd.toFixed(2)}, fees $${s.risk.feesUsd.toFixed(2)}` : 'risk: no status yet',
+        s.risk
+          ? `bankroll $${s.risk.bankrollUsd.toFixed(2)}, realised PnL $${s.risk.realisedPnlUsd.toFixed(2)}, open exposure $${s.risk.openExposureUsd.toFixed(2)}, fees $${s.risk.feesUsd.toFixed(2)}`
+          : 'risk: no status yet',
         `workers: ${s.workers.map((w) => w.kind).join(', ') || 'none'}`,
         `live windows: ${s.markets.length}`,
-        s.breaker.trips.length ? `last trips:\n${table(s.breaker.trips.slice(0, 5).map((t) => ({ at: new Date(t.trippedAtMs).toISOString(), kind: t.kind, reason: t.reason })))}` : '',
+        s.breaker.trips.length
+          ? `last trips:\n${table(s.breaker.trips.slice(0, 5).map((t) => ({ at: new Date(t.trippedAtMs).toISOString(), kind: t.kind, reason: t.reason })))}`
+          : '',
       ].filter(Boolean);
       print(human.join('\n'), { breaker: s.breaker, risk: s.risk, workers: s.workers, markets: s.markets.length });
     }
@@ -93,5 +111,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+  void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

@@ -12,7 +12,10 @@ const feeOf = (shares: number, p: number) => Math.floor((shares * 0.07 * p * (1 
 describe('walkBook', () => {
   it('walks levels up to the limit and leaves the rest', () => {
     const r = walkBook({ side: 'BUY', limitPrice: 0.5, size: 10, orderType: 'GTC', levels: asks, feeRate: 0.07 });
-    expect(r.fills.map((f) => [f.price, f.size])).toEqual([[0.48, 3], [0.5, 4]]);
+    expect(r.fills.map((f) => [f.price, f.size])).toEqual([
+      [0.48, 3],
+      [0.5, 4],
+    ]);
     expect(r.filledSize).toBe(7);
     expect(r.remaining).toBe(3);
     expect(r.killed).toBe(false);
@@ -33,7 +36,11 @@ describe('walkBook', () => {
   });
 
   it('walks bids for a SELL down to its limit', () => {
-    const bids = [{ price: 0.47, size: 2 }, { price: 0.46, size: 5 }, { price: 0.4, size: 50 }];
+    const bids = [
+      { price: 0.47, size: 2 },
+      { price: 0.46, size: 5 },
+      { price: 0.4, size: 50 },
+    ];
     const r = walkBook({ side: 'SELL', limitPrice: 0.46, size: 20, orderType: 'FAK', levels: bids, feeRate: 0.07 });
     expect(r.filledSize).toBe(7);
     expect(r.fills.map((f) => f.price)).toEqual([0.47, 0.46]);

@@ -12,17 +12,36 @@ import { parseBook, parseWinner } from './clobMarketData.js';
 import { createPaperVenue, type MarketData } from './paperVenue.js';
 
 const logger = pino({ level: 'silent' });
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../../../fixtures/polymarket/clob/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../../../fixtures/polymarket/clob/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 const CID = `0x${'c'.repeat(64)}` as const;
 const req = (id: string, over: Partial<OrderRequest> = {}): OrderRequest => ({
-  id, signalId: id, createdAtMs: 1, conditionId: CID, asset: 'ETH', outcome: 'UP', tokenId: '42', side: 'BUY', orderType: 'FAK', postOnly: false,
-  price: 0.5, size: 10, windowEndMs: Date.now() + 600_000, tickSize: 0.01, minOrderSize: 5, negRisk: false, feeRate: 0.07,
-  sizing: { bankrollUsd: 100, kellyFraction: 0.1, notionalUsd: 5, cappedBy: null }, ...over,
+  id,
+  signalId: id,
+  createdAtMs: 1,
+  conditionId: CID,
+  asset: 'ETH',
+  outcome: 'UP',
+  tokenId: '42',
+  side: 'BUY',
+  orderType: 'FAK',
+  postOnly: false,
+  price: 0.5,
+  size: 10,
+  windowEndMs: Date.now() + 600_000,
+  tickSize: 0.01,
+  minOrderSize: 5,
+  negRisk: false,
+  feeRate: 0.07,
+  sizing: { bankrollUsd: 100, kellyFraction: 0.1, notionalUsd: 5, cappedBy: null },
+  ...over,
 });
 
 function market(asks: BookLevel[]) {
   const data: MarketData & { asks: BookLevel[]; reads: number; winnerIs: 'UP' | 'DOWN' | null } = {
-    asks, reads: 0, winnerIs: null,
+    asks,
+    reads: 0,
+    winnerIs: null,
     async book() {
       data.reads++;
       return { bids: [{ price: 0.3, size: 100 }], asks: data.asks };
@@ -48,7 +67,11 @@ function setup(asks: BookLevel[]) {
 
 describe('paper venue', () => {
   it('fills a FAK by walking the book, charges the taker fee, cancels the rest, and records it like any venue', async () => {
-    const { dir, make } = setup([{ price: 0.45, size: 4 }, { price: 0.5, size: 3 }, { price: 0.6, size: 50 }]);
+    const { dir, make } = setup([
+      { price: 0.45, size: 4 },
+      { price: 0.5, size: 3 },
+      { price: 0.6, size: 50 },
+    ]);
     const { engine, manager } = make();
     expect(await engine.place(req('p1'))).toBe('canceled');
     const o = manager.get('p1')!;
@@ -72,7 +95,10 @@ describe('paper venue', () => {
     const { data, make } = setup([{ price: 0.55, size: 40 }]);
     const first = make();
     expect(await first.engine.place(req('p3', { orderType: 'GTC' }))).toBe('open');
-    data.asks = [{ price: 0.49, size: 6 }, { price: 0.55, size: 40 }];
+    data.asks = [
+      { price: 0.49, size: 6 },
+      { price: 0.55, size: 40 },
+    ];
     const second = make(); // restart: both records reload from disk
     await second.engine.poll();
     const o = second.manager.get('p3')!;

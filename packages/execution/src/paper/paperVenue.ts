@@ -35,7 +35,17 @@ const PaperOrderSchema = z
   .object({ id: z.string(), request: OrderRequestSchema, status: z.string(), sizeMatched: z.number().nonnegative(), createdAtMs: z.number() })
   .strict();
 const PaperTradeSchema = z
-  .object({ id: z.string(), orderId: z.string(), conditionId: z.string(), size: z.number().positive(), price: z.number(), fee: z.number().nonnegative(), role: z.enum(['taker', 'maker']), status: z.string(), atMs: z.number() })
+  .object({
+    id: z.string(),
+    orderId: z.string(),
+    conditionId: z.string(),
+    size: z.number().positive(),
+    price: z.number(),
+    fee: z.number().nonnegative(),
+    role: z.enum(['taker', 'maker']),
+    status: z.string(),
+    atMs: z.number(),
+  })
   .strict();
 const PaperFileSchema = z.object({ version: z.literal(1), orders: z.array(PaperOrderSchema), trades: z.array(PaperTradeSchema) }).strict();
 type PaperOrder = z.infer<typeof PaperOrderSchema>;
@@ -73,7 +83,17 @@ export function createPaperVenue(opts: PaperOptions): ClobPort {
   const addTrades = (o: PaperOrder, fills: SimulatedFill[], role: PaperTrade['role']) => {
     for (const f of fills) {
       const id = `paper-${o.id.slice(2, 18)}-${state.trades.filter((t) => t.orderId === o.id).length}`;
-      state.trades.push({ id, orderId: o.id, conditionId: o.request.conditionId, size: f.size, price: f.price, fee: f.fee, role, status: 'MATCHED', atMs: now() });
+      state.trades.push({
+        id,
+        orderId: o.id,
+        conditionId: o.request.conditionId,
+        size: f.size,
+        price: f.price,
+        fee: f.fee,
+        role,
+        status: 'MATCHED',
+        atMs: now(),
+      });
       o.sizeMatched = r2(o.sizeMatched + f.size);
     }
   };
@@ -82,12 +102,17 @@ export function createPaperVenue(opts: PaperOptions): ClobPort {
     let changed = false;
     const t = now();
     for (const tr of state.trades) {
-      if (tr.status === 'MATCHED' && t - tr.atMs >= opts.confirmAfterMs) (tr.status = 'CONFIRMED'), (changed = true);
+      if (tr.status === 'MATCHED' && t - tr.atMs >= opts.confirmAfterMs) {
+        tr.status = 'CONFIRMED';
+        changed = true;
+      }
     }
     for (const o of orders.values()) {
       if (o.status !== 'LIVE') continue;
-      if (t >= o.request.windowEndMs) (o.status = 'CANCELED_MARKET_RESOLVED'), (changed = true);
-      else if (o.request.expiresAtMs !== undefined && t >= o.request.expiresAtMs - 60_000) (o.status = 'CANCELED'), (changed = true);
+      if (t >= o.request.windowEndMs) o.status = 'CANCELED_MARKET_RESOLVED';
+      else if (o.request.expiresAtMs !== undefined && t >= o.request.expiresAtMs - 60_000) o.status = 'CANCELED';
+      else continue;
+      changed = true;
     }
     if (changed) save();
   };
@@ -125,7 +150,14 @@ export function createPaperVenue(opts: PaperOptions): ClobPort {
       const o: PaperOrder = { id, request: r, status: 'LIVE', sizeMatched: 0, createdAtMs: now() };
       addTrades(o, res.fills, 'taker');
       const rests = orderType === 'GTC' || orderType === 'GTD';
-      o.status = res.remaining <= 0 ? 'MATCHED' : rests ? 'LIVE' : res.killed && orderType === 'FOK' ? "CANCELED_order couldn't be fully filled. FOK orders are fully filled or killed." : 'CANCELED';
+      o.status =
+        res.remaining <= 0
+          ? 'MATCHED'
+          : rests
+            ? 'LIVE'
+            : res.killed && orderType === 'FOK'
+              ? "CANCELED_order couldn't be fully filled. FOK orders are fully filled or killed."
+              : 'CANCELED';
       orders.set(id, o);
       save();
       if (res.killed) return { kind: 'rejected', message: `${orderType}_ORDER_NOT_FILLED_ERROR`, killed: true };

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseTrade } from './clobV2.js';
 
-const fixture = JSON.parse(readFileSync(new URL('../../../../fixtures/polymarket/clob/clob_data_trade_2024.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const fixture = JSON.parse(readFileSync(new URL('../../../../fixtures/polymarket/clob/clob_data_trade_2024.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>;
 
 describe('parseTrade (recorded /data/trades payload)', () => {
   it('reads a taker trade as a fill of the taker order, fee left to the market rate', () => {

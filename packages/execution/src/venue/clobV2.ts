@@ -2,7 +2,7 @@
  * The CLOB port on the official `@polymarket/clob-client-v2` (order building, EIP-712 signing,
  * API-key derivation, L2 headers). Sim and live differ only in host and key.
  */
-import { ClobClient, OrderType as ClientOrderType, Side } from '@polymarket/clob-client-v2';
+import { ClobClient, type OrderType as ClientOrderType, Side } from '@polymarket/clob-client-v2';
 import { createWalletClient, hashTypedData, http as viemHttp, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { polygon } from 'viem/chains';
@@ -81,9 +81,7 @@ const TradeJsonSchema = z
     maker_orders: z.array(z.object({ order_id: z.string(), matched_amount: Num, price: Num }).passthrough()).optional(),
   })
   .passthrough();
-const BalanceAllowanceSchema = z
-  .object({ balance: Num, allowance: Num.optional(), allowances: z.record(z.string(), Num).optional() })
-  .passthrough();
+const BalanceAllowanceSchema = z.object({ balance: Num, allowance: Num.optional(), allowances: z.record(z.string(), Num).optional() }).passthrough();
 
 /**
  * A venue trade → the fills it holds for us. As taker our order is `taker_order_id`; as maker our
@@ -98,9 +96,20 @@ export function parseTrade(raw: unknown): VenueTrade[] {
   const maker = (t.trader_side ?? 'TAKER').toUpperCase() === 'MAKER';
   if (!maker) return [{ id: t.id, orderId: t.taker_order_id, size: t.size, price: t.price, role: 'taker', fee: t.fee ?? null, status: t.status, atMs }];
   if (!t.maker_orders?.length) return [{ id: t.id, orderId: t.taker_order_id, size: t.size, price: t.price, role: 'maker', fee: 0, status: t.status, atMs }];
-  return t.maker_orders.map((m) => ({ id: t.id, orderId: m.order_id, size: m.matched_amount, price: m.price, role: 'maker' as const, fee: 0, status: t.status, atMs }));
+  return t.maker_orders.map((m) => ({
+    id: t.id,
+    orderId: m.order_id,
+    size: m.matched_amount,
+    price: m.price,
+    role: 'maker' as const,
+    fee: 0,
+    status: t.status,
+    atMs,
+  }));
 }
-const MarketJsonSchema = z.object({ closed: z.boolean().optional(), tokens: z.array(z.object({ outcome: z.string(), winner: z.boolean().optional() }).passthrough()) }).passthrough();
+const MarketJsonSchema = z
+  .object({ closed: z.boolean().optional(), tokens: z.array(z.object({ outcome: z.string(), winner: z.boolean().optional() }).passthrough()) })
+  .passthrough();
 
 interface ApiErrorLike {
   message?: string;
@@ -142,7 +151,14 @@ export async function createClobV2Port(opts: ClobV2Options): Promise<ClobPort & 
   const account = privateKeyToAccount(opts.privateKey);
   // Signing needs no RPC: the transport is never used.
   const signer = createWalletClient({ account, chain: polygon, transport: viemHttp('http://127.0.0.1:9') });
-  const base = { host: opts.host, chain: 137, signer, throwOnError: true, ...(opts.signatureType !== undefined ? { signatureType: opts.signatureType } : {}), ...(opts.funderAddress ? { funderAddress: opts.funderAddress } : {}) };
+  const base = {
+    host: opts.host,
+    chain: 137,
+    signer,
+    throwOnError: true,
+    ...(opts.signatureType !== undefined ? { signatureType: opts.signatureType } : {}),
+    ...(opts.funderAddress ? { funderAddress: opts.funderAddress } : {}),
+  };
   const timeout = opts.timeoutMs ?? 10_000;
   const creds = await withTimeout(new ClobClient(base as never).createOrDeriveApiKey(), timeout, 'api key derivation');
   const client = new ClobClient({ ...base, creds } as never);
@@ -152,7 +168,16 @@ export async function createClobV2Port(opts: ClobV2Options): Promise<ClobPort & 
     address: account.address,
     async sign(r: OrderRequest) {
       const order = await withTimeout(
-        client.createOrder({ tokenID: r.tokenId, price: r.price, size: r.size, side: r.side === 'BUY' ? Side.BUY : Side.SELL, ...(r.expiresAtMs ? { expiration: Math.floor(r.expiresAtMs / 1000) } : {}) }, { tickSize: String(r.tickSize) as never, negRisk: r.negRisk }),
+        client.createOrder(
+          {
+            tokenID: r.tokenId,
+            price: r.price,
+            size: r.size,
+            side: r.side === 'BUY' ? Side.BUY : Side.SELL,
+            ...(r.expiresAtMs ? { expiration: Math.floor(r.expiresAtMs / 1000) } : {}),
+          },
+          { tickSize: String(r.tickSize) as never, negRisk: r.negRisk },
+        ),
         timeout,
         'order signing',
       );
@@ -162,7 +187,11 @@ export async function createClobV2Port(opts: ClobV2Options): Promise<ClobPort & 
     },
     async post(signed, orderType: OrderType) {
       try {
-        const res = (await withTimeout(client.postOrder(signed as never, orderType as ClientOrderType, false, false), timeout, 'post order')) as { success?: boolean; status?: string; errorMsg?: string };
+        const res = (await withTimeout(client.postOrder(signed as never, orderType as ClientOrderType, false, false), timeout, 'post order')) as {
+          success?: boolean;
+          status?: string;
+          errorMsg?: string;
+        };
         if (res.success === false) return { kind: 'rejected', message: String(res.errorMsg ?? 'rejected'), killed: /FOK|killed/i.test(String(res.errorMsg)) };
         return { kind: 'accepted', status: String(res.status ?? 'live') };
       } catch (err) {

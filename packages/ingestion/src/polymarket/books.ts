@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { OrderBookSchema, type OrderBook } from '@polybot/shared';
 
-const num = z.string().regex(/^\d+(\.\d+)?$/).transform(Number);
+const num = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/)
+  .transform(Number);
 
 /** The CLOB's book JSON: strings everywhere; bids ascending and asks descending (best last). */
 export const ClobBookSchema = z

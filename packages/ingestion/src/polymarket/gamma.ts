@@ -47,10 +47,7 @@ export const GammaMarketSchema = z
     orderPriceMinTickSize: z.coerce.number().positive(),
     orderMinSize: z.coerce.number().positive(),
     feeSchedule: z.object({ rate: z.number(), exponent: z.number(), takerOnly: z.boolean() }).passthrough().nullish(),
-    cryptoMarketConfig: z
-      .object({ twapEnabled: z.boolean().nullish(), twapLookbackSeconds: z.number().int().positive().nullish() })
-      .passthrough()
-      .nullish(),
+    cryptoMarketConfig: z.object({ twapEnabled: z.boolean().nullish(), twapLookbackSeconds: z.number().int().positive().nullish() }).passthrough().nullish(),
     events: z.array(GammaEventSchema).nullish(),
   })
   .passthrough();

@@ -61,7 +61,12 @@ describe('Gamma markets', () => {
 
   it('skips schema-violating payloads with a reason and the market id', () => {
     const raw = load('gamma/gamma_market_btc_updown_5m_twap_2026-08.json');
-    for (const bad of [{ ...raw, clobTokenIds: '[not json' }, { ...raw, endDate: 'soon' }, { ...raw, outcomes: JSON.stringify(['Yes', 'No']) }, { ...raw, conditionId: 'nope' }]) {
+    for (const bad of [
+      { ...raw, clobTokenIds: '[not json' },
+      { ...raw, endDate: 'soon' },
+      { ...raw, outcomes: JSON.stringify(['Yes', 'No']) },
+      { ...raw, conditionId: 'nope' },
+    ]) {
       const r = normaliseGammaMarket(bad, { intervalSeconds: 300 });
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.id).toBe('3763487');
@@ -115,6 +120,11 @@ describe('RTDS', () => {
 
 describe('RTDS TWAP', () => {
   it('reads the 60-second Chainlink TWAP as its own source', () => {
-    expect(parseRtdsChainlink(JSON.stringify(load('rtds/rtds_crypto_twap_sixty_update.json')))).toEqual({ asset: 'BTC', price: 64997.81, timestampMs: 1786179814000, source: 'chainlink-twap' });
+    expect(parseRtdsChainlink(JSON.stringify(load('rtds/rtds_crypto_twap_sixty_update.json')))).toEqual({
+      asset: 'BTC',
+      price: 64997.81,
+      timestampMs: 1786179814000,
+      source: 'chainlink-twap',
+    });
   });
 });

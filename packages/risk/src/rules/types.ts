@@ -1,2 +1,2 @@
-import type { TripKind } from '@polybot/shared/breaker';
+import type { TripKind } from '@polybot/shared';
 export type RuleVerdict = { trip: false } | { trip: true; kind: TripKind; reason: string };

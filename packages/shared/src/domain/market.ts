@@ -1,11 +1,5 @@
 import { z } from 'zod';
-import {
-  AssetSchema,
-  ConditionIdSchema,
-  EpochMsSchema,
-  TickSizeSchema,
-  TokenIdSchema,
-} from './primitives.js';
+import { AssetSchema, ConditionIdSchema, EpochMsSchema, TickSizeSchema, TokenIdSchema } from './primitives.js';
 
 /** Taker fee per share = rate × (p(1−p))^exponent; makers pay none when takerOnly. */
 export const FeeScheduleSchema = z

@@ -1,15 +1,6 @@
 import { z } from 'zod';
 import { OrderTypeSchema } from './signal.js';
-import {
-  AssetSchema,
-  ConditionIdSchema,
-  EpochMsSchema,
-  OutcomeSchema,
-  PriceSchema,
-  SideSchema,
-  TickSizeSchema,
-  TokenIdSchema,
-} from './primitives.js';
+import { AssetSchema, ConditionIdSchema, EpochMsSchema, OutcomeSchema, PriceSchema, SideSchema, TickSizeSchema, TokenIdSchema } from './primitives.js';
 
 /** What risk sends to execution: a sized, gated order intent. Its id is the signal's id. */
 export const OrderRequestSchema = z
@@ -38,24 +29,12 @@ export const OrderRequestSchema = z
     tickAtMs: EpochMsSchema.optional(),
     signalAtMs: EpochMsSchema.optional(),
     /** Why this size: for the audit trail. */
-    sizing: z
-      .object({ bankrollUsd: z.number(), kellyFraction: z.number(), notionalUsd: z.number(), cappedBy: z.string().nullable() })
-      .strict(),
+    sizing: z.object({ bankrollUsd: z.number(), kellyFraction: z.number(), notionalUsd: z.number(), cappedBy: z.string().nullable() }).strict(),
   })
   .strict();
 export type OrderRequest = z.infer<typeof OrderRequestSchema>;
 
-export const ORDER_STATES = [
-  'new',
-  'submitted',
-  'open',
-  'partially_filled',
-  'filled',
-  'cancel_requested',
-  'canceled',
-  'rejected',
-  'expired',
-] as const;
+export const ORDER_STATES = ['new', 'submitted', 'open', 'partially_filled', 'filled', 'cancel_requested', 'canceled', 'rejected', 'expired'] as const;
 export const OrderStateSchema = z.enum(ORDER_STATES);
 export type OrderState = z.infer<typeof OrderStateSchema>;
 export const TERMINAL_ORDER_STATES: ReadonlySet<OrderState> = new Set(['filled', 'canceled', 'rejected', 'expired']);

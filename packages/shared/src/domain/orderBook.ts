@@ -34,8 +34,7 @@ export function bookProblems(book: OrderBook, tickSize: number = book.tickSize):
   else if (!bestBid || !bestAsk) problems.push('one_sided');
   if (bestBid && bestAsk && bestBid.price >= bestAsk.price) problems.push('crossed');
   const sorted =
-    book.bids.every((l, i) => i === 0 || l.price < book.bids[i - 1]!.price) &&
-    book.asks.every((l, i) => i === 0 || l.price > book.asks[i - 1]!.price);
+    book.bids.every((l, i) => i === 0 || l.price < book.bids[i - 1]!.price) && book.asks.every((l, i) => i === 0 || l.price > book.asks[i - 1]!.price);
   if (!sorted) problems.push('unsorted');
   // A level off the book's tick grid cannot be traded at: the venue refuses such a price.
   const onGrid = (l: { price: number }) => isOnStep(l.price, tickSize);

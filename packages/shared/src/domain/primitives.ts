@@ -22,12 +22,5 @@ export const ProbabilitySchema = z.number().min(0).max(1);
 /** A tradable price is strictly inside (0, 1). */
 export const PriceSchema = z.number().gt(0).lt(1);
 export const EpochMsSchema = z.number().int().nonnegative();
-export const TickSizeSchema = z.union([
-  z.literal(0.1),
-  z.literal(0.01),
-  z.literal(0.005),
-  z.literal(0.001),
-  z.literal(0.0025),
-  z.literal(0.0001),
-]);
+export const TickSizeSchema = z.union([z.literal(0.1), z.literal(0.01), z.literal(0.005), z.literal(0.001), z.literal(0.0025), z.literal(0.0001)]);
 export type TickSize = z.infer<typeof TickSizeSchema>;

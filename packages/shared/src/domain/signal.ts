@@ -1,23 +1,12 @@
 import { z } from 'zod';
 import { FeeScheduleSchema, SettlementRuleSchema } from './market.js';
 import { OracleSourceSchema } from './oracle.js';
-import {
-  AssetSchema,
-  ConditionIdSchema,
-  EpochMsSchema,
-  OutcomeSchema,
-  PriceSchema,
-  ProbabilitySchema,
-  TickSizeSchema,
-  TokenIdSchema,
-} from './primitives.js';
+import { AssetSchema, ConditionIdSchema, EpochMsSchema, OutcomeSchema, PriceSchema, ProbabilitySchema, TickSizeSchema, TokenIdSchema } from './primitives.js';
 
 export const OrderTypeSchema = z.enum(['GTC', 'GTD', 'FOK', 'FAK']);
 export type OrderType = z.infer<typeof OrderTypeSchema>;
 
-export const ToxicityFlagSchema = z
-  .object({ name: z.string(), value: z.number(), threshold: z.number(), flagged: z.boolean() })
-  .strict();
+export const ToxicityFlagSchema = z.object({ name: z.string(), value: z.number(), threshold: z.number(), flagged: z.boolean() }).strict();
 export type ToxicityFlag = z.infer<typeof ToxicityFlagSchema>;
 
 export const ModelEvidenceSchema = z

@@ -49,6 +49,7 @@ export async function startTestRedis(): Promise<TestRedis> {
       'Tests need a real Redis and none could be had. Set REDIS_URL to a server, start a Docker engine ' +
         'for testcontainers, or install redis-server (Debian: apt-get install redis-server). ' +
         `Last error: ${(err as Error).message}`,
+      { cause: err },
     );
   }
 }

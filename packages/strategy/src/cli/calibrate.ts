@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadBars, minuteCloses, type Bar } from '../data/priceHistory.js';
-import { probabilityUp, type JumpParams } from '../jumpDiffusionModel.js';
+import { probabilityUp } from '../jumpDiffusionModel.js';
 import { CALIBRATION_LOOKBACK_MS, FALLBACK_PARAMS as FALLBACK } from '../passInputs.js';
 import { DEFAULT_LIMITS, estimateJumpDiffusion, type EstimatorLimits } from '../volatilityEstimator.js';
 
@@ -142,7 +142,10 @@ export function loadHistory(files: readonly string[]): number[] {
     if (i > 0) {
       const prev = perFile[i - 1]!;
       const gapMin = (bars[0]!.timestampMs - prev.bars[prev.bars.length - 1]!.timestampMs) / 60_000;
-      if (gapMin > 60) throw new Error(`${f} starts ${Math.round(gapMin)} minutes after ${prev.f} ends: the files must form one history (gaps up to 60 minutes are carried forward)`);
+      if (gapMin > 60)
+        throw new Error(
+          `${f} starts ${Math.round(gapMin)} minutes after ${prev.f} ends: the files must form one history (gaps up to 60 minutes are carried forward)`,
+        );
     }
     for (const b of bars) byTime.set(b.timestampMs, b);
   }
@@ -156,7 +159,13 @@ export function main(argv: string[]): number {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { data: { type: 'string', multiple: true }, json: { type: 'boolean', default: false }, twap: { type: 'string' }, lookback: { type: 'string' }, half: { type: 'string' } },
+      options: {
+        data: { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+        twap: { type: 'string' },
+        lookback: { type: 'string' },
+        half: { type: 'string' },
+      },
     }));
   } catch (err) {
     process.stderr.write(`pnpm calibrate: ${(err as Error).message}\n${USAGE}`);
@@ -182,7 +191,9 @@ export function main(argv: string[]): number {
   }
   const res = calibrate(closes, { lookbackMinutes: lookback, twapSeconds: twap, half });
   if (res.windows === 0) {
-    process.stderr.write(`pnpm calibrate: no window has ${lookback} minutes of history before it (${closes.length} minutes in all); use a shorter --lookback\n`);
+    process.stderr.write(
+      `pnpm calibrate: no window has ${lookback} minutes of history before it (${closes.length} minutes in all); use a shorter --lookback\n`,
+    );
     return 2;
   }
   if (values.json) {
@@ -205,7 +216,8 @@ export function main(argv: string[]): number {
   lines.push('', 'Δ < 0: the model is better; ±se: Newey–West standard error over windows (paired).');
   for (const h of res.horizons) {
     lines.push('', `calibration at ${h.minutes} min: bucket  count  predicted  observed`);
-    for (const c of h.calibration) lines.push(`  ${c.bucket}  ${String(c.count).padStart(5)}  ${c.meanPredicted.toFixed(3).padStart(9)}  ${c.observed.toFixed(3).padStart(8)}`);
+    for (const c of h.calibration)
+      lines.push(`  ${c.bucket}  ${String(c.count).padStart(5)}  ${c.meanPredicted.toFixed(3).padStart(9)}  ${c.observed.toFixed(3).padStart(8)}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;

@@ -23,7 +23,12 @@ describe('pnpm toxicity-study', () => {
     expect(main([...PAIR, '--json'])).toBe(0);
     const lines = io.out().trim().split('\n');
     expect(lines).toHaveLength(1);
-    const res = JSON.parse(lines[0]!) as { samples: number; sources: Array<{ name: string; samples: number }>; thresholds: Array<{ measure: string; rounded: number }>; tables: unknown[] };
+    const res = JSON.parse(lines[0]!) as {
+      samples: number;
+      sources: Array<{ name: string; samples: number }>;
+      thresholds: Array<{ measure: string; rounded: number }>;
+      tables: unknown[];
+    };
     expect(res.sources).toEqual([expect.objectContaining({ name: 'binance-futures_BTCUSDT', samples: res.samples })]);
     expect(res.thresholds.map((t) => t.measure)).toEqual(['order_flow_imbalance', 'vpin', 'unabsorbed_spot_move', 'book_change_speed']);
     for (const t of res.thresholds) expect(t.rounded).toBeGreaterThan(0);
@@ -50,7 +55,10 @@ describe('pnpm toxicity-study', () => {
     writeFileSync(path.join(dir, 'x.txt'), 'hello');
     writeFileSync(path.join(dir, 'a_trades_1.csv'), 'exchange,symbol,timestamp,local_timestamp,id,side,price,amount\nb,B,1,1000,1,buy,10,1\n');
     const bookTicker = '{"stream":"btcusdt@bookTicker","data":{"b":"1","B":"1","a":"2","A":"1"}}';
-    writeFileSync(path.join(dir, 'bad_20240101_x.ndjson.gz'), gzipSync(`1000000 ${bookTicker}\n2000000 {"stream":"btcusdt@trade","data":{"q":"abc","m":true}}\n`));
+    writeFileSync(
+      path.join(dir, 'bad_20240101_x.ndjson.gz'),
+      gzipSync(`1000000 ${bookTicker}\n2000000 {"stream":"btcusdt@trade","data":{"q":"abc","m":true}}\n`),
+    );
     for (const [args, message] of cases) {
       const io = capture();
       expect(main(args)).toBe(2);

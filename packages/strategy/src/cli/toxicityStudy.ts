@@ -23,7 +23,10 @@ export function formatStudy(res: ToxicityStudyResult): string {
   const lines = [
     `${res.samples} samples every ${c.stepMs} ms; measures on trailing windows (imbalance ${c.imbalanceWindowMs / 1000} s, VPIN ${c.vpinBuckets} buckets of ${c.vpinBucketSeconds} s of mean flow within ${c.vpinWindowMs / 1000} s, spot move ${c.spotWindowMs / 1000} s, book speed ${c.bookShortMs / 1000} s / ${c.bookLongMs / 1000} s); forward mid move over ${c.horizonsS.join(', ')} s`,
   ];
-  for (const s of res.sources) lines.push(`  ${s.name}: ${s.trades} trades, ${s.quotes} quotes, ${s.samples} samples, mean |move| ${s.meanAbsMoveBps.map((b, k) => `${b.toFixed(2)} bp/${c.horizonsS[k]} s`).join(', ')}`);
+  for (const s of res.sources)
+    lines.push(
+      `  ${s.name}: ${s.trades} trades, ${s.quotes} quotes, ${s.samples} samples, mean |move| ${s.meanAbsMoveBps.map((b, k) => `${b.toFixed(2)} bp/${c.horizonsS[k]} s`).join(', ')}`,
+    );
   for (const t of res.tables) {
     lines.push('', `${t.measure} → next ${t.horizonS} s   (|move| ratio: × the source's usual mean |move|)`);
     lines.push(`  ${'|measure| bucket'.padEnd(24)} ${'count'.padStart(5)}  ${t.signed ? 'dir move bp  share dir  ' : ''}mean |move| bp  |move| ratio`);
@@ -39,9 +42,11 @@ export function formatStudy(res: ToxicityStudyResult): string {
     '',
     'derived thresholds (shipped, 2 significant digits):',
   );
-  for (const d of res.thresholds) lines.push(`  ${d.measure.padEnd(22)} ${String(d.rounded).padStart(8)}  ${d.predictive ? 'predictive' : 'NOT predictive'}: ${d.reason}`);
+  for (const d of res.thresholds)
+    lines.push(`  ${d.measure.padEnd(22)} ${String(d.rounded).padStart(8)}  ${d.predictive ? 'predictive' : 'NOT predictive'}: ${d.reason}`);
   lines.push('', 'the same rule at each horizon:');
-  for (const h of res.byHorizon) lines.push(`  ${String(h.horizonS).padStart(3)} s: ${h.thresholds.map((d) => `${d.measure} ${d.rounded}${d.predictive ? '' : ' (fallback)'}`).join(', ')}`);
+  for (const h of res.byHorizon)
+    lines.push(`  ${String(h.horizonS).padStart(3)} s: ${h.thresholds.map((d) => `${d.measure} ${d.rounded}${d.predictive ? '' : ' (fallback)'}`).join(', ')}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -74,10 +74,18 @@ function rawCapture(file: string): { trades: StudyTrade[]; quotes: StudyQuote[] 
 
 const positive = z.coerce.number().positive().finite();
 const TradeRow = z.object({ local_timestamp: positive, side: z.enum(['buy', 'sell']), amount: positive });
-const QuoteRow = z.object({ local_timestamp: positive, bid_price: positive, bid_amount: z.coerce.number().nonnegative(), ask_price: positive, ask_amount: z.coerce.number().nonnegative() });
+const QuoteRow = z.object({
+  local_timestamp: positive,
+  bid_price: positive,
+  bid_amount: z.coerce.number().nonnegative(),
+  ask_price: positive,
+  ask_amount: z.coerce.number().nonnegative(),
+});
 
 function csvRows<T>(file: string, schema: z.ZodType<T>): T[] {
-  const lines = readText(file).split(/\r?\n/).filter((l) => l.trim());
+  const lines = readText(file)
+    .split(/\r?\n/)
+    .filter((l) => l.trim());
   const header = (lines[0] ?? '').split(',').map((h) => h.trim());
   return lines.slice(1).map((line, n) => {
     const f = line.split(',');
@@ -108,10 +116,24 @@ export function loadStudySources(files: readonly string[]): StudySource[] {
       src.trades.push(...r.trades);
       src.quotes.push(...r.quotes);
     } else if (/_trades_.*\.csv(\.gz)?$/.test(base)) {
-      src.trades.push(...csvRows(file, TradeRow).map((r) => ({ tMs: r.local_timestamp / 1000, size: r.amount, side: r.side === 'buy' ? ('BUY' as const) : ('SELL' as const) })));
+      src.trades.push(
+        ...csvRows(file, TradeRow).map((r) => ({
+          tMs: r.local_timestamp / 1000,
+          size: r.amount,
+          side: r.side === 'buy' ? ('BUY' as const) : ('SELL' as const),
+        })),
+      );
       csv.set(src.name, { ...csv.get(src.name), trades: file });
     } else if (/_quotes_.*\.csv(\.gz)?$/.test(base)) {
-      src.quotes.push(...csvRows(file, QuoteRow).map((r) => ({ tMs: r.local_timestamp / 1000, bid: r.bid_price, bidQty: r.bid_amount, ask: r.ask_price, askQty: r.ask_amount })));
+      src.quotes.push(
+        ...csvRows(file, QuoteRow).map((r) => ({
+          tMs: r.local_timestamp / 1000,
+          bid: r.bid_price,
+          bidQty: r.bid_amount,
+          ask: r.ask_price,
+          askQty: r.ask_amount,
+        })),
+      );
       csv.set(src.name, { ...csv.get(src.name), quotes: file });
     } else {
       throw new Error(`${file}: not a raw capture (.ndjson.gz) nor a *_trades_*.csv / *_quotes_*.csv file`);

@@ -233,7 +233,14 @@ export interface DerivedThreshold {
 /** Thresholds are shipped to two significant digits. */
 export const roundThreshold = (x: number): number => Number(x.toPrecision(2));
 
-export function deriveThreshold(samples: readonly Sample[], measure: MeasureName, horizonIndex: number, stepMs: number, buckets: number, rule: ThresholdRule = THRESHOLD_RULE): DerivedThreshold {
+export function deriveThreshold(
+  samples: readonly Sample[],
+  measure: MeasureName,
+  horizonIndex: number,
+  stepMs: number,
+  buckets: number,
+  rule: ThresholdRule = THRESHOLD_RULE,
+): DerivedThreshold {
   const sorted = byMagnitude(samples, measure);
   const n = sorted.length;
   const overlap = Math.min(1, stepMs / (rule.horizonS * 1000));
@@ -245,11 +252,23 @@ export function deriveThreshold(samples: readonly Sample[], measure: MeasureName
     const done = (reason: string): DerivedThreshold => ({ measure, threshold: edge, rounded: roundThreshold(edge), predictive: true, reason });
     if (SIGNED[measure] && st.shareInDirection !== null && st.nonZero > 0) {
       const z = (st.shareInDirection - 0.5) / Math.sqrt(0.25 / (st.nonZero * overlap));
-      if (st.shareInDirection >= rule.minShare && z >= rule.minZ) return done(`direction: top ${buckets - b}/${buckets} (n=${tail.length}) moved its way in ${(st.shareInDirection * 100).toFixed(1)} % over ${rule.horizonS} s (z ${z.toFixed(2)})`);
+      if (st.shareInDirection >= rule.minShare && z >= rule.minZ)
+        return done(
+          `direction: top ${buckets - b}/${buckets} (n=${tail.length}) moved its way in ${(st.shareInDirection * 100).toFixed(1)} % over ${rule.horizonS} s (z ${z.toFixed(2)})`,
+        );
     }
     const zAbs = st.absRatioSd > 0 ? (st.absMoveRatio - 1) / (st.absRatioSd / Math.sqrt(tail.length * overlap)) : 0;
-    if (st.absMoveRatio >= rule.minAbsRatio && zAbs >= rule.minZ) return done(`magnitude: top ${buckets - b}/${buckets} (n=${tail.length}) moved ${st.absMoveRatio.toFixed(2)} × the usual |move| over ${rule.horizonS} s (z ${zAbs.toFixed(2)})`);
+    if (st.absMoveRatio >= rule.minAbsRatio && zAbs >= rule.minZ)
+      return done(
+        `magnitude: top ${buckets - b}/${buckets} (n=${tail.length}) moved ${st.absMoveRatio.toFixed(2)} × the usual |move| over ${rule.horizonS} s (z ${zAbs.toFixed(2)})`,
+      );
   }
   const q = Math.abs(sorted[Math.min(n - 1, Math.floor(rule.fallbackQuantile * n))]!.measures[measure]);
-  return { measure, threshold: q, rounded: roundThreshold(q), predictive: false, reason: `no tail predicted the ${rule.horizonS} s move: the ${rule.fallbackQuantile} quantile, to flag only the extremes` };
+  return {
+    measure,
+    threshold: q,
+    rounded: roundThreshold(q),
+    predictive: false,
+    reason: `no tail predicted the ${rule.horizonS} s move: the ${rule.fallbackQuantile} quantile, to flag only the extremes`,
+  };
 }

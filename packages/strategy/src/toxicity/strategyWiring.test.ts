@@ -23,7 +23,15 @@ const market: Market = {
   acceptingOrders: true,
   negRisk: false,
 };
-const book = (tokenId: string, ask: number): OrderBook => ({ tokenId, conditionId: market.conditionId, bids: [{ price: 0.01, size: 100 }], asks: [{ price: ask, size: 50 }], timestampMs: now, tickSize: 0.01, minOrderSize: 5 });
+const book = (tokenId: string, ask: number): OrderBook => ({
+  tokenId,
+  conditionId: market.conditionId,
+  bids: [{ price: 0.01, size: 100 }],
+  asks: [{ price: ask, size: 50 }],
+  timestampMs: now,
+  tickSize: 0.01,
+  minOrderSize: 5,
+});
 // Spot at the strike (p ≈ ½): Up offered at 0.30 signals, Down at 0.75 does not (and 1.05 is no arbitrage).
 const ctx = (bookChanges?: StrategyContext['bookChanges']): StrategyContext => ({
   nowMs: now,

@@ -1,0 +1,6 @@
+/**
+ * `@polybot/execution/venue`: the live venue adapter (the official CLOB V2 client, signing) and the
+ * signing-key loader. Adapters: they speak HTTP and read key files, so they stay out of the root.
+ */
+export { createClobV2Port, orderHashV2, parseTrade } from './clobV2.js';
+export { resolveSigningKey, LIVE_CONFIRMATION } from '../keys.js';
