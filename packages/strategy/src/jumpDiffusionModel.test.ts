@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mertonProbAbove, probabilityUp, YEAR_SECONDS } from './jumpDiffusionModel.js';
 
-// Reference values: ../shared/docs/quant.md §2 (independent Fourier inversion and QuantLib checks).
+// Reference values: docs/quant.md §2 (independent Fourier inversion and QuantLib checks).
 describe('Merton digital against reference values', () => {
   // (b) Haug grid: S = 100, r = 0.08, v = 0.25, γ split: σ = v√(1−γ), δ = v√(γ/λ), μ_J = −δ²/2.
   const haug: Array<[number, number, number, number, number]> = [

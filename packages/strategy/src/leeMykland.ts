@@ -1,6 +1,6 @@
 /**
  * Lee–Mykland (2008) jump test on log returns, with the local scale from bipower over the previous
- * K returns (no π/2, so L ≈ N(0,1)/c with c = sqrt(2/π)), as in ../shared/docs/quant.md §3.1.
+ * K returns (no π/2, so L ≈ N(0,1)/c with c = sqrt(2/π)), as in docs/quant.md §3.1.
  * Causal: the scale at i uses returns before i only.
  */
 export function leeMyklandFlags(r: readonly number[], K: number, alpha = 0.01): boolean[] {
