@@ -53,7 +53,7 @@ export function bookOrder(
     b.held.cost += f.size * f.price;
     b.held.fees += f.fee;
   });
-  if (filled.remaining > 0) b.manager.transition(request.id, 'canceled', atMs, `${request.orderType} remainder`);
+  if (filled.remaining > 0) b.manager.transition(request.id, 'cancel', atMs, `${request.orderType} remainder`);
 }
 
 /** Settles a market's position on its winner in the ledger; returns the realised PnL after fees. */

@@ -8,6 +8,7 @@ import { takerFee, type OrderRequest } from '@polybot/shared';
 import { ExecutionEngine } from './executionEngine.js';
 import { OrderManager } from './orderManager.js';
 import { FakeClob } from './testing/fakeClob.js';
+import { ManualClock } from './clock.js';
 
 const logger = pino({ level: 'silent' });
 const CID = `0x${'b'.repeat(64)}` as const;
@@ -219,6 +220,27 @@ describe('window end and halt', () => {
     await engine.poll();
     expect(manager.all().map((o) => o.state)).toEqual(['canceled', 'canceled']);
     expect([...venue.orders.values()].map((o) => o.status)).toEqual(['CANCELED', 'CANCELED']);
+  });
+});
+
+describe('one injected clock', () => {
+  it('every job reads "now" from the clock it was given: the window end, the records and the settlement', async () => {
+    const end = Date.now() + 600_000;
+    const clock = new ManualClock(end - 60_000);
+    const venue = new FakeClob();
+    venue.winners.set(CID, 'UP');
+    const manager = new OrderManager(null, logger);
+    const engine = new ExecutionEngine(manager, venue, { cancelBeforeEndMs: 5_000, settleAfterMs: 1_000, clock }, logger, async () => false);
+    expect(await engine.place(request('c1', { windowEndMs: end }))).toBe('filled');
+    expect(manager.get('c1')!.history.at(-1)!.atMs).toBe(end - 60_000);
+    clock.set(end - 4_000); // inside the last 5 s by the injected clock, whatever the wall clock says
+    expect(await engine.place(request('c2', { windowEndMs: end }))).toMatch(/too close to the window end/);
+    await engine.poll();
+    expect(manager.isSettled(CID)).toBe(false); // not yet ended by the clock
+    for (const t of venue.trades) venue.setTradeStatus(t.id, 'CONFIRMED');
+    clock.set(end + 2_000);
+    await engine.poll();
+    expect(manager.isSettled(CID)).toBe(true);
   });
 });
 

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ORDER_STATES, type OrderRequest, type OrderState } from '@polybot/shared';
 import { OrderManager } from './orderManager.js';
-import { canTransition, TRANSITIONS } from './orderStateMachine.js';
+import { canApply, canTransition, nextState, ORDER_EVENTS, TRANSITIONS, type OrderEvent } from './orderStateMachine.js';
 
 const logger = pino({ level: 'silent' });
 const request = (id = 'sig-a'): OrderRequest => ({
@@ -70,48 +70,76 @@ describe('order state table', () => {
     for (const s of ['filled', 'canceled', 'rejected', 'expired'] as const) expect(TRANSITIONS[s]).toEqual([]);
   });
 
-  it.each(ORDER_STATES.flatMap((from) => ORDER_STATES.map((to) => [from, to] as const)))(
-    'OrderManager in %s asked for %s: moves along the table, else refuses and logs an anomaly',
-    (from, to) => {
-      const lines: string[] = [];
-      const spy = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+  // The (state, event) table: every pair, legal or not.
+  const EXPECTED: Partial<Record<OrderState, Partial<Record<OrderEvent, OrderState>>>> = {
+    new: { submit: 'submitted', reject: 'rejected' },
+    submitted: {
+      accept: 'open',
+      fill_partial: 'partially_filled',
+      fill_complete: 'filled',
+      request_cancel: 'cancel_requested',
+      cancel: 'canceled',
+      reject: 'rejected',
+      expire: 'expired',
+    },
+    open: { fill_partial: 'partially_filled', fill_complete: 'filled', request_cancel: 'cancel_requested', cancel: 'canceled', expire: 'expired' },
+    partially_filled: { fill_partial: 'partially_filled', fill_complete: 'filled', request_cancel: 'cancel_requested', cancel: 'canceled', expire: 'expired' },
+    cancel_requested: { fill_partial: 'partially_filled', fill_complete: 'filled', request_cancel: 'cancel_requested', cancel: 'canceled', expire: 'expired' },
+  };
+
+  it.each(ORDER_STATES.flatMap((from) => ORDER_EVENTS.map((event) => [from, event] as const)))(
+    'OrderManager in %s on %s: moves along the table, or throws on a pair outside it',
+    (from, event) => {
       const seed = fresh().snapshot();
       seed.orders[0]!.state = from;
-      const m = new OrderManager(null, spy, seed);
+      const m = new OrderManager(null, logger, seed);
       const before = m.get('sig-a')!.history.length;
-      const moved = m.transition('sig-a', to, 9);
+      const to = EXPECTED[from]?.[event];
+      expect(nextState(from, event)).toBe(to);
+      if (to === undefined) {
+        expect(() => m.transition('sig-a', event, 9)).toThrow(/cannot take event/);
+        expect(m.get('sig-a')!.state).toBe(from);
+        expect(m.get('sig-a')!.history).toHaveLength(before);
+        return;
+      }
+      const moved = m.transition('sig-a', event, 9);
       const o = m.get('sig-a')!;
+      expect(o.state).toBe(to);
       if (from === to) {
-        // Already there: a no-op, neither a move nor an anomaly.
+        // Already there: a no-op, neither a move nor an event.
         expect(moved).toBe(false);
-        expect(lines).toHaveLength(0);
-      } else if (legalSet.has(key(from, to))) {
+        expect(o.history).toHaveLength(before);
+      } else {
         expect(moved).toBe(true);
-        expect(o.state).toBe(to);
         expect(o.history.at(-1)).toMatchObject({ from, to, atMs: 9 });
         expect(m.outbox().some((e) => e.id === `ord-sig-a-${to}`)).toBe(true);
-      } else {
-        expect(moved).toBe(false);
-        expect(o.state).toBe(from);
-        expect(o.history).toHaveLength(before);
-        expect(lines.join('')).toMatch(/anomaly: transition refused/);
       }
     },
   );
 
+  it('a venue status the table refuses is logged as an anomaly, never applied', () => {
+    const lines: string[] = [];
+    const m = new OrderManager(null, pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) }));
+    m.create(request(), '0xhash', { any: 1 }, 1);
+    m.transition('sig-a', 'accept', 2);
+    m.applyVenueStatus('sig-a', { status: 'INVALID', sizeMatched: 0 }, 3);
+    expect(m.get('sig-a')!.state).toBe('open');
+    expect(lines.join('')).toMatch(/anomaly: venue event refused/);
+  });
+
   it('refuses an illegal transition and records nothing', () => {
     const m = fresh();
-    expect(m.transition('sig-a', 'rejected', 2)).toBe(true);
-    expect(m.transition('sig-a', 'open', 3)).toBe(false);
+    expect(m.transition('sig-a', 'reject', 2)).toBe(true);
+    expect(() => m.transition('sig-a', 'accept', 3)).toThrow(/INVALID_TRANSITION|cannot take event/);
     expect(m.get('sig-a')!.state).toBe('rejected');
     expect(m.get('sig-a')!.history.map((h) => h.to)).toEqual(['new', 'submitted', 'rejected']);
   });
 
-  it('keeps every random sequence inside the table', () => {
+  it('keeps every random sequence of events inside the table', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...ORDER_STATES), { maxLength: 20 }), (targets) => {
+      fc.property(fc.array(fc.constantFrom(...ORDER_EVENTS), { maxLength: 20 }), (events) => {
         const m = fresh();
-        for (const t of targets) m.transition('sig-a', t, 5);
+        for (const e of events) if (canApply(m.get('sig-a')!.state, e)) m.transition('sig-a', e, 5);
         const h = m.get('sig-a')!.history;
         for (let i = 1; i < h.length; i++) expect(canTransition(h[i - 1]!.to, h[i]!.to)).toBe(true);
       }),

@@ -3,17 +3,8 @@
  * execution events, all persisted to orders.json before anything is acknowledged.
  */
 import type { Logger } from 'pino';
-import {
-  TERMINAL_ORDER_STATES,
-  type ExecutionEvent,
-  type Fill,
-  type Order,
-  type OrderRequest,
-  type OrderState,
-  type PairOrderRequest,
-  type TradeStatus,
-} from '@polybot/shared';
-import { canTransition } from './orderStateMachine.js';
+import { TERMINAL_ORDER_STATES, type ExecutionEvent, type Fill, type Order, type OrderRequest, type PairOrderRequest, type TradeStatus } from '@polybot/shared';
+import { canApply, transitionOn, type OrderEvent } from './orderStateMachine.js';
 import { emptyOrdersFile, FINAL_PAIR_STATES, loadOrdersFile, writeOrdersFile, type OrdersFile, type PairRecord, type PairState } from './orderStore.js';
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
@@ -166,21 +157,33 @@ export class OrderManager {
     p.history.push({ atMs: nowMs, state, note: note.slice(0, 300) });
   }
 
-  /** Moves an order along the table; a transition not in the table is refused and logged as an anomaly. */
-  transition(id: string, to: OrderState, nowMs: number, note?: string): boolean {
+  /**
+   * Moves an order on an event, along the (state, event) table. An illegal pair throws
+   * (INVALID_TRANSITION): callers feeding venue input they cannot vouch for check `canApply` first.
+   * Returns false when the event leaves the state as it is (asking to cancel twice).
+   */
+  transition(id: string, event: OrderEvent, nowMs: number, note?: string): boolean {
     const o = this.get(id);
     if (!o) return false;
-    if (o.state === to && to !== 'partially_filled') return false;
-    if (o.state === to) return false;
-    if (!canTransition(o.state, to)) {
-      this.logger.warn({ orderId: id, from: o.state, to, note }, 'anomaly: transition refused');
-      return false;
-    }
+    const to = transitionOn(o.state, event);
+    if (to === o.state) return false;
     o.history.push({ from: o.state, to, atMs: nowMs, ...(note ? { note: note.slice(0, 300) } : {}) });
     o.state = to;
     o.updatedAtMs = nowMs;
     this.orderEvent(o, nowMs, note);
     return true;
+  }
+
+  /** A venue-reported event: applied when the table allows it from where the order is, else logged as an anomaly. */
+  private venueEvent(o: Order, event: OrderEvent, nowMs: number, note?: string): void {
+    if (canApply(o.state, event)) {
+      this.transition(o.request.id, event, nowMs, note);
+      return;
+    }
+    // Already there (a cancelled order reported cancelled again) is no news; anything else is.
+    if (!(event === 'cancel' && o.state === 'canceled')) {
+      this.logger.warn({ orderId: o.request.id, from: o.state, event, note }, 'anomaly: venue event refused by the state table');
+    }
   }
 
   /**
@@ -246,8 +249,8 @@ export class OrderManager {
 
   private settleFillState(o: Order, nowMs: number): void {
     if (TERMINAL_ORDER_STATES.has(o.state)) return;
-    if (o.filledSize >= o.request.size - 1e-9) this.transition(o.request.id, 'filled', nowMs);
-    else if (o.filledSize > 0 && o.state !== 'partially_filled') this.transition(o.request.id, 'partially_filled', nowMs);
+    if (o.filledSize >= o.request.size - 1e-9) this.transition(o.request.id, 'fill_complete', nowMs);
+    else if (o.filledSize > 0 && o.state !== 'partially_filled') this.transition(o.request.id, 'fill_partial', nowMs);
   }
 
   /** The venue's view of an order (status by prefix, matched size) → our state. Fills come from trades. */
@@ -256,14 +259,14 @@ export class OrderManager {
     if (!o) return;
     const s = v.status.toUpperCase();
     if (s.startsWith('LIVE')) {
-      if (o.state === 'submitted') this.transition(id, v.sizeMatched > 0 ? 'partially_filled' : 'open', nowMs);
+      if (o.state === 'submitted') this.transition(id, v.sizeMatched > 0 ? 'fill_partial' : 'accept', nowMs);
     } else if (s.startsWith('CANCELED') || s.startsWith('CANCELLED')) {
       // A venue cancel at resolution or a killed FAK/FOK is a cancel, not an error.
-      this.transition(id, 'canceled', nowMs, v.status);
+      this.venueEvent(o, 'cancel', nowMs, v.status);
     } else if (s.startsWith('INVALID')) {
-      this.transition(id, 'rejected', nowMs, v.status);
+      this.venueEvent(o, 'reject', nowMs, v.status);
     } else if (s.startsWith('MATCHED') && o.state === 'submitted' && v.sizeMatched === 0) {
-      this.transition(id, 'open', nowMs);
+      this.transition(id, 'accept', nowMs);
     }
   }
 

@@ -36,7 +36,7 @@ function written() {
   const m = new OrderManager(file, logger);
   m.create(req('a'), '0xaa', { s: 1 }, 10);
   m.commit(10);
-  m.transition('a', 'open', 11);
+  m.transition('a', 'accept', 11);
   m.applyFill('a', { tradeId: 't1', size: 5, price: 0.33, fee: 0, status: 'MATCHED', atMs: 12 }, 12);
   m.commit(12);
   return { dir, file };

@@ -1,0 +1,95 @@
+/**
+ * Reconciliation: ask the venue what became of an order (its status, then its market's trades)
+ * and apply it; re-send an in-flight order the venue never saw; cancel what rests near the end.
+ */
+import { takerFee, TERMINAL_ORDER_STATES, type Order } from '@polybot/shared';
+import { tradeStatusOf } from '../orderManager.js';
+import type { VenueTrade } from '../venue/port.js';
+import type { EngineDeps } from './deps.js';
+import type { Placement } from './placement.js';
+
+export type TradesCache = Map<string, Promise<VenueTrade[]>>;
+
+export class Reconciliation {
+  /** Set once by the engine (reconciliation and placement call each other). */
+  placement!: Placement;
+
+  constructor(private readonly d: EngineDeps) {}
+
+  /** Asks the venue what happened to an order and applies it (status, then trades). */
+  async reconcile(o: Order, nowMs: number, tradesCache?: TradesCache): Promise<void> {
+    const { manager, port, cfg, logger } = this.d;
+    if (!o.venueOrderId) return;
+    const v = await port.getOrder(o.venueOrderId);
+    if (v === null) {
+      // An in-flight order (or one we asked to cancel before hearing of it) the venue has not seen.
+      if (o.state !== 'submitted' && !(o.state === 'cancel_requested' && o.fills.length === 0)) return;
+      // It may yet arrive (a timed-out post can still be on its way). Re-sending the very same
+      // signed order is safe: the venue refuses a second order with the same hash.
+      const signed = manager.signedOrder(o.request.id);
+      const tradable = o.state === 'submitted' && nowMs < o.request.windowEndMs - cfg.cancelBeforeEndMs;
+      if (signed && tradable && !(await this.d.isHalted())) {
+        logger.warn({ orderId: o.request.id }, 'venue does not know an in-flight order; re-sending the same signed order');
+        await this.placement.postAndApply(o, signed, nowMs);
+      } else if (nowMs > o.request.windowEndMs + (cfg.giveUpAfterEndMs ?? 120_000)) {
+        // The market is over and the venue still has no such order: it can no longer appear.
+        manager.transition(o.request.id, 'expire', nowMs, 'never reached the venue');
+      }
+      // Otherwise (halted, or too late to send) it stays in flight and is asked about again.
+      return;
+    }
+    const conditionId = o.request.conditionId;
+    let trades = tradesCache?.get(conditionId);
+    // Trades read earlier in the pass are older than the status just read: a fill since then is missing.
+    const readBeforeStatus = trades !== undefined;
+    if (!trades) {
+      trades = port.tradesFor(conditionId);
+      tradesCache?.set(conditionId, trades);
+    }
+    this.applyTrades(o, await trades, nowMs);
+    if (readBeforeStatus && Math.abs(o.filledSize - v.sizeMatched) > 1e-6) {
+      // The venue matched a different size than those trades say (a fill, or a cancel after one, came
+      // in between): read them again before the status, or a final status would hide that fill for good.
+      trades = port.tradesFor(conditionId);
+      tradesCache!.set(conditionId, trades);
+      this.applyTrades(o, await trades, nowMs);
+    }
+    manager.applyVenueStatus(o.request.id, v, nowMs);
+  }
+
+  private applyTrades(o: Order, trades: readonly VenueTrade[], nowMs: number): void {
+    const mine = trades.filter((t) => t.orderId === o.venueOrderId);
+    for (const t of [...mine].sort((a, b) => a.atMs - b.atMs)) {
+      const status = tradeStatusOf(t.status);
+      if (!status || status === 'RETRYING') continue;
+      const fee = t.role === 'maker' ? 0 : (t.fee ?? takerFee(t.size, t.price, { rate: o.request.feeRate, exponent: 1 }));
+      this.d.manager.applyFill(o.request.id, { tradeId: t.id, size: t.size, price: t.price, fee, status, atMs: t.atMs || nowMs }, nowMs);
+    }
+  }
+
+  /** Final already, or after asking the venue (a redelivered pair job must not wait for the poll). */
+  async isFinal(o: Order, nowMs: number): Promise<boolean> {
+    if (TERMINAL_ORDER_STATES.has(o.state)) return true;
+    await this.reconcile(o, nowMs);
+    return TERMINAL_ORDER_STATES.has(o.state);
+  }
+
+  /** One pass over every order not settled on chain: reconcile it, and cancel what rests near its window's end. */
+  async pass(nowMs: number): Promise<void> {
+    const { manager, port, cfg, logger } = this.d;
+    const tradesCache: TradesCache = new Map(); // one trades read per market per pass
+    for (const o of manager.all()) {
+      const pendingFills = o.fills.some((f) => f.status !== 'CONFIRMED' && f.status !== 'FAILED');
+      if (TERMINAL_ORDER_STATES.has(o.state) && !pendingFills) continue;
+      if (TERMINAL_ORDER_STATES.has(o.state) && nowMs > o.request.windowEndMs + 600_000) continue;
+      try {
+        await this.reconcile(o, nowMs, tradesCache);
+        if (!TERMINAL_ORDER_STATES.has(o.state) && o.state !== 'cancel_requested' && nowMs > o.request.windowEndMs - cfg.cancelBeforeEndMs && o.venueOrderId) {
+          if (manager.transition(o.request.id, 'request_cancel', nowMs, 'window about to end')) await port.cancel(o.venueOrderId);
+        }
+      } catch (err) {
+        logger.warn({ orderId: o.request.id, err: (err as Error).message }, 'reconcile failed; will retry');
+      }
+    }
+  }
+}
