@@ -275,7 +275,7 @@ export class OrderManager {
     this.emit(event);
   }
 
-  emitError(source: 'venue' | 'api' | 'redis' | 'rejected' | 'heartbeat' | 'persistence', message: string, nowMs: number): void {
+  emitError(source: Extract<ExecutionEvent, { type: 'error' }>['source'], message: string, nowMs: number): void {
     this.emit({ id: `err-exec-${source}-${nowMs}`, atMs: nowMs, type: 'error', source, message: message.slice(0, 500) });
   }
 

@@ -8,7 +8,7 @@ import { createRedis, type Redis } from '@polybot/shared/redis';
 import { testPrefix } from '@polybot/shared/testing/redis';
 import { testRedisUrl } from '@polybot/shared/testing/vitest';
 import { createBreakerControl } from '@polybot/risk/breaker';
-import { startAlerts } from './alerts.js';
+import { alertForEvent, startAlerts } from './alerts.js';
 
 const logger = pino({ level: 'silent' });
 const received: Array<{ path: string; body: Record<string, unknown> }> = [];
@@ -43,6 +43,20 @@ async function until(cond: () => boolean, ms = 10_000) {
 }
 
 describe('alerts', () => {
+  it("alerts on an order refused at execution's hard limits and on an event set aside by the outbox", () => {
+    expect(
+      alertForEvent({
+        id: 'e1',
+        atMs: 1,
+        type: 'error',
+        source: 'limit',
+        message: 'sig-1: hard limit: order notional $5745.00 is over the $10.00 maximum per order',
+      }),
+    ).toMatch(/hard limits.*\$5745\.00/);
+    expect(alertForEvent({ id: 'e2', atMs: 1, type: 'error', source: 'outbox', message: 'event ord-x failed its schema' })).toMatch(/set aside/);
+    expect(alertForEvent({ id: 'e3', atMs: 1, type: 'error', source: 'venue', message: 'post: unknown' })).toBeNull();
+  });
+
   it('sends settlements, rejections, lost heartbeats and halts to the webhook and Telegram', async () => {
     const prefix = testPrefix('alerts');
     const token = '123456:secret-bot-token';

@@ -59,7 +59,8 @@ export const ExecutionEventSchema = z.discriminatedUnion('type', [
     .object({
       ...base,
       type: z.literal('error'),
-      source: z.enum(['venue', 'api', 'redis', 'rejected', 'heartbeat', 'persistence']),
+      /** `limit`: a job refused by execution's own hard limits; `outbox`: an event set aside because it failed its schema. */
+      source: z.enum(['venue', 'api', 'redis', 'rejected', 'heartbeat', 'persistence', 'limit', 'outbox']),
       message: z.string(),
     })
     .strict(),
