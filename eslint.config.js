@@ -55,7 +55,7 @@ const ADAPTERS = {
   shared: ['queues', 'redis', 'redisServer', 'breaker', 'status', 'runtime', 'metrics', 'http', 'logger', 'config', 'shutdown'],
   ingestion: ['bookCache', 'oracleStore', 'tradeTape', 'marketSocket', 'rtds', 'http', 'bookClient', 'stores'],
   strategy: [],
-  risk: ['breakerControl'],
+  risk: ['breakerControl', 'ledgerStore'],
   execution: ['lease', 'keys', 'venue/clobV2', 'venue/index', 'paper/clobMarketData', 'paper/paperVenue', 'paper/index'],
   backtest: [],
 };

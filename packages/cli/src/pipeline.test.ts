@@ -85,6 +85,8 @@ describe('backtest ↔ live risk worker', () => {
     try {
       for (const d of sample) {
         await redis.set(keys.riskLedger, JSON.stringify(d.inputs!.ledger));
+        // The backtest's ledger already holds what was sent before: drop the live reservations of earlier orders.
+        await redis.del(keys.riskReservations);
         const s = shifted(d.signal, Date.now() - d.signal.createdAtMs);
         await signals.add(s, s.id);
         const end = Date.now() + 20_000;

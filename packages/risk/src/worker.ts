@@ -2,19 +2,19 @@
  * The risk process: gates and sizes signals into orders, keeps the ledger from execution events,
  * and trips the shared circuit breaker. Every refusal is logged with all its reasons.
  */
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { redisKeys, type ExecutionEvent, type TradePair, type TradeSignal } from '@polybot/shared';
+import { redisKeys, TERMINAL_ORDER_STATES, type ExecutionEvent, type TradePair, type TradeSignal } from '@polybot/shared';
 import { readBreaker } from '@polybot/shared/breaker';
 import { configOrExit, parseEnv } from '@polybot/shared/config';
 import { metrics } from '@polybot/shared/metrics';
 import { createConsumer, Producer } from '@polybot/shared/queues';
 import { startWorkerRuntime } from '@polybot/shared/runtime';
-import { RiskStatusSchema, safeJson, statusStore } from '@polybot/shared/status';
+import { RiskStatusSchema, statusStore } from '@polybot/shared/status';
 import { createBreakerControl } from './breakerControl.js';
 import { decidePair, decideSignal } from './decide.js';
 import { KellySizer } from './kellySizer.js';
-import { applyEvent, bankrollOf, LedgerSchema, newLedger, type Ledger } from './ledger.js';
+import { applyEvent, bankrollOf, type Ledger } from './ledger.js';
+import { createLedgerStore, withReservations, type ReserveOrder } from './ledgerStore.js';
 import { NoTradeGate } from './noTradeGate.js';
 import { consecutiveLossesRule } from './rules/consecutiveLosses.js';
 import { drawdownRule } from './rules/drawdown.js';
@@ -44,28 +44,6 @@ export type RiskEnv = z.infer<typeof EnvSchema>;
 
 export function loadRiskEnv(env: Record<string, string | undefined>): RiskEnv {
   return parseEnv(EnvSchema, env);
-}
-
-/** Read-modify-write of the ledger under WATCH, so replicas never lose an update. */
-async function updateLedger(redis: Redis, key: string, initial: number, fn: (l: Ledger) => { ledger: Ledger; changed: boolean }): Promise<Ledger> {
-  for (let i = 0; i < 20; i++) {
-    await redis.watch(key);
-    const raw = await redis.get(key);
-    const parsed = raw === null ? null : LedgerSchema.safeParse(safeJson(raw));
-    if (parsed && !parsed.success) {
-      await redis.unwatch();
-      throw new Error('risk ledger in Redis is unreadable; refusing to trade on a guess');
-    }
-    const cur = parsed?.data ?? newLedger(initial);
-    const { ledger, changed } = fn(cur);
-    if (!changed && raw !== null) {
-      await redis.unwatch();
-      return ledger;
-    }
-    const ok = await redis.multi().set(key, JSON.stringify(ledger)).exec();
-    if (ok) return ledger;
-  }
-  throw new Error('risk ledger update kept conflicting');
 }
 
 export async function runWorker(): Promise<void> {
@@ -105,8 +83,40 @@ export async function runWorker(): Promise<void> {
   let accepted = 0;
   const refused: Record<string, number> = {};
 
-  async function readLedger(): Promise<Ledger> {
-    return updateLedger(redis, ledgerKey, env.RISK_BANKROLL_USD, (l) => ({ ledger: l, changed: false }));
+  const store = createLedgerStore({ redis, ledgerKey, reservationsKey: keys.riskReservations, initialBankrollUsd: env.RISK_BANKROLL_USD });
+  const caps = {
+    maxMarketExposureUsd: env.RISK_MAX_MARKET_EXPOSURE_USD,
+    maxAssetExposureUsd: env.RISK_MAX_ASSET_EXPOSURE_USD,
+    maxTotalExposureUsd: env.RISK_MAX_TOTAL_EXPOSURE_USD,
+  };
+  // What a resume is checked against (the dashboard and the CLI read it).
+  await redis.set(keys.riskLimits, JSON.stringify({ maxDailyLossUsd: env.RISK_MAX_DAILY_LOSS_USD }));
+  const readLedger = () => store.read();
+  /** A reservation outlives its window by this much at most (a job execution never saw). */
+  const RESERVATION_AFTER_END_MS = 5 * 60_000;
+  /**
+   * Decide on the ledger plus every live reservation, then reserve atomically against the caps. A
+   * replica (or a concurrent signal) that reserved first makes the script refuse: decide again on
+   * the fresh numbers (a smaller size may still fit), a few times at most.
+   */
+  async function decideAndReserve<D extends { accept: true } | { accept: false; reasons: string[] }>(
+    nowMs: number,
+    breakerOpen: boolean,
+    decide: (inputs: { nowMs: number; breakerOpen: boolean; ledger: Ledger }) => D,
+    toReserve: (d: Extract<D, { accept: true }>) => ReserveOrder[],
+  ): Promise<D | { accept: false; reasons: string[] }> {
+    let lastCap = '';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const [ledger, reserved] = await Promise.all([store.read(), store.reservations(nowMs)]);
+      const d = decide({ nowMs, breakerOpen, ledger: withReservations(ledger, reserved) });
+      if (!d.accept) return d;
+      const r = await store.reserve(toReserve(d as Extract<D, { accept: true }>), caps, nowMs);
+      if (r === 'OK') return d;
+      if (r === 'duplicate') return { accept: false, reasons: ['already_reserved'] };
+      if (r === 'ledger_unreadable') throw new Error('risk ledger in Redis is unreadable; refusing to trade on a guess');
+      lastCap = r;
+    }
+    return { accept: false, reasons: [`reservation_${lastCap}`] };
   }
 
   async function publishStatus(l: Ledger): Promise<void> {
@@ -138,10 +148,22 @@ export async function runWorker(): Promise<void> {
     const first = await redis.set(decidedKey(job.id), String(nowMs), 'EX', 3_600, 'NX');
     if (first === null) return;
     const state = await readBreaker(redis, prefix, nowMs);
-    const inputs = { nowMs, breakerOpen: state.state === 'open', ledger: await readLedger() };
+    const breakerOpen = state.state === 'open';
     if (job.kind === 'pair') {
       // Both legs in one job, decided as one: one order job carries both, or nothing is sent.
-      const d = decidePair(job, inputs, { gate, sizer });
+      const d = await decideAndReserve(
+        nowMs,
+        breakerOpen,
+        (inputs) => decidePair(job, inputs, { gate, sizer }),
+        (ok) =>
+          ok.request.legs.map((l) => ({
+            id: l.id,
+            conditionId: l.conditionId,
+            asset: l.asset,
+            usd: l.size * l.price,
+            expiresAtMs: l.windowEndMs + RESERVATION_AFTER_END_MS,
+          })),
+      );
       if (!d.accept) return countRefusal(job.id, d.reasons);
       await orders.add(d.request, d.request.id);
       accepted += 1;
@@ -161,7 +183,20 @@ export async function runWorker(): Promise<void> {
       return;
     }
     const s = job;
-    const d = decideSignal(s, inputs, { gate, sizer });
+    const d = await decideAndReserve(
+      nowMs,
+      breakerOpen,
+      (inputs) => decideSignal(s, inputs, { gate, sizer }),
+      (ok) => [
+        {
+          id: ok.request.id,
+          conditionId: ok.request.conditionId,
+          asset: ok.request.asset,
+          usd: ok.request.size * ok.request.price,
+          expiresAtMs: ok.request.windowEndMs + RESERVATION_AFTER_END_MS,
+        },
+      ],
+    );
     if (!d.accept) return countRefusal(s.id, d.reasons);
     const { request, size } = d;
     await orders.add(request, request.id);
@@ -180,7 +215,10 @@ export async function runWorker(): Promise<void> {
         .zremrangebyscore(errorsKey, 0, nowMs - env.RISK_ERROR_WINDOW_MS)
         .exec();
     }
-    const ledger = await updateLedger(redis, ledgerKey, env.RISK_BANKROLL_USD, (l) => applyEvent(l, ev));
+    const ledger = await store.update((l) => applyEvent(l, ev));
+    // The reservation ends with its order (a fill is in the ledger by now) or with its market.
+    if (ev.type === 'order' && TERMINAL_ORDER_STATES.has(ev.state)) await store.release(ev.orderId);
+    if (ev.type === 'settlement') await store.releaseMarket(ev.conditionId);
     if (ev.type === 'settlement') metrics.pnlUsd.set(ledger.realisedPnlUsd);
     const raw = await redis.zrangebyscore(errorsKey, nowMs - env.RISK_ERROR_WINDOW_MS, '+inf', 'WITHSCORES');
     const errors: Array<{ atMs: number; source: string }> = [];
@@ -200,6 +238,7 @@ export async function runWorker(): Promise<void> {
     await signalWorker.close();
     await eventWorker.close();
     await orders.close();
+    await store.close();
   });
   const breakerGauge = setInterval(() => {
     void readBreaker(redis, prefix, Date.now()).then((s) => metrics.breakerOpen.set(s.state === 'open' ? 1 : 0));

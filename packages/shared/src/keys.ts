@@ -15,6 +15,10 @@ export function redisKeys(prefix: string) {
     breaker: `${prefix}:risk:breaker`,
     breakerTrips: `${prefix}:risk:breaker:trips`,
     riskLedger: `${prefix}:risk:ledger`,
+    /** Hash of exposure reserved by orders risk sent and execution has not finished (order id → reservation). */
+    riskReservations: `${prefix}:risk:reservations`,
+    /** The limits the risk worker runs with (the daily-loss limit a resume is checked against). */
+    riskLimits: `${prefix}:risk:limits`,
     /** Sorted set of recent errors (score = time) for the error-rate rule. */
     riskErrors: `${prefix}:risk:errors`,
     /** A signal already decided by some risk replica (short TTL): redeliveries are not re-sized. */
