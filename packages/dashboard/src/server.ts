@@ -9,7 +9,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Queue } from 'bullmq';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@polybot/shared/redis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { QUEUE_NAMES } from '@polybot/shared/queues';
@@ -18,7 +18,7 @@ import { STATUS_PAGE } from './page.js';
 import { readStatus } from './statusData.js';
 
 export interface DashboardOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   logger: Logger;
   auth?: { user: string; password: string } | null;

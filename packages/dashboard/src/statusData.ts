@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import { scanKeys, type RedisClient } from '@polybot/shared/redis';
 import { redisKeys } from '@polybot/shared';
 import { ExecutionStatusSchema, RiskStatusSchema, safeJson, statusStore } from '@polybot/shared/status';
 import { createBreakerControl } from '@polybot/risk/breaker';
 
 /** Everything the status page shows, read from Redis (views for humans, never trading inputs). */
-export async function readStatus(redis: Redis, prefix: string, nowMs = Date.now()) {
+export async function readStatus(redis: RedisClient, prefix: string, nowMs = Date.now()) {
   const store = statusStore(redis, prefix);
   const keys = redisKeys(prefix);
   const [markets, execution, risk, breaker, workerKeys] = await Promise.all([
@@ -12,7 +12,7 @@ export async function readStatus(redis: Redis, prefix: string, nowMs = Date.now(
     store.get('execution', ExecutionStatusSchema),
     store.get('risk', RiskStatusSchema),
     createBreakerControl(redis, prefix).status(nowMs),
-    scanKeys(redis, keys.workersPattern),
+    scanKeys(redis, keys.workersPattern, 1_000),
   ]);
   const workers = (await Promise.all(workerKeys.map((k) => redis.get(k)))).flatMap((raw) => {
     const w = raw ? (safeJson(raw) as { kind?: string; id?: string; atMs?: number } | undefined) : undefined;
@@ -28,14 +28,3 @@ export async function readStatus(redis: Redis, prefix: string, nowMs = Date.now(
   };
 }
 export type StatusData = Awaited<ReturnType<typeof readStatus>>;
-
-async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
-    cursor = next;
-    out.push(...batch);
-  } while (cursor !== '0' && out.length < 1_000);
-  return out;
-}

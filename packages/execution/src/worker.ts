@@ -9,7 +9,7 @@ import { ControlMessageSchema, readBreaker } from '@polybot/shared/breaker';
 import { configOrExit, parseEnv } from '@polybot/shared/config';
 import { metrics } from '@polybot/shared/metrics';
 import { createConsumer, Producer } from '@polybot/shared/queues';
-import { createRedis } from '@polybot/shared/redis';
+import { createRedisClient } from '@polybot/shared/redis';
 import { startWorkerRuntime } from '@polybot/shared/runtime';
 import { ExecutionStatusSchema, safeJson, statusStore } from '@polybot/shared/status';
 import { ExecutionEngine } from './executionEngine.js';
@@ -289,7 +289,7 @@ export async function runWorker(): Promise<void> {
   const hbTimer = setInterval(() => void engine.heartbeat().then(flush).catch(stopIfUnrecorded), env.EXEC_HEARTBEAT_MS);
 
   // Halt from the breaker: cancel every open order.
-  const sub = createRedis(config.redisUrl, { logger, name: 'polybot-execution-control' });
+  const sub = createRedisClient(config.redisUrl, { logger, name: 'polybot-execution-control' });
   await sub.subscribe(keys.controlChannel);
   sub.on('message', (_channel: string, raw: string) => {
     const msg = ControlMessageSchema.safeParse(safeJson(raw));

@@ -5,7 +5,7 @@
  * for the book-change-speed toxicity flag: a sorted set per token, trimmed to the last
  * `changesKeepMs` and at most `changesCap` entries, expiring when the token goes quiet.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@polybot/shared/redis';
 import { z } from 'zod';
 import { OrderBookSchema, redisKeys, type OrderBook } from '@polybot/shared';
 import type { MarketUpdate } from './polymarket/marketChannel.js';
@@ -26,7 +26,7 @@ export const DEFAULT_BOOK_CACHE: BookCacheOptions = { changesCap: 2_000, changes
 const topOf = (b: OrderBook) => `${b.bids[0]?.price ?? '-'}/${b.bids[0]?.size ?? '-'}|${b.asks[0]?.price ?? '-'}/${b.asks[0]?.size ?? '-'}`;
 const ScoresSchema = z.array(z.coerce.number().finite());
 
-export function createBookCache(redis: Redis, prefix: string, opts: BookCacheOptions = DEFAULT_BOOK_CACHE) {
+export function createBookCache(redis: RedisClient, prefix: string, opts: BookCacheOptions = DEFAULT_BOOK_CACHE) {
   const key = (tokenId: string) => `${prefix}:book:${tokenId}`;
   const changesKey = redisKeys(prefix).bookChanges;
   // The last top published per token by this process: the first book seen is not a change.

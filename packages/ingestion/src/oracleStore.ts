@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@polybot/shared/redis';
 import { OraclePriceSchema, redisKeys, type Asset, type OraclePrice } from '@polybot/shared';
 
 const HISTORY_MS = 6 * 3600 * 1000;
@@ -12,7 +12,7 @@ export interface OracleStore {
 }
 
 /** Latest oracle prices and a bounded history in Redis, so every worker sees the same value and its age. */
-export function createOracleStore(redis: Redis, prefix: string): OracleStore {
+export function createOracleStore(redis: RedisClient, prefix: string): OracleStore {
   const keys = redisKeys(prefix);
   return {
     async latest(asset) {

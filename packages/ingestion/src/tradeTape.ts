@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@polybot/shared/redis';
 import { z } from 'zod';
 
 export const TapeTradeSchema = z.object({
@@ -10,7 +10,7 @@ export const TapeTradeSchema = z.object({
 export type TapeTrade = z.infer<typeof TapeTradeSchema>;
 
 /** Recent public trades per token with their aggressor side, for the toxicity filter. */
-export function createTradeTape(redis: Redis, prefix: string) {
+export function createTradeTape(redis: RedisClient, prefix: string) {
   const key = (tokenId: string) => `${prefix}:tape:${tokenId}`;
   return {
     async recent(tokenId: string, sinceMs: number): Promise<TapeTrade[]> {

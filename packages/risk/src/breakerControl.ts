@@ -2,7 +2,7 @@
  * The circuit breaker's state lives in Redis so every risk replica, every worker and every restart
  * sees the same thing. A trip is one atomic script: only the first of several replicas records it.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@polybot/shared/redis';
 import { redisKeys } from '@polybot/shared';
 import { readBreaker, type BreakerState, type ControlMessage, type TripKind } from '@polybot/shared/breaker';
 import { safeJson } from '@polybot/shared/status';
@@ -28,7 +28,7 @@ export interface TripRecord {
   trippedAtMs: number;
 }
 
-export function createBreakerControl(redis: Redis, prefix: string) {
+export function createBreakerControl(redis: RedisClient, prefix: string) {
   const keys = redisKeys(prefix);
   async function trip(kind: TripKind, reason: string, nowMs = Date.now(), cooldownMs: number | null = null): Promise<boolean> {
     const state: BreakerState = { state: 'open', kind, reason, trippedAtMs: nowMs, cooldownUntilMs: cooldownMs === null ? null : nowMs + cooldownMs };

@@ -10,7 +10,7 @@
  *   released when its order is final (cancelled, rejected, expired or filled: then the fill is in
  *   the ledger), when its market settles, or when it expires (windows end: nothing can be left).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@polybot/shared/redis';
 import { z } from 'zod';
 import type { Asset } from '@polybot/shared';
 import { safeJson } from '@polybot/shared/status';
@@ -99,7 +99,7 @@ export interface ReserveOrder {
   expiresAtMs: number;
 }
 
-export function createLedgerStore(opts: { redis: Redis; ledgerKey: string; reservationsKey: string; initialBankrollUsd: number }) {
+export function createLedgerStore(opts: { redis: RedisClient; ledgerKey: string; reservationsKey: string; initialBankrollUsd: number }) {
   const { redis, ledgerKey, reservationsKey } = opts;
   /** WATCH lives on a connection: this one runs nothing but the update transactions, one at a time. */
   const txConn = redis.duplicate();

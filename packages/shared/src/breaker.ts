@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { z } from 'zod';
 import { EpochMsSchema } from './domain/primitives.js';
 import { redisKeys } from './keys.js';
@@ -34,7 +34,7 @@ export type ControlMessage = z.infer<typeof ControlMessageSchema>;
  * Reads the shared breaker. Fail-safe: an unreadable or unparseable state counts as open,
  * so a corrupted key can only stop trading, never allow it. A missing key is closed (never tripped).
  */
-export async function readBreaker(redis: Redis, prefix: string, nowMs: number): Promise<BreakerState> {
+export async function readBreaker(redis: RedisClient, prefix: string, nowMs: number): Promise<BreakerState> {
   const raw = await redis.get(redisKeys(prefix).breaker);
   if (raw === null) return { state: 'closed', resumedAtMs: null };
   const parsed = BreakerStateSchema.safeParse(safeJson(raw));

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PolybotError } from './errors.js';
 import { VenueSchema } from './domain/primitives.js';
+import { hasHashTag, parseRedisUrl, RedisUrlSchema } from './redis.js';
 
 /** Where each venue's APIs live unless overridden. `sim` points at the local venue. */
 export const POLYMARKET_HOSTS = {
@@ -14,7 +15,8 @@ const intFromEnv = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.co
 
 /** Variables every process reads. Packages extend this with their own (see `extendConfig`). */
 export const BaseEnvSchema = z.object({
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** One server, a Cluster or a Sentinel set: the URL forms are in redis.ts (and the README, "More than one machine"). */
+  REDIS_URL: RedisUrlSchema.default('redis://127.0.0.1:6379'),
   POLYBOT_VENUE: VenueSchema.default('sim'),
   POLYBOT_DATA_DIR: z.string().min(1).default('.polybot'),
   POLYBOT_QUEUE_PREFIX: z
@@ -59,10 +61,20 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
 }
 
 function redactIfSecret(name: string, value: string): string {
-  return /KEY|SECRET|PASS|TOKEN/i.test(name) ? '[redacted]' : value;
+  if (/KEY|SECRET|PASS|TOKEN/i.test(name)) return '[redacted]';
+  // A Redis URL may carry a password (user:password@ or ?sentinelPassword=).
+  if (name === 'REDIS_URL') return value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:[redacted]@').replace(/(sentinelPassword=)[^&]*/g, '$1[redacted]');
+  return value;
 }
 
 export function baseConfigFrom(raw: z.infer<typeof BaseEnvSchema>): BaseConfig {
+  // BullMQ on a Cluster needs every key of a queue in one slot: the prefix must carry a hash tag.
+  if (parseRedisUrl(raw.REDIS_URL).kind === 'cluster' && !hasHashTag(raw.POLYBOT_QUEUE_PREFIX)) {
+    throw new PolybotError(
+      'CONFIG_INVALID',
+      `invalid configuration:\n  POLYBOT_QUEUE_PREFIX: on a Redis Cluster the prefix needs a hash tag such as {polybot} (got ${JSON.stringify(raw.POLYBOT_QUEUE_PREFIX)})`,
+    );
+  }
   const sim = raw.POLYBOT_VENUE === 'sim';
   const simUrl = `http://127.0.0.1:${raw.SIM_VENUE_PORT}`;
   return {

@@ -1,5 +1,4 @@
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { MarketSchema } from './domain/market.js';
@@ -9,6 +8,7 @@ import { ExecutionEventSchema } from './domain/executionEvent.js';
 import { PairOrderRequestSchema, TradePairSchema } from './domain/pair.js';
 import { EpochMsSchema } from './domain/primitives.js';
 import { metrics } from './metrics.js';
+import type { RedisClient } from './redis.js';
 
 export const MarketJobSchema = z
   .object({
@@ -78,7 +78,7 @@ export const jobIds = {
 };
 
 export interface QueueContext {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   logger: Logger;
 }

@@ -1,13 +1,12 @@
 import http from 'node:http';
 import os from 'node:os';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { configOrExit, loadBaseConfig, type BaseConfig, type Env } from './config.js';
 import { redisKeys } from './keys.js';
 import { registry } from './metrics.js';
 import { createLogger } from './logger.js';
 import type { QueueContext } from './queues.js';
-import { createRedis } from './redis.js';
+import { createRedisClient, type RedisClient } from './redis.js';
 import { Shutdown } from './shutdown.js';
 
 export const WORKER_KINDS = ['discovery', 'analysis', 'risk', 'execution', 'dashboard', 'sim-venue'] as const;
@@ -18,7 +17,7 @@ export interface WorkerRuntime {
   id: string;
   config: BaseConfig;
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
   queues: QueueContext;
   shutdown: Shutdown;
   /** A dependency check for /healthz (Redis is always checked). */
@@ -33,7 +32,7 @@ export interface WorkerRuntime {
 export function startWorkerRuntime(kind: WorkerKind, env: Env = process.env): WorkerRuntime {
   const config = configOrExit(() => loadBaseConfig(env), kind);
   const logger = createLogger({ name: kind, level: config.logLevel });
-  const redis = createRedis(config.redisUrl, { logger, name: `polybot-${kind}` });
+  const redis = createRedisClient(config.redisUrl, { logger, name: `polybot-${kind}` });
   const shutdown = new Shutdown(logger).listen();
   const id = `${os.hostname()}-${process.pid}`;
   const keys = redisKeys(config.queuePrefix);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { z } from 'zod';
 import { AssetSchema, EpochMsSchema, OutcomeSchema } from './domain/primitives.js';
 import { OrderStateSchema } from './domain/order.js';
@@ -82,7 +82,7 @@ export const RiskStatusSchema = z
   .strict();
 export type RiskStatus = z.infer<typeof RiskStatusSchema>;
 
-export function statusStore(redis: Redis, prefix: string) {
+export function statusStore(redis: RedisClient, prefix: string) {
   const keys = redisKeys(prefix);
   return {
     async putMarket(s: MarketStatus): Promise<void> {

@@ -4,11 +4,11 @@
  * ever taking a job from a queue (QueueEvents and the control channel), so risk sees every event.
  */
 import { QueueEvents, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@polybot/shared/redis';
 import type { Logger } from 'pino';
 import { ExecutionEventSchema, type ExecutionEvent } from '@polybot/shared';
 import { ControlMessageSchema, type ControlMessage } from '@polybot/shared/breaker';
-import { createRedis } from '@polybot/shared/redis';
+import { createRedisClient } from '@polybot/shared/redis';
 import { safeJson } from '@polybot/shared/status';
 
 export interface AlertTargets {
@@ -74,14 +74,14 @@ export function createNotifier(targets: AlertTargets, logger: Logger) {
 /** Starts listening; returns a closer. */
 export async function startAlerts(opts: {
   redisUrl: string;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   logger: Logger;
   targets: AlertTargets;
   dailySummary?: () => Promise<string>;
 }) {
   const send = createNotifier(opts.targets, opts.logger);
-  const events = new QueueEvents('execution-events', { connection: createRedis(opts.redisUrl, { logger: opts.logger }), prefix: opts.prefix });
+  const events = new QueueEvents('execution-events', { connection: createRedisClient(opts.redisUrl, { logger: opts.logger }), prefix: opts.prefix });
   const queue = new Queue('execution-events', { connection: opts.redis, prefix: opts.prefix });
   events.on('completed', ({ jobId }) => {
     void queue.getJob(jobId).then((job) => {
@@ -90,7 +90,7 @@ export async function startAlerts(opts: {
       if (text) void send(text);
     });
   });
-  const sub = createRedis(opts.redisUrl, { logger: opts.logger });
+  const sub = createRedisClient(opts.redisUrl, { logger: opts.logger });
   await sub.subscribe(`${opts.prefix}:control`);
   sub.on('message', (_c: string, raw: string) => {
     const m = ControlMessageSchema.safeParse(safeJson(raw));

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { configOrExit, loadBaseConfig } from '@polybot/shared/config';
-import { createRedis } from '@polybot/shared/redis';
+import { createRedisClient } from '@polybot/shared/redis';
 import { createBreakerControl } from '@polybot/risk/breaker';
 import { readStatus } from '../statusData.js';
 
@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     return lines.length || order ? 0 : 1;
   }
   if (!['status', 'orders', 'positions', 'halt', 'resume'].includes(cmd ?? '')) return (process.stderr.write(`${USAGE}\n`), 2);
-  const redis = createRedis(config.redisUrl, { extra: { maxRetriesPerRequest: 1, retryStrategy: () => null } });
+  const redis = createRedisClient(config.redisUrl, { extra: { maxRetriesPerRequest: 1, retryStrategy: () => null } });
   try {
     const breaker = createBreakerControl(redis, config.queuePrefix);
     if (cmd === 'halt') {
