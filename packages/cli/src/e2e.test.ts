@@ -2,6 +2,9 @@
  * End to end: the workers as separate processes (compiled JavaScript, as in production) against the
  * sim venue and a real Redis. Passes only when the venue accepted and filled orders that the bot
  * placed, and orders.json records each of them exactly once with the venue's fills.
+ *
+ * `POLYBOT_E2E_REDIS=cluster` (`pnpm test:cluster`) runs the same test on a local three-node Redis
+ * Cluster that it starts itself (`redis-server --cluster-enabled yes` × 3, `redis-cli --cluster create`).
  */
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -9,7 +12,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { OrderSchema } from '@polybot/shared';
-import { freePort } from '@polybot/shared/redisServer';
+import { createRedisClient, scanKeys } from '@polybot/shared/redis';
+import { freePort, spawnRedisCluster, type SpawnedCluster } from '@polybot/shared/redisServer';
 import { testPrefix } from '@polybot/shared/testing/redis';
 import { testRedisUrl } from '@polybot/shared/testing/vitest';
 import { Stack, waitForHttp } from './stack.js';
@@ -24,15 +28,19 @@ let dataDir: string;
 let venueUrl: string;
 const lines: string[] = [];
 const metricsPorts: Record<string, number> = {};
+const onCluster = process.env.POLYBOT_E2E_REDIS === 'cluster';
+let cluster: SpawnedCluster | null = null;
+const prefix = testPrefix('e2e');
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'polybot-e2e-'));
   const venuePort = await freePort();
   venueUrl = `http://127.0.0.1:${venuePort}`;
+  if (onCluster) cluster = await spawnRedisCluster(3);
   stack = new Stack({
     env: {
-      REDIS_URL: testRedisUrl(),
-      POLYBOT_QUEUE_PREFIX: testPrefix('e2e'),
+      REDIS_URL: cluster?.url ?? testRedisUrl(),
+      POLYBOT_QUEUE_PREFIX: prefix,
       POLYBOT_DATA_DIR: dataDir,
       POLYBOT_VENUE: 'sim',
       SIM_VENUE_PORT: String(venuePort),
@@ -55,6 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop(10_000);
+  await cluster?.stop();
 });
 
 /** The venue first: execution persists an order before posting it, so anything the venue has is already on disk. */
@@ -117,5 +126,13 @@ describe('the stack trades end to end on the sim venue', () => {
     expect(value(exec, 'polybot_fees_usd_total')).toBeGreaterThan(0);
     expect(exec).toMatch(/polybot_orders\{state="filled"\}/);
     expect(exec).toMatch(/polybot_stage_latency_seconds_bucket/);
+  });
+
+  it.runIf(onCluster)('kept its queues and keys on the Cluster', async () => {
+    const redis = createRedisClient(cluster!.url);
+    const keys = await scanKeys(redis, `${prefix}:*`);
+    await redis.quit();
+    expect(keys.some((k) => k.startsWith(`${prefix}:orders:`))).toBe(true);
+    expect(keys.some((k) => k.startsWith(`${prefix}:workers:execution:`))).toBe(true);
   });
 });

@@ -170,12 +170,23 @@ export function createRedis(url: string, opts: { logger?: Logger; name?: string;
   return createRedisClient(url, opts) as Redis; // not a Cluster: checked just above
 }
 
+/** The servers holding data: the one server, or every master of a Cluster (once it knows them). */
+async function masters(redis: RedisClient): Promise<Redis[]> {
+  if (!(redis instanceof Cluster)) return [redis];
+  if (redis.status !== 'ready')
+    await new Promise<void>((resolve, reject) => {
+      redis.once('ready', resolve);
+      redis.once('end', () => reject(new Error('redis cluster connection ended')));
+    });
+  return redis.nodes('master');
+}
+
 /**
  * The keys matching `pattern` (SCAN, never KEYS), at most about `max`. On a Cluster a SCAN sees one
  * node only, so each master is scanned.
  */
 export async function scanKeys(redis: RedisClient, pattern: string, max = Infinity): Promise<string[]> {
-  const nodes: Redis[] = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const nodes = await masters(redis);
   const out = new Set<string>();
   for (const node of nodes) {
     let cursor = '0';
@@ -190,7 +201,7 @@ export async function scanKeys(redis: RedisClient, pattern: string, max = Infini
 
 /** `used_memory` in MB, summed over a Cluster's masters. */
 export async function usedMemoryMb(redis: RedisClient): Promise<number> {
-  const nodes: Redis[] = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const nodes = await masters(redis);
   let bytes = 0;
   for (const n of nodes) {
     const m = /used_memory:(\d+)/.exec(await n.info('memory'));
