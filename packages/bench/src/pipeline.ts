@@ -59,6 +59,9 @@ const baseEnv = (redisUrl: string, prefix: string, dataDir: string, venuePort: n
   RISK_MAX_TOTAL_EXPOSURE_USD: '100000000',
   RISK_TOXICITY: 'ignore',
   RISK_MAX_ERRORS: '1000000',
+  // Execution's own exposure limits sit above risk's, as risk's are lifted for the measurement.
+  EXEC_MAX_MARKET_EXPOSURE_USD: '100000000',
+  EXEC_MAX_TOTAL_EXPOSURE_USD: '100000000',
 });
 
 async function redisMb(r: Redis): Promise<number> {

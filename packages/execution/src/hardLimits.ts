@@ -87,3 +87,30 @@ export function hardLimitProblem(
   }
   return null;
 }
+
+/**
+ * A pair job as a whole, before its first leg is signed: each leg's age and notional, and both legs
+ * together against the market and total exposure (so a first leg is never bought whose second the
+ * limits would then refuse).
+ */
+export function pairLimitProblem(
+  legs: readonly OrderRequest[],
+  ownOrders: readonly Order[],
+  isSettled: (conditionId: string) => boolean,
+  limits: HardLimits,
+  nowMs: number,
+): string | null {
+  for (const leg of legs) {
+    const p = hardLimitProblem({ ...leg, side: 'SELL' }, [], isSettled, limits, nowMs); // age and notional only
+    if (p) return `${leg.outcome} leg: ${p}`;
+  }
+  const notional = legs.reduce((s, l) => s + l.size * l.price, 0);
+  const e = exposureFrom(ownOrders, legs[0]!.conditionId, isSettled);
+  if (e.market + notional > limits.maxMarketExposureUsd + 1e-9) {
+    return `hard limit: both legs ($${cents(notional)}) would bring market exposure to $${cents(e.market + notional)}, over the $${cents(limits.maxMarketExposureUsd)} maximum per market`;
+  }
+  if (e.total + notional > limits.maxTotalExposureUsd + 1e-9) {
+    return `hard limit: both legs ($${cents(notional)}) would bring total exposure to $${cents(e.total + notional)}, over the $${cents(limits.maxTotalExposureUsd)} maximum`;
+  }
+  return null;
+}

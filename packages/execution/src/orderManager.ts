@@ -276,7 +276,10 @@ export class OrderManager {
   }
 
   emitError(source: Extract<ExecutionEvent, { type: 'error' }>['source'], message: string, nowMs: number): void {
-    this.emit({ id: `err-exec-${source}-${nowMs}`, atMs: nowMs, type: 'error', source, message: message.slice(0, 500) });
+    // Two different errors in the same millisecond are two events (the id carries a hash of the message).
+    let h = 0;
+    for (let i = 0; i < message.length; i++) h = (Math.imul(h, 31) + message.charCodeAt(i)) | 0;
+    this.emit({ id: `err-exec-${source}-${nowMs}-${(h >>> 0).toString(36)}`, atMs: nowMs, type: 'error', source, message: message.slice(0, 500) });
   }
 
   /** Positions per market and outcome from fills: confirmed and pending shares, cost and fees. */

@@ -13,6 +13,7 @@ import { createRedisClient } from '@polybot/shared/redis';
 import { startWorkerRuntime } from '@polybot/shared/runtime';
 import { ExecutionStatusSchema, safeJson, statusStore } from '@polybot/shared/status';
 import { ExecutionEngine } from './executionEngine.js';
+import { DEFAULT_HARD_LIMITS } from './hardLimits.js';
 import { resolveSigningKey } from './keys.js';
 import { createLease } from './lease.js';
 import { OrderManager } from './orderManager.js';
@@ -39,6 +40,12 @@ const EnvSchema = z.object({
   EXEC_PAPER_TAKER_DELAY_MS: z.coerce.number().int().nonnegative().default(250),
   EXEC_PAPER_CONFIRM_MS: z.coerce.number().int().nonnegative().default(5_000),
   EXEC_PAPER_BALANCE_USD: z.coerce.number().positive().default(1_000),
+  /** Execution's own hard limits (apart from risk's RISK_*): a job that breaks one is refused, recorded and alerted, never signed. */
+  EXEC_MAX_ORDER_USD: z.coerce.number().positive().default(DEFAULT_HARD_LIMITS.maxOrderUsd),
+  EXEC_MAX_MARKET_EXPOSURE_USD: z.coerce.number().positive().default(DEFAULT_HARD_LIMITS.maxMarketExposureUsd),
+  EXEC_MAX_TOTAL_EXPOSURE_USD: z.coerce.number().positive().default(DEFAULT_HARD_LIMITS.maxTotalExposureUsd),
+  EXEC_MAX_ORDER_AGE_MS: z.coerce.number().int().positive().default(DEFAULT_HARD_LIMITS.maxOrderAgeMs),
+  EXEC_CLOCK_SKEW_MS: z.coerce.number().int().nonnegative().max(60_000).default(DEFAULT_HARD_LIMITS.clockSkewMs),
   POLYBOT_SIGNATURE_TYPE: z.coerce.number().int().min(0).max(3).optional(),
   POLYBOT_FUNDER_ADDRESS: z
     .string()
@@ -157,6 +164,13 @@ export async function runWorker(): Promise<void> {
       orderBurst: env.EXEC_ORDER_BURST,
       rateLimitBackoffMs: env.EXEC_RATE_LIMIT_BACKOFF_MS,
       heartbeatEveryMs: env.EXEC_HEARTBEAT_MS,
+      limits: {
+        maxOrderUsd: env.EXEC_MAX_ORDER_USD,
+        maxMarketExposureUsd: env.EXEC_MAX_MARKET_EXPOSURE_USD,
+        maxTotalExposureUsd: env.EXEC_MAX_TOTAL_EXPOSURE_USD,
+        maxOrderAgeMs: env.EXEC_MAX_ORDER_AGE_MS,
+        clockSkewMs: env.EXEC_CLOCK_SKEW_MS,
+      },
     },
     logger,
     halted,

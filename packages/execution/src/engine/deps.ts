@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { BookLevel } from '@polybot/shared';
 import type { Clock } from '../clock.js';
+import type { HardLimits } from '../hardLimits.js';
 import type { OrderManager } from '../orderManager.js';
 import type { ClobPort } from '../venue/port.js';
 
@@ -23,6 +24,8 @@ export interface EngineConfig {
   heartbeatEveryMs?: number;
   /** A pair whose first leg could not be placed this long after risk decided it is dropped (default 10 s). */
   pairStartTimeoutMs?: number;
+  /** Execution's own hard limits (see hardLimits.ts); the worker always sets them, unit tests may leave them out. */
+  limits?: HardLimits;
   /** The one clock of the engine (default: the system clock). */
   clock?: Clock;
 }

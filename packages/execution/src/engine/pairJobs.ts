@@ -5,6 +5,7 @@
  */
 import { roundToStep, SIZE_STEP, type Order, type OrderRequest, type PairOrderRequest } from '@polybot/shared';
 import { FINAL_PAIR_STATES, type PairRecord, type PairState } from '../orderStore.js';
+import { pairLimitProblem } from '../hardLimits.js';
 import { loneLegChoice } from '../pairs.js';
 import type { EngineDeps } from './deps.js';
 import type { Placement } from './placement.js';
@@ -25,7 +26,14 @@ export class PairJobs {
     if (!manager.getPair(p.id)) {
       if (await this.d.isHalted()) return 'refused: circuit breaker is open';
       if (nowMs > p.legs[0].windowEndMs - cfg.cancelBeforeEndMs) return 'refused: too close to the window end';
+      const breach = cfg.limits ? pairLimitProblem(p.legs, manager.all(), (c) => manager.isSettled(c), cfg.limits, nowMs) : null;
       manager.createPair(p, nowMs);
+      if (breach) {
+        // Recorded (a redelivery finds it final) and alerted; no leg is ever signed.
+        this.d.logger.error({ pairId: p.id, breach }, 'pair refused at execution hard limits: no leg signed');
+        manager.setPairState(p.id, 'abandoned', `refused: ${breach}`, nowMs);
+        manager.emitError('limit', `${p.id}: ${breach}`, nowMs);
+      }
       manager.commit(nowMs);
     }
     await this.advance(p.id, nowMs);
@@ -199,7 +207,7 @@ export class PairJobs {
       },
       'lone arbitrage leg: unwinding',
     );
-    await this.placement.placeOne(unwind, nowMs);
+    await this.placement.placeOne(unwind, nowMs, { exposureExempt: true }); // it reduces what is held
     if (!manager.get(unwindId)) manager.setPairState(pairId, 'lone', 'unwind not placed; retried on the next poll', nowMs);
   }
 }

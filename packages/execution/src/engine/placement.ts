@@ -3,6 +3,7 @@
  * venue's rate limit, on a fresh heartbeat when it will rest.
  */
 import { isOnStep, isValidPrice, roundToStep, SIZE_STEP, type Order, type OrderRequest } from '@polybot/shared';
+import { hardLimitProblem } from '../hardLimits.js';
 import { TokenBucket } from '../rateLimiter.js';
 import type { EngineDeps } from './deps.js';
 import type { Reconciliation } from './reconciliation.js';
@@ -36,7 +37,7 @@ export class Placement {
   }
 
   /** An order job, for callers holding the engine's lock. Idempotent: a known signal is reconciled, never placed again. */
-  async placeOne(r: OrderRequest, nowMs: number): Promise<string> {
+  async placeOne(r: OrderRequest, nowMs: number, opts: { exposureExempt?: boolean } = {}): Promise<string> {
     const { manager, cfg, logger, port, clock } = this.d;
     const existing = manager.get(r.id);
     if (existing) {
@@ -55,6 +56,15 @@ export class Placement {
       return 'rejected';
     }
     const request = onGrid(r);
+    // Execution's own limits, from its own records: a breaking job is recorded and alerted, never signed.
+    const breach = cfg.limits ? hardLimitProblem(request, manager.all(), (c) => manager.isSettled(c), cfg.limits, nowMs, opts.exposureExempt) : null;
+    if (breach) {
+      logger.error({ orderId: r.id, signalId: r.signalId, size: r.size, price: r.price, breach }, 'order refused at execution hard limits: not signed');
+      manager.createRejected(r, breach, nowMs);
+      manager.emitError('limit', `${r.id}: ${breach}`, nowMs);
+      manager.commit(nowMs);
+      return `refused: ${breach}`;
+    }
     const { id, signed } = await port.sign(request);
     if (request.orderType === 'GTC' || request.orderType === 'GTD') await this.freshHeartbeat();
     manager.create(request, id, signed, nowMs);

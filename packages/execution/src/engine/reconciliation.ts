@@ -3,6 +3,7 @@
  * and apply it; re-send an in-flight order the venue never saw; cancel what rests near the end.
  */
 import { takerFee, TERMINAL_ORDER_STATES, type Order } from '@polybot/shared';
+import { ageProblem } from '../hardLimits.js';
 import { tradeStatusOf } from '../orderManager.js';
 import type { VenueTrade } from '../venue/port.js';
 import type { EngineDeps } from './deps.js';
@@ -13,6 +14,8 @@ export type TradesCache = Map<string, Promise<VenueTrade[]>>;
 export class Reconciliation {
   /** Set once by the engine (reconciliation and placement call each other). */
   placement!: Placement;
+  /** In-flight orders already reported as too old to re-send (reported once per process). */
+  private readonly staleReported = new Set<string>();
 
   constructor(private readonly d: EngineDeps) {}
 
@@ -28,7 +31,15 @@ export class Reconciliation {
       // signed order is safe: the venue refuses a second order with the same hash.
       const signed = manager.signedOrder(o.request.id);
       const tradable = o.state === 'submitted' && nowMs < o.request.windowEndMs - cfg.cancelBeforeEndMs;
-      if (signed && tradable && !(await this.d.isHalted())) {
+      // Too old to send now (a restart long after it was signed): kept in flight, never re-sent.
+      const stale = cfg.limits ? ageProblem(o.request, cfg.limits, nowMs) : null;
+      if (signed && tradable && stale) {
+        if (!this.staleReported.has(o.request.id)) {
+          this.staleReported.add(o.request.id);
+          logger.error({ orderId: o.request.id, breach: stale }, 'in-flight order not re-sent: over the hard order-age limit');
+          manager.emitError('limit', `${o.request.id} not re-sent: ${stale}`, nowMs);
+        }
+      } else if (signed && tradable && !(await this.d.isHalted())) {
         logger.warn({ orderId: o.request.id }, 'venue does not know an in-flight order; re-sending the same signed order');
         await this.placement.postAndApply(o, signed, nowMs);
       } else if (nowMs > o.request.windowEndMs + (cfg.giveUpAfterEndMs ?? 120_000)) {
