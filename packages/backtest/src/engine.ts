@@ -30,6 +30,7 @@ import {
   type JumpParams,
   type StrategyConfig,
   type StrategyContext,
+  type ToxicityConfig,
 } from '@polybot/strategy';
 import { OrderManager } from '@polybot/execution';
 import { walkBook } from '@polybot/execution';
@@ -60,6 +61,8 @@ export interface BacktestConfig {
   breaker: { maxDailyLossUsd: number | null; maxConsecutiveLosses: number | null; cooldownMs: number };
   seed: number;
   feeRate: number;
+  /** The strategy's toxicity thresholds (the config file's strategy.toxicity; default: the live defaults). */
+  toxicity?: ToxicityConfig;
   /** Keep every step's strategy inputs and each decision's risk inputs (for the parity test; memory grows). */
   recordInputs?: boolean;
 }
@@ -101,7 +104,7 @@ export function coresFor(cfg: BacktestConfig): {
   sizerConfig: SizerConfig;
 } {
   const W = cfg.windowMinutes;
-  const strategyConfig: StrategyConfig = { ...DEFAULT_STRATEGY, minEdge: cfg.minEdge, slotMs: W * 60_000 };
+  const strategyConfig: StrategyConfig = { ...DEFAULT_STRATEGY, minEdge: cfg.minEdge, slotMs: W * 60_000, ...(cfg.toxicity ? { toxicity: cfg.toxicity } : {}) };
   // One-minute bars: the oracle and book are up to a step old by construction.
   const gateConfig: GateConfig = { ...DEFAULT_GATE, maxOracleAgeMs: 60_000, maxSignalAgeMs: 60_000, maxBookAgeMs: 60_000, toxicity: 'ignore' };
   const sizerConfig: SizerConfig = {

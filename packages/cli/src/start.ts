@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { configOrExit, loadBaseConfig, parseEnv } from '@polybot/shared/config';
+import { applyConfigFile } from '@polybot/shared/settings';
 import { spawnRedisServer, type SpawnedRedis } from '@polybot/shared/redisServer';
 import { Stack, waitForHttp } from './stack.js';
 
@@ -62,8 +63,9 @@ export function formatLine(name: string, line: string): string {
   return `${time} ${name.padEnd(11)} ${level.padEnd(5)} ${String(obj.msg ?? '')}${extra ? `  ${extra}` : ''}`;
 }
 
-async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { quiet: { type: 'boolean', default: false } } });
+  configOrExit(() => applyConfigFile(process.env), 'start');
   const base = configOrExit(() => loadBaseConfig(), 'start');
   const extra = configOrExit(() => parseEnv(StartEnvSchema, process.env), 'start');
   const redis = await resolveRedis(process.env);
@@ -129,7 +131,9 @@ async function main(argv: string[]): Promise<void> {
   );
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`polybot start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`polybot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -205,6 +205,13 @@ export async function runWorker(): Promise<void> {
       await events.add(e, e.id);
       sent.push(e.id);
       if (e.type === 'order') metrics.orderTransitions.inc({ to: e.state });
+      if (e.type === 'order') {
+        // Tick-to-order: the venue's acknowledgement is the order's first step out of `submitted`.
+        const o = manager.get(e.orderId);
+        const ack = o?.history.find((h) => h.from === 'submitted');
+        if (o?.request.tickAtMs !== undefined && ack && ack.to === e.state && ack.atMs === e.atMs)
+          metrics.tickToOrder.observe(Math.max(0, ack.atMs - o.request.tickAtMs) / 1000);
+      }
       if (e.type === 'fill') metrics.fills.inc({ status: e.status });
       if (e.type === 'fill' && e.status === 'MATCHED') {
         metrics.filledShares.inc(e.size);

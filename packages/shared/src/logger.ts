@@ -66,6 +66,8 @@ export interface LoggerParams {
   /** Pretty output for humans; defaults to on when stdout is a terminal. */
   pretty?: boolean;
   destination?: NodeJS.WritableStream;
+  /** Also append every line to this file (under compose, where `polybot bot trace` reads the logs). */
+  file?: string;
 }
 
 export function createLogger(params: LoggerParams): Logger {
@@ -85,6 +87,10 @@ export function createLogger(params: LoggerParams): Logger {
     },
   };
   if (params.destination) return pino(options, params.destination as pino.DestinationStream);
+  if (params.file) {
+    const file = pino.destination({ dest: params.file, mkdir: true, sync: false });
+    return pino(options, pino.multistream([{ stream: process.stdout }, { stream: file }]));
+  }
   if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
   return pino(options);
 }

@@ -5,7 +5,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * Each process exposes the ones it moves on its own `/metrics`.
  */
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'polybot_process_' });
+// prom-client's own names already start with `process_` / `nodejs_`: the prefix is only `polybot_`.
+collectDefaultMetrics({ register: registry, prefix: 'polybot_' });
 
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -18,6 +19,12 @@ export const metrics = {
     help: 'Time from a job being enqueued to its handler finishing, per stage',
     labelNames: ['stage'],
     buckets: latencyBuckets,
+    registers: [registry],
+  }),
+  tickToOrder: new Histogram({
+    name: 'polybot_tick_to_order_seconds',
+    help: 'From the market job that priced a signal to the venue acknowledging its order',
+    buckets: [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   }),
   signalsAccepted: new Counter({ name: 'polybot_signals_accepted_total', help: 'Signals risk turned into orders', registers: [registry] }),

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import os from 'node:os';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { configOrExit, loadBaseConfig, type BaseConfig, type Env } from './config.js';
 import { redisKeys } from './keys.js';
@@ -31,7 +32,9 @@ export interface WorkerRuntime {
  */
 export function startWorkerRuntime(kind: WorkerKind, env: Env = process.env): WorkerRuntime {
   const config = configOrExit(() => loadBaseConfig(env), kind);
-  const logger = createLogger({ name: kind, level: config.logLevel });
+  // POLYBOT_LOG_FILE=true (compose): each process also writes its JSON lines to <dataDir>/logs, where `polybot bot trace` reads them.
+  const logFile = env.POLYBOT_LOG_FILE === 'true' ? path.join(config.dataDir, 'logs', `${env.POLYBOT_PROCESS_NAME ?? kind}-${os.hostname()}.log`) : undefined;
+  const logger = createLogger({ name: kind, level: config.logLevel, ...(logFile ? { file: logFile } : {}) });
   const redis = createRedisClient(config.redisUrl, { logger, name: `polybot-${kind}` });
   const shutdown = new Shutdown(logger).listen();
   const id = `${os.hostname()}-${process.pid}`;
@@ -80,7 +83,7 @@ export function startWorkerRuntime(kind: WorkerKind, env: Env = process.env): Wo
       }
     });
     server.on('error', (err) => logger.error({ err: err.message, port: config.metricsPort }, 'metrics server failed'));
-    server.listen(config.metricsPort, process.env.POLYBOT_METRICS_HOST ?? '127.0.0.1');
+    server.listen(config.metricsPort, env.POLYBOT_METRICS_HOST || '127.0.0.1');
     shutdown.add('metrics server', () => new Promise<void>((r) => server.close(() => r())));
   }
   logger.info({ venue: config.venue, prefix: config.queuePrefix, dataDir: config.dataDir, metricsPort: config.metricsPort }, `${kind} worker starting`);

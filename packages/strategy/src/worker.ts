@@ -28,6 +28,19 @@ const EnvSchema = z.object({
   STRATEGY_DEFAULT_SIGMA: z.coerce.number().positive().default(FALLBACK_PARAMS.sigma),
   STRATEGY_DEFAULT_LAMBDA_PER_YEAR: z.coerce.number().nonnegative().default(FALLBACK_PARAMS.lambdaPerYear),
   STRATEGY_DEFAULT_JUMP_STD: z.coerce.number().nonnegative().default(FALLBACK_PARAMS.jumpStd),
+  /** Toxicity thresholds (the config file's strategy.toxicity); unset ones keep DEFAULT_TOXICITY. */
+  STRATEGY_TOXICITY_IMBALANCE: z.coerce.number().min(0).max(1).optional(),
+  STRATEGY_TOXICITY_MIN_VOLUME: z.coerce.number().nonnegative().optional(),
+  STRATEGY_TOXICITY_LOOKBACK_MS: z.coerce.number().int().positive().optional(),
+  STRATEGY_TOXICITY_SPOT_MOVE: z.coerce.number().positive().optional(),
+  STRATEGY_TOXICITY_SPOT_MOVE_WINDOW_MS: z.coerce.number().int().positive().optional(),
+  STRATEGY_TOXICITY_VPIN_BUCKET: z.coerce.number().positive().optional(),
+  STRATEGY_TOXICITY_VPIN_BUCKETS: z.coerce.number().int().positive().optional(),
+  STRATEGY_TOXICITY_VPIN: z.coerce.number().min(0).max(1).optional(),
+  STRATEGY_TOXICITY_BOOK_SPEED: z.coerce.number().positive().optional(),
+  STRATEGY_TOXICITY_BOOK_SPEED_SHORT_MS: z.coerce.number().int().positive().optional(),
+  STRATEGY_TOXICITY_BOOK_SPEED_LONG_MS: z.coerce.number().int().positive().optional(),
+  STRATEGY_TOXICITY_BOOK_SPEED_MIN_CHANGES: z.coerce.number().int().nonnegative().optional(),
 });
 
 export async function runWorker(): Promise<void> {
@@ -53,7 +66,20 @@ export async function runWorker(): Promise<void> {
     minEdge: env.STRATEGY_MIN_EDGE,
     slotMs: env.STRATEGY_SLOT_MS,
     maxOracleAgeMs: env.STRATEGY_MAX_ORACLE_AGE_MS,
-    toxicity: DEFAULT_TOXICITY,
+    toxicity: {
+      imbalanceThreshold: env.STRATEGY_TOXICITY_IMBALANCE ?? DEFAULT_TOXICITY.imbalanceThreshold,
+      minVolume: env.STRATEGY_TOXICITY_MIN_VOLUME ?? DEFAULT_TOXICITY.minVolume,
+      lookbackMs: env.STRATEGY_TOXICITY_LOOKBACK_MS ?? DEFAULT_TOXICITY.lookbackMs,
+      spotMoveThreshold: env.STRATEGY_TOXICITY_SPOT_MOVE ?? DEFAULT_TOXICITY.spotMoveThreshold,
+      spotMoveWindowMs: env.STRATEGY_TOXICITY_SPOT_MOVE_WINDOW_MS ?? DEFAULT_TOXICITY.spotMoveWindowMs,
+      vpinBucketVolume: env.STRATEGY_TOXICITY_VPIN_BUCKET ?? DEFAULT_TOXICITY.vpinBucketVolume,
+      vpinBuckets: env.STRATEGY_TOXICITY_VPIN_BUCKETS ?? DEFAULT_TOXICITY.vpinBuckets,
+      vpinThreshold: env.STRATEGY_TOXICITY_VPIN ?? DEFAULT_TOXICITY.vpinThreshold,
+      bookSpeedThreshold: env.STRATEGY_TOXICITY_BOOK_SPEED ?? DEFAULT_TOXICITY.bookSpeedThreshold,
+      bookSpeedShortMs: env.STRATEGY_TOXICITY_BOOK_SPEED_SHORT_MS ?? DEFAULT_TOXICITY.bookSpeedShortMs,
+      bookSpeedLongMs: env.STRATEGY_TOXICITY_BOOK_SPEED_LONG_MS ?? DEFAULT_TOXICITY.bookSpeedLongMs,
+      bookSpeedMinChanges: env.STRATEGY_TOXICITY_BOOK_SPEED_MIN_CHANGES ?? DEFAULT_TOXICITY.bookSpeedMinChanges,
+    },
   });
   const fallback: JumpParams = {
     sigma: env.STRATEGY_DEFAULT_SIGMA,

@@ -16,6 +16,7 @@ import { DEFAULT_BACKTEST, runBacktest, type BacktestConfig } from '../engine.js
 import { htmlReport, type RecordingSource } from '../report.js';
 import { loadRecording, recordingAssets, replayRecording } from '../replay.js';
 import { round6, type RunResult } from '../results.js';
+import { backtestSettingsFromFile, isPolybotConfigObject, isYamlFile } from '../sharedConfig.js';
 
 const LatencyMsSchema = z.number().int().min(0).max(600_000);
 
@@ -35,6 +36,10 @@ const ConfigFileSchema = z
       .partial()
       .strict(),
     stepMinutes: z.array(z.number().int().min(1).max(14)),
+    twapSeconds: z.number().min(0).max(900),
+    seed: z.number().finite(),
+    /** Only from the shared config file (strategy.toxicity), already checked there. */
+    toxicity: z.record(z.string(), z.number()),
     book: z
       .object({
         lagSteps: z.number().int().min(0),
@@ -49,6 +54,12 @@ const ConfigFileSchema = z
   })
   .partial()
   .strict();
+
+/** The recording replay's share of the shared config file's settings. */
+const pickRecording = (v: unknown) => {
+  const o = v as Record<string, unknown>;
+  return { minEdge: o.minEdge, kellyFraction: o.kellyFraction, bankrollUsd: o.bankrollUsd, maxOrderUsd: o.maxOrderUsd };
+};
 
 /** What a recording replay can change: the strategy's edge and the sizing (books and timing are recorded). */
 const RecordingConfigSchema = z
@@ -117,7 +128,7 @@ function runRecording(values: Values, fail: (msg: string) => number): number {
   if (values.config) {
     const raw = readJson(values.config);
     if ('error' in raw) return fail(raw.error);
-    const parsed = RecordingConfigSchema.safeParse(raw.value);
+    const parsed = RecordingConfigSchema.safeParse(raw.shared ? pickRecording(raw.value) : raw.value);
     if (!parsed.success)
       return fail(
         `${values.config}: ${issues(parsed.error)} (a recording replay takes minEdge, kellyFraction, bankrollUsd, maxOrderUsd: its books and timing are the recorded ones)`,
@@ -218,12 +229,22 @@ type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTI
 
 const issues = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
 
-function readJson(file: string): { value: unknown } | { error: string } {
+function readJson(file: string): { value: unknown; shared: boolean } | { error: string } {
+  let value: unknown;
   try {
-    return { value: JSON.parse(readFileSync(file, 'utf8')) as unknown };
+    value = isYamlFile(file) ? null : (JSON.parse(readFileSync(file, 'utf8')) as unknown);
   } catch (err) {
     return { error: `${file}: not readable JSON (${(err as Error).message})` };
   }
+  // The polybot config file (YAML, or JSON in its shape): the same keys the live workers read.
+  if (isYamlFile(file) || isPolybotConfigObject(value)) {
+    try {
+      return { value: backtestSettingsFromFile(file), shared: true };
+    } catch (err) {
+      return { error: (err as Error).message.replace(/\n\s*/g, ' ') };
+    }
+  }
+  return { value, shared: false };
 }
 
 export function main(argv: string[]): number {

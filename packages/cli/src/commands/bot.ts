@@ -1,0 +1,39 @@
+/**
+ * `polybot bot <status|orders|positions|halt|resume|trace>`: steer the running stack through Redis
+ * (the dashboard package's `bot` tool does the work). A new subcommand: one `.command()` below
+ * and its branch in packages/dashboard/src/cli/bot.ts.
+ */
+import type { Command } from 'commander';
+import { distFile, optionsArgv, runNode, type Io } from './common.js';
+
+const BOT = () => distFile('dashboard', 'cli/bot.js');
+
+export function registerBot(program: Command, io: Io): void {
+  const bot = program.command('bot').description('the running stack, through Redis: status, orders, positions, halt, resume, trace');
+  const pass = (sub: Command, ...fixed: string[]) =>
+    sub.action(async (...args: unknown[]) => {
+      const cmd = args.at(-1) as Command;
+      const positionals = cmd.args;
+      io.exitCode = await runNode(BOT(), [...fixed, ...positionals, ...optionsArgv(cmd)]);
+    });
+  pass(bot.command('status').description('breaker, bankroll and PnL, workers, live windows, last trips').option('--json', 'one JSON object'), 'status');
+  pass(bot.command('orders').description('open orders').option('--json', 'a JSON array'), 'orders');
+  pass(bot.command('positions').description('positions per market and outcome').option('--json', 'a JSON array'), 'positions');
+  pass(
+    bot
+      .command('halt')
+      .description('trip the shared breaker: execution cancels every open order, nothing is placed until resume')
+      .option('--reason <text>', 'why (shown on the status page and in alerts)')
+      .option('--json', 'one JSON object'),
+    'halt',
+  );
+  pass(bot.command('resume').description('close the breaker: trading resumes').option('--json', 'one JSON object'), 'resume');
+  pass(
+    bot
+      .command('trace')
+      .description("every log line of every process that mentions the id, and the order's history")
+      .argument('<id>', 'a signal or order id')
+      .option('--json', 'one JSON object'),
+    'trace',
+  );
+}
