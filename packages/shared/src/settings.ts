@@ -16,6 +16,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PolybotError } from './errors.js';
+import { RedisUrlSchema } from './redis.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -533,8 +534,10 @@ export function applyConfigFile(env: Env = process.env, opts: { cwd?: string } =
 export function displayValue(f: Field, value: unknown): unknown {
   if (value === undefined) return null;
   if (f.secret) return '[redacted]';
-  if (typeof value === 'string' && /^[a-z]+:\/\/[^/]*@/i.test(value))
-    return value.replace(/^([a-z]+:\/\/)([^:/@]*)(:[^@/]*)?@/i, (_m, p: string, u: string, pw?: string) => `${p}${u}${pw ? ':[redacted]' : ''}@`);
+  if (typeof value === 'string' && /^[a-z+]+:\/\//i.test(value))
+    return value
+      .replace(/(sentinelPassword=)[^&]*/g, '$1[redacted]')
+      .replace(/^([a-z+]+:\/\/)([^:/@]*)(:[^@/]*)?@/i, (_m, p: string, u: string, pw?: string) => `${p}${u}${pw ? ':[redacted]' : ''}@`);
   if (typeof value === 'string' && /^(true|false)$/.test(value)) return value === 'true';
   return value;
 }
