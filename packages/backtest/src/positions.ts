@@ -19,6 +19,40 @@ export interface Held {
 export const emptyHeld = (): Held => ({ up: 0, down: 0, cost: 0, fees: 0 });
 
 /**
+ * One fill of an order the manager already holds, applied as the live processes apply it: to the
+ * OrderManager (execution), the ledger's fill event (risk) and `held`. A taker fill (bookOrder) and a
+ * resting bid's later maker fill (the recorded-books replay) both go through here.
+ */
+export function bookFill(
+  b: { manager: OrderManager; ledger: Ledger; held: Held },
+  request: OrderRequest,
+  f: { size: number; price: number; fee: number },
+  tradeId: string,
+  atMs: number,
+): void {
+  b.manager.applyFill(request.id, { tradeId, size: f.size, price: f.price, fee: f.fee, status: 'CONFIRMED', atMs }, atMs);
+  applyEvent(b.ledger, {
+    id: `fill-${tradeId}`,
+    atMs,
+    type: 'fill',
+    orderId: request.id,
+    signalId: request.signalId,
+    conditionId: request.conditionId,
+    asset: request.asset,
+    outcome: request.outcome,
+    tradeId,
+    status: 'CONFIRMED',
+    size: f.size,
+    price: f.price,
+    fee: f.fee,
+  });
+  if (request.outcome === 'UP') b.held.up += f.size;
+  else b.held.down += f.size;
+  b.held.cost += f.size * f.price;
+  b.held.fees += f.fee;
+}
+
+/**
  * Creates the order (at `createdAtMs`), applies each fill (at `atMs`) to the manager, the ledger and
  * `held`, and cancels an unfilled remainder. Trade ids are `<prefix>-<order id>-<k>`.
  */
@@ -30,29 +64,7 @@ export function bookOrder(
   atMs: number,
 ): void {
   b.manager.create(request, `${b.prefix}-${request.id}`, {}, createdAtMs);
-  filled.fills.forEach((f, k) => {
-    const tradeId = `${b.prefix}-${request.id}-${k}`;
-    b.manager.applyFill(request.id, { tradeId, size: f.size, price: f.price, fee: f.fee, status: 'CONFIRMED', atMs }, atMs);
-    applyEvent(b.ledger, {
-      id: `fill-${tradeId}`,
-      atMs,
-      type: 'fill',
-      orderId: request.id,
-      signalId: request.signalId,
-      conditionId: request.conditionId,
-      asset: request.asset,
-      outcome: request.outcome,
-      tradeId,
-      status: 'CONFIRMED',
-      size: f.size,
-      price: f.price,
-      fee: f.fee,
-    });
-    if (request.outcome === 'UP') b.held.up += f.size;
-    else b.held.down += f.size;
-    b.held.cost += f.size * f.price;
-    b.held.fees += f.fee;
-  });
+  filled.fills.forEach((f, k) => bookFill(b, request, f, `${b.prefix}-${request.id}-${k}`, atMs));
   if (filled.remaining > 0) b.manager.transition(request.id, 'cancel', atMs, `${request.orderType} remainder`);
 }
 

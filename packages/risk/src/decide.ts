@@ -55,6 +55,7 @@ function requestFor(s: TradeSignal, shares: number, nowMs: number, sizing: Order
     negRisk: s.market.negRisk,
     feeRate: s.market.feeSchedule.rate,
     ...(s.tickAtMs !== undefined ? { tickAtMs: s.tickAtMs } : {}),
+    ...(s.expiresAtMs !== undefined ? { expiresAtMs: s.expiresAtMs } : {}),
     signalAtMs: s.createdAtMs,
     sizing,
   });

@@ -19,3 +19,27 @@ export {
   RECENT_MS,
   type PricePoint,
 } from './passInputs.js';
+export {
+  anchoredProbability,
+  clampProbability,
+  fitAnchor,
+  logit,
+  sigmoid,
+  MARKET_ONLY,
+  P_CLAMP,
+  type AnchorFit,
+  type AnchorSample,
+  type AnchorWeights,
+} from './marketAnchor.js';
+export {
+  PairAccumulator,
+  DEFAULT_PAIR_ACCUMULATOR,
+  EMPTY_INVENTORY,
+  GTD_SECURITY_MARGIN_MS,
+  accumulateSignalId,
+  highestPairPrice,
+  type AccumulatorContext,
+  type AccumulatorEvaluation,
+  type Inventory,
+  type PairAccumulatorConfig,
+} from './pairAccumulator.js';

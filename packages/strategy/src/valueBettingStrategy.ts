@@ -20,6 +20,7 @@ import { ArbitrageDetector, type BuyBothArb, type SellBothArb } from './arbitrag
 import { checkedSignal } from './signalInvariants.js';
 import { bestTakerBuy } from './evCalculator.js';
 import { probabilityUp, type JumpParams } from './jumpDiffusionModel.js';
+import { anchoredProbability, type AnchorWeights } from './marketAnchor.js';
 import { toxicityFlags, type TapeTrade, type ToxicityConfig, DEFAULT_TOXICITY } from './toxicityFilter.js';
 
 export interface StrategyConfig {
@@ -29,6 +30,11 @@ export interface StrategyConfig {
   slotMs: number;
   maxOracleAgeMs: number;
   toxicity: ToxicityConfig;
+  /**
+   * Anchor the fair value on the market (marketAnchor.ts): P(Up) = σ(a + w_model·logit(model) +
+   * w_market·logit(Up mid)) instead of the model alone. Absent or null: the model alone.
+   */
+  anchor?: AnchorWeights | null;
 }
 
 export const DEFAULT_STRATEGY: StrategyConfig = { minEdge: 0.02, slotMs: 10_000, maxOracleAgeMs: 5_000, toxicity: DEFAULT_TOXICITY };
@@ -52,7 +58,10 @@ export interface StrategyContext {
 }
 
 export interface Evaluation {
+  /** The fair value traded on: the model's P(Up), or its blend with the market when anchored. */
   probabilityUp: number | null;
+  /** The model's own P(Up) (equal to probabilityUp unless anchored). */
+  modelProbabilityUp?: number | null;
   bookMidUp: number | null;
   bestEdge: number | null;
   signals: TradeSignal[];
@@ -77,7 +86,7 @@ function signalMarket(market: Market): TradeSignal['market'] {
 }
 
 /** The evidence every signal on this book carries: what was seen (book, oracle) and what the model said. */
-function seenEvidence(ctx: StrategyContext, book: OrderBook, pUp: number) {
+function seenEvidence(ctx: StrategyContext, book: OrderBook, pUp: number, modelName = 'merton-jump-diffusion') {
   const { market, nowMs } = ctx;
   const oracle = ctx.oracle.price!;
   return {
@@ -89,7 +98,7 @@ function seenEvidence(ctx: StrategyContext, book: OrderBook, pUp: number) {
     secondsToExpiry: (market.windowEndMs - nowMs) / 1000,
     bestBid: book.bids[0]?.price ?? null,
     bestAsk: book.asks[0]?.price ?? null,
-    model: { name: 'merton-jump-diffusion', probabilityUp: pUp, ...ctx.params, settlement: market.settlement },
+    model: { name: modelName, probabilityUp: pUp, ...ctx.params, settlement: market.settlement },
   };
 }
 
@@ -192,7 +201,7 @@ export class ValueBettingStrategy {
 
     const spot = ctx.oracle.price.price;
     const twap = market.settlement.kind === 'twap' ? market.settlement.lookbackSeconds : 0;
-    const pUp = probabilityUp({
+    const pModel = probabilityUp({
       ...ctx.params,
       spot,
       strike: market.priceToBeat,
@@ -200,7 +209,12 @@ export class ValueBettingStrategy {
       twapSeconds: twap,
       averageSoFar: ctx.averageSoFar ?? undefined,
     });
-    if (!Number.isFinite(pUp)) return none('model gave no probability');
+    if (!Number.isFinite(pModel)) return none('model gave no probability');
+    const anchor = this.config.anchor ?? null;
+    const mid = midPrice(ctx.upBook);
+    if (anchor && mid === null) return none('no market mid to anchor on', pModel);
+    const pUp = anchor && mid !== null ? anchoredProbability(pModel, mid, anchor) : pModel;
+    const modelName = anchor ? 'merton-jump-diffusion+market-anchor' : 'merton-jump-diffusion';
 
     const signals: TradeSignal[] = [];
     let bestEdge: number | null = null;
@@ -247,7 +261,7 @@ export class ValueBettingStrategy {
           kellyFraction: Math.min(1, opp.kelly),
           market: signalMarket(market),
           evidence: {
-            ...seenEvidence(ctx, book, pUp),
+            ...seenEvidence(ctx, book, pUp, modelName),
             depthAtLimit: opp.shares,
             toxicity,
           },
@@ -269,6 +283,7 @@ export class ValueBettingStrategy {
       const dropped = signals.length ? `; value signal${signals.length > 1 ? 's' : ''} ${signals.map((x) => x.outcome).join('+')} not sent (conflict)` : '';
       return {
         probabilityUp: pUp,
+        modelProbabilityUp: pModel,
         bookMidUp: midPrice(ctx.upBook),
         bestEdge,
         signals: [],
@@ -280,6 +295,7 @@ export class ValueBettingStrategy {
     }
     return {
       probabilityUp: pUp,
+      modelProbabilityUp: pModel,
       bookMidUp: midPrice(ctx.upBook),
       bestEdge,
       signals,

@@ -1,6 +1,8 @@
 /**
  * `pnpm backtest --data <file> [--asset BTC] [--from ISO] [--to ISO] [--config file.json] [--seed N]
  *  [--twap SECONDS] [--report out.html] [--json] [--sweep]`
+ * `pnpm backtest --books <books.csv[.gz]> --outcomes <outcomes.csv> [--asset A] [--timeframe 15m|1h] [--strategy value|pairs|all]
+ *  [--wallet trades.csv.gz] [--fees historical|v2] [--json] [--report out.html]` (recorded Polymarket books: real.ts)
  * `pnpm backtest --recording <file.ndjson.gz> [--asset BTC] [--from ISO] [--to ISO] [--config file.json]
  *  [--report out.html] [--json]`
  * Bad arguments exit 2 with one line on stderr; the progress bar is on stderr, the summary on stdout.
@@ -17,6 +19,7 @@ import { htmlReport, type RecordingSource } from '../report.js';
 import { loadRecording, recordingAssets, replayRecording } from '../replay.js';
 import { round6, type RunResult } from '../results.js';
 import { backtestSettingsFromFile, isPolybotConfigObject, isYamlFile } from '../sharedConfig.js';
+import { runReal } from './real.js';
 
 const LatencyMsSchema = z.number().int().min(0).max(600_000);
 
@@ -224,6 +227,12 @@ const OPTIONS = {
   report: { type: 'string' },
   json: { type: 'boolean', default: false },
   sweep: { type: 'boolean', default: false },
+  books: { type: 'string' },
+  outcomes: { type: 'string' },
+  timeframe: { type: 'string' },
+  strategy: { type: 'string' },
+  wallet: { type: 'string' },
+  fees: { type: 'string' },
 } as const;
 type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>['values'];
 
@@ -254,6 +263,16 @@ export function main(argv: string[]): number {
     ({ values } = parseArgs({ args: argv, options: OPTIONS }));
   } catch (err) {
     return fail((err as Error).message);
+  }
+  if (values.books) {
+    for (const opt of ['data', 'recording', 'config', 'seed', 'twap', 'latency', 'from', 'to'] as const) {
+      if (values[opt] !== undefined) return fail(`--${opt} does not apply to --books (recorded books carry their own prices, times and outcomes)`);
+    }
+    if (values.sweep) return fail('--sweep does not apply to --books (the value margin is learned on the first half of the windows)');
+    return runReal(values as typeof values & { books: string }, fail);
+  }
+  for (const opt of ['outcomes', 'timeframe', 'strategy', 'wallet', 'fees'] as const) {
+    if (values[opt] !== undefined) return fail(`--${opt} applies to --books only`);
   }
   if (values.recording) return runRecording(values, fail);
   if (!values.data)

@@ -81,7 +81,8 @@ export const TradeSignalSchema = z
   .object({
     /** Deterministic (market, outcome, decision slot): a re-sent signal never becomes a second order. */
     id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
-    kind: z.enum(['value', 'arbitrage']),
+    /** value: a model bet; arbitrage: a leg of an Up+Down pair; accumulate: a resting bid of pair accumulation. */
+    kind: z.enum(['value', 'arbitrage', 'accumulate']),
     createdAtMs: EpochMsSchema,
     conditionId: ConditionIdSchema,
     asset: AssetSchema,
@@ -111,6 +112,8 @@ export const TradeSignalSchema = z
     reasons: z.array(z.string()),
     /** When the tick (market refresh, book or price change) that led here happened: for latency accounting. */
     tickAtMs: EpochMsSchema.optional(),
+    /** For a GTD order: the expiry sent to the venue (which cancels about a minute before it). */
+    expiresAtMs: EpochMsSchema.optional(),
   })
   .strict();
 export type TradeSignal = z.infer<typeof TradeSignalSchema>;
