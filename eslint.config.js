@@ -30,6 +30,7 @@ const INFRA = [
 const ADAPTER_SUBPATHS = [
   '@polybot/shared/queues',
   '@polybot/shared/redis',
+  '@polybot/shared/redisRateLimit',
   '@polybot/shared/redisServer',
   '@polybot/shared/breaker',
   '@polybot/shared/status',
@@ -52,7 +53,7 @@ const ADAPTER_SUBPATHS = [
  * may reach an adapter file of their own package for types only (an injected interface).
  */
 const ADAPTERS = {
-  shared: ['queues', 'redis', 'redisServer', 'breaker', 'status', 'runtime', 'metrics', 'http', 'logger', 'config', 'shutdown'],
+  shared: ['queues', 'redis', 'redisRateLimit', 'redisServer', 'breaker', 'status', 'runtime', 'metrics', 'http', 'logger', 'config', 'shutdown'],
   ingestion: ['bookCache', 'oracleStore', 'tradeTape', 'marketSocket', 'rtds', 'http', 'bookClient', 'stores'],
   strategy: [],
   risk: ['breakerControl', 'ledgerStore'],

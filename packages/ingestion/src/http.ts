@@ -8,7 +8,6 @@ export {
   parseRetryAfter,
   retryDelayMs,
   matchRule,
-  WindowLimiter,
   POLYMARKET_RATE_RULES,
   type HttpClient,
   type HttpOptions,

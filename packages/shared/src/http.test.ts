@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createHttpClient, matchRule, parseRetryAfter, POLYMARKET_RATE_RULES, WindowLimiter } from './http.js';
+import { createHttpClient, matchRule, parseRetryAfter, POLYMARKET_RATE_RULES } from './http.js';
+import { LocalRateLimiter, window10s } from './rateLimit.js';
 import { metrics } from './metrics.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -152,19 +153,20 @@ describe('rate limiting', () => {
   it('holds the n+1th request of a 10-s window until the first one leaves it', async () => {
     let t = 1_000;
     const waits: number[] = [];
-    const lim = new WindowLimiter(3, {
+    const lim = new LocalRateLimiter({
       now: () => t,
       sleep: async (ms) => {
         waits.push(ms);
         t += ms;
       },
     });
+    const three = [{ name: 'x', limit: window10s(3) }];
     for (let i = 0; i < 3; i++) {
-      await lim.acquire();
+      await lim.acquire(three);
       t += 100;
     }
     expect(waits).toEqual([]);
-    await lim.acquire(); // t = 1300: the first start (1000) leaves the window at 11000
+    await lim.acquire(three); // t = 1300: the first start (1000) leaves the window at 11000
     expect(waits).toEqual([9_700]);
     expect(t).toBe(11_000);
   });

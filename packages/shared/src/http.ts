@@ -1,7 +1,8 @@
 /**
  * One HTTP layer for every Polymarket call (`@polybot/shared/http`): a timeout on each request,
  * exponential backoff with jitter on 5xx, timeouts and network errors, Retry-After honoured on 429,
- * a per-host (and per-path) rate limiter kept below the published Cloudflare limits, and a bounded
+ * per-host (and per-path) rate limits kept below the published Cloudflare limits and shared by every
+ * process through Redis (the worker runtime installs the shared limiter, see `useRateLimiter`), and a bounded
  * number of attempts after which the failure is logged, counted and thrown, never retried forever.
  * Clock, sleep and randomness are injectable so tests assert exact waits without real time.
  */
@@ -10,6 +11,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { PolybotError } from './errors.js';
 import { metrics } from './metrics.js';
+import { LocalRateLimiter, window10s, type NamedLimit, type RateLimiter } from './rateLimit.js';
 
 /** A limit on requests per 10 s for paths starting with `prefix` (longest prefix wins). */
 export interface RateRule {
@@ -39,6 +41,8 @@ export interface HttpOptions {
   /** Requests per 10 s to this host for paths no rule matches (CLOB 9,000, Gamma 4,000 published). */
   per10s?: number;
   rules?: readonly RateRule[];
+  /** The limiter to wait on (default: the process's, see `useRateLimiter`). */
+  limiter?: RateLimiter;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -63,27 +67,6 @@ export function parseRetryAfter(value: unknown, nowMs: number): number | null {
   return Number.isFinite(t) ? Math.max(0, t - nowMs) : null;
 }
 
-/** Sliding 10-s window: at most `limit` starts in any 10 s. */
-export class WindowLimiter {
-  private starts: number[] = [];
-  constructor(
-    readonly limit: number,
-    private readonly clock: { now: () => number; sleep: (ms: number) => Promise<void> },
-  ) {}
-
-  async acquire(): Promise<void> {
-    for (;;) {
-      const now = this.clock.now();
-      while (this.starts.length > 0 && this.starts[0]! <= now - 10_000) this.starts.shift();
-      if (this.starts.length < this.limit) {
-        this.starts.push(now);
-        return;
-      }
-      await this.clock.sleep(Math.max(1, this.starts[0]! + 10_000 - now));
-    }
-  }
-}
-
 /** Which rule governs a path: `/book` only exactly (or with a query), others by longest prefix. */
 export function matchRule(path: string, rules: readonly RateRule[]): RateRule | null {
   const p = path.split('?')[0]!;
@@ -95,15 +78,13 @@ export function matchRule(path: string, rules: readonly RateRule[]): RateRule | 
   return best;
 }
 
-// Shared by every client in the process so two clients to one host cannot double the rate.
-const limiters = new Map<string, WindowLimiter>();
-function limiterFor(key: string, limit: number, clock: { now: () => number; sleep: (ms: number) => Promise<void> }): WindowLimiter {
-  let l = limiters.get(key);
-  if (!l) {
-    l = new WindowLimiter(limit, clock);
-    limiters.set(key, l);
-  }
-  return l;
+// One limiter for every client of the process, so two clients to one host cannot double the rate;
+// the worker runtime replaces it with the one shared through Redis, so N processes cannot either.
+let processLimiter: RateLimiter = new LocalRateLimiter();
+
+/** Every HTTP client of this process created without its own limiter waits on `limiter` from now on. */
+export function useRateLimiter(limiter: RateLimiter): void {
+  processLimiter = limiter;
 }
 
 export function createHttpClient(opts: HttpOptions): HttpClient {
@@ -114,18 +95,16 @@ export function createHttpClient(opts: HttpOptions): HttpClient {
   const maxAttempts = opts.maxAttempts ?? 4;
   const rules = opts.rules ?? POLYMARKET_RATE_RULES;
   const backoff = { baseDelayMs: opts.baseDelayMs ?? 250, maxDelayMs: opts.maxDelayMs ?? 8_000, random };
-  // Injected clocks get private limiters: a test's fake time must not share state with real time.
-  const clock = { now, sleep };
-  const ownLimiters = opts.now !== undefined || opts.sleep !== undefined ? new Map<string, WindowLimiter>() : null;
-  const limiterForPath = (path: string): WindowLimiter => {
+  // Injected clocks get a private limiter: a test's fake time must not share state with real time.
+  const injectedClock = opts.now !== undefined || opts.sleep !== undefined;
+  const privateLimiter = injectedClock ? new LocalRateLimiter({ now, sleep }) : null;
+  // Read at each request: the runtime may install the shared limiter after this client was made.
+  const limiter = (): RateLimiter => opts.limiter ?? privateLimiter ?? processLimiter;
+  const limitsForPath = (path: string): NamedLimit[] => {
     const rule = matchRule(path, rules);
     const limit = rule?.per10s ?? opts.per10s ?? 3_000;
-    // The catch-all bucket is keyed by its limit too: on sim, Gamma, CLOB and the oracle share a host.
-    const key = rule ? `${host} ${rule.prefix}` : `${host} * ${limit}`;
-    if (!ownLimiters) return limiterFor(key, limit, clock);
-    let l = ownLimiters.get(key);
-    if (!l) ownLimiters.set(key, (l = new WindowLimiter(limit, clock)));
-    return l;
+    // The catch-all limit is named by its size too: on sim, Gamma, CLOB and the oracle share a host.
+    return [{ name: rule ? `${host} ${rule.prefix}` : `${host} * ${limit}`, limit: window10s(limit) }];
   };
   const ax: AxiosInstance = axios.create({
     baseURL: opts.baseURL,
@@ -139,11 +118,11 @@ export function createHttpClient(opts: HttpOptions): HttpClient {
 
   async function request<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, params?: unknown, body?: unknown): Promise<T> {
     let lastError: PolybotError | null = null;
-    const limiter = limiterForPath(path);
+    const limits = limitsForPath(path);
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       let waitMs: number | null = null;
       try {
-        await limiter.acquire();
+        await limiter().acquire(limits);
         const res = await ax.request<string>({ method, url: path, params, data: body });
         if (res.status >= 200 && res.status < 300) {
           metrics.httpRequests.inc({ host, outcome: 'ok' });
@@ -171,6 +150,9 @@ export function createHttpClient(opts: HttpOptions): HttpClient {
         if (res.status === 429) {
           metrics.http429.inc({ host });
           waitMs = parseRetryAfter(res.headers['retry-after'], now());
+          // Every process waits, not only this request: the limit is per IP. (A test's own clock
+          // only sees this request's wait below.)
+          if (waitMs !== null && !injectedClock) await limiter().pause(limits[0]!, waitMs);
           lastError = new PolybotError('HTTP_RATE_LIMITED', `${method} ${path}: 429 Too Many Requests`);
         } else if (res.status >= 500) {
           lastError = new PolybotError('HTTP_SERVER', `${method} ${path}: HTTP ${res.status}`);

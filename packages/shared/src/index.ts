@@ -13,3 +13,4 @@ export * from './domain/tripKind.js';
 export * from './money.js';
 export * from './errors.js';
 export * from './keys.js';
+export * from './rateLimit.js';

@@ -7,7 +7,10 @@ import { redisKeys } from './keys.js';
 import { registry } from './metrics.js';
 import { createLogger } from './logger.js';
 import type { QueueContext } from './queues.js';
+import { useRateLimiter } from './http.js';
+import type { RateLimiter } from './rateLimit.js';
 import { createRedisClient, type RedisClient } from './redis.js';
+import { RedisRateLimiter } from './redisRateLimit.js';
 import { Shutdown } from './shutdown.js';
 
 export const WORKER_KINDS = ['discovery', 'analysis', 'risk', 'execution', 'dashboard', 'sim-venue'] as const;
@@ -19,6 +22,8 @@ export interface WorkerRuntime {
   config: BaseConfig;
   logger: Logger;
   redis: RedisClient;
+  /** The venue's rate limits, shared by every process through Redis (the HTTP layer already uses it). */
+  rateLimiter: RateLimiter;
   queues: QueueContext;
   shutdown: Shutdown;
   /** A dependency check for /healthz (Redis is always checked). */
@@ -37,6 +42,8 @@ export function startWorkerRuntime(kind: WorkerKind, env: Env = process.env): Wo
   const logger = createLogger({ name: kind, level: config.logLevel, ...(logFile ? { file: logFile } : {}) });
   const redis = createRedisClient(config.redisUrl, { logger, name: `polybot-${kind}` });
   const shutdown = new Shutdown(logger).listen();
+  const rateLimiter = new RedisRateLimiter(redis, config.queuePrefix, { logger });
+  useRateLimiter(rateLimiter);
   const id = `${os.hostname()}-${process.pid}`;
   const keys = redisKeys(config.queuePrefix);
   const beat = () =>
@@ -93,6 +100,7 @@ export function startWorkerRuntime(kind: WorkerKind, env: Env = process.env): Wo
     config,
     logger,
     redis,
+    rateLimiter,
     queues: { connection: redis, prefix: config.queuePrefix, logger },
     shutdown,
     addHealthCheck: (name, check) => void checks.set(name, check),
