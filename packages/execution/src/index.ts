@@ -6,6 +6,6 @@ export { canApply, canTransition, nextState, transitionOn, ORDER_EVENTS, TRANSIT
 export { systemClock, ManualClock, type Clock } from './clock.js';
 export { ExecutionEngine, gridProblem, type BookReader, type EngineConfig } from './executionEngine.js';
 export { loneLegChoice, type LoneLegChoice, type LoneLegInput } from './pairs.js';
-export { TokenBucket, chunk, MAX_BATCH } from './rateLimiter.js';
+export { chunk, MAX_BATCH } from './rateLimiter.js';
 export type { ClobPort, Collateral, PostOutcome, VenueOrder, VenueTrade } from './venue/port.js';
 export { walkBook, fillResting, type SimulatedFill, type TakerInput, type TakerResult, type RestingInput } from './paper/fillSimulator.js';

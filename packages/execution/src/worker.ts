@@ -20,6 +20,7 @@ import { OrderManager } from './orderManager.js';
 import { clobMarketData } from './paper/clobMarketData.js';
 import { createPaperVenue } from './paper/paperVenue.js';
 import { createClobV2Port } from './venue/clobV2.js';
+import { rateLimitedPort } from './venue/limited.js';
 import type { ClobPort } from './venue/port.js';
 
 const EnvSchema = z.object({
@@ -131,7 +132,8 @@ export async function runWorker(): Promise<void> {
         ...(env.POLYBOT_FUNDER_ADDRESS ? { funderAddress: env.POLYBOT_FUNDER_ADDRESS } : {}),
       });
       address = live.address;
-      port = live;
+      // Every call waits its turn under the venue's limits, shared with every process through Redis.
+      port = rateLimitedPort(live, rt.rateLimiter, live.address);
     }
   } catch (err) {
     if (isPolybotError(err, 'PERSISTENCE_CORRUPT')) fatal(err.message, 2);
@@ -163,6 +165,8 @@ export async function runWorker(): Promise<void> {
       ordersPerS: env.EXEC_ORDERS_PER_S,
       orderBurst: env.EXEC_ORDER_BURST,
       rateLimitBackoffMs: env.EXEC_RATE_LIMIT_BACKOFF_MS,
+      limiter: rt.rateLimiter,
+      signer: address,
       heartbeatEveryMs: env.EXEC_HEARTBEAT_MS,
       limits: {
         maxOrderUsd: env.EXEC_MAX_ORDER_USD,

@@ -1,6 +1,6 @@
 /** What every job of the engine shares: the order record, the venue, the config, one clock. */
 import type { Logger } from 'pino';
-import type { BookLevel } from '@polybot/shared';
+import type { BookLevel, RateLimiter } from '@polybot/shared';
 import type { Clock } from '../clock.js';
 import type { HardLimits } from '../hardLimits.js';
 import type { OrderManager } from '../orderManager.js';
@@ -11,9 +11,13 @@ export interface EngineConfig {
   cancelBeforeEndMs: number;
   /** Wait after a window ends before asking for its resolution. */
   settleAfterMs: number;
-  /** Local mirror of the venue's per-signer order bucket (standard tier 40/s, burst 60). */
+  /** The venue's per-signer order bucket (standard tier 40/s, burst 60), kept by `limiter`. */
   ordersPerS?: number;
   orderBurst?: number;
+  /** The rate limiter orders wait on: the worker passes the one shared through Redis (default: one in memory). */
+  limiter?: RateLimiter;
+  /** Whose order bucket it is (the signer's address): every process signing for it shares it. */
+  signer?: string;
   /** Back-off after a 429 when the venue's Retry-After is not visible to us. */
   rateLimitBackoffMs?: number;
   /** Posts tried per job when the venue answers 429 (the order is not there: safe to re-send). */

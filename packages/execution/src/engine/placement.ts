@@ -2,9 +2,19 @@
  * Placement: a request becomes one signed, persisted, posted order (exactly once), within the
  * venue's rate limit, on a fresh heartbeat when it will rest.
  */
-import { isOnStep, isValidPrice, roundToStep, SIZE_STEP, type Order, type OrderRequest } from '@polybot/shared';
+import {
+  isOnStep,
+  isValidPrice,
+  roundToStep,
+  SIZE_STEP,
+  type Order,
+  type OrderRequest,
+  LocalRateLimiter,
+  VENUE_LIMITS,
+  type NamedLimit,
+  type RateLimiter,
+} from '@polybot/shared';
 import { hardLimitProblem } from '../hardLimits.js';
-import { TokenBucket } from '../rateLimiter.js';
 import type { EngineDeps } from './deps.js';
 import type { Reconciliation } from './reconciliation.js';
 
@@ -23,17 +33,21 @@ function onGrid(r: OrderRequest): OrderRequest {
   return { ...r, price: roundToStep(r.price, r.tickSize), size: roundToStep(r.size, SIZE_STEP) };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class Placement {
   private heartbeatId = '';
   private lastHeartbeatOkMs = 0;
-  private readonly bucket: TokenBucket;
+  private readonly limiter: RateLimiter;
+  private readonly orderBucket: NamedLimit;
   /** Set once by the engine (reconciliation and placement call each other). */
   recon!: Reconciliation;
 
   constructor(private readonly d: EngineDeps) {
-    this.bucket = new TokenBucket(d.cfg.ordersPerS ?? 40, d.cfg.orderBurst ?? 60, d.clock.now());
+    // The signer's order bucket: shared through Redis by every process signing for it (the worker
+    // passes that limiter), or kept here alone (tests, tools).
+    this.limiter = d.cfg.limiter ?? new LocalRateLimiter({ now: () => d.clock.now(), sleep });
+    this.orderBucket = VENUE_LIMITS.orderBucket(d.cfg.signer ?? 'this process', d.cfg.ordersPerS ?? 40, d.cfg.orderBurst ?? 60);
   }
 
   /** An order job, for callers holding the engine's lock. Idempotent: a known signal is reconciled, never placed again. */
@@ -76,15 +90,15 @@ export class Placement {
 
   /** Posts within the venue's rate limit; a 429 pauses the bucket and the same signed order is re-sent. */
   private async postRateLimited(o: Order, signed: Record<string, unknown>) {
-    const { cfg, port, logger, clock } = this.d;
+    const { cfg, port, logger } = this.d;
     const attempts = cfg.maxRateLimitedPosts ?? 3;
     for (let i = 1; ; i++) {
-      for (let wait = this.bucket.take(clock.now()); wait > 0; wait = this.bucket.take(clock.now())) await sleep(wait);
+      await this.limiter.acquire([this.orderBucket]);
       const out = await port.post(signed, o.request.orderType);
       if (out.kind !== 'rate_limited' || i >= attempts) return out;
       const backoff = out.retryAfterMs ?? cfg.rateLimitBackoffMs ?? 1_000;
       logger.warn({ orderId: o.request.id, backoffMs: backoff, attempt: i }, 'venue rate limit (429): backing off');
-      this.bucket.pause(clock.now() + backoff);
+      await this.limiter.pause(this.orderBucket, backoff);
     }
   }
 

@@ -162,6 +162,13 @@ export async function createClobV2Port(opts: ClobV2Options): Promise<ClobPort & 
   const timeout = opts.timeoutMs ?? 10_000;
   const creds = await withTimeout(new ClobClient(base as never).createOrDeriveApiKey(), timeout, 'api key derivation');
   const client = new ClobClient({ ...base, creds } as never);
+  // clob-client-v2 1.1.0's postOrder, after a match whose answer lacks transaction hashes, polls
+  // GET /data/trades?id= every 250 ms for up to 30 s until the trades are mined (client.js
+  // resolveTransactionsHashes; docs/polymarket-venue.md §5.3 item 11: hashes are best-effort and may
+  // be empty on `matched`). Execution needs only the venue's answer: fills are read by
+  // reconciliation. Without this, one post could hold the engine (and every order behind it) for
+  // seconds. The method is private in the client's types, hence defineProperty.
+  Object.defineProperty(client, 'resolveTransactionsHashes', { value: (response: unknown) => Promise.resolve(response) });
   const negRiskByToken = new Map<string, boolean>();
 
   return {
