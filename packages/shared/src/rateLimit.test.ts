@@ -123,13 +123,14 @@ function busiest(starts: number[], span: number): number {
 
 describe('shared through Redis', () => {
   it('three processes together keep to one window limit, and use it', async () => {
-    const limits: NamedLimit[] = [{ name: 'venue /x', limit: { kind: 'window', limit: 30, windowMs: 1_000 } }];
+    const limits: NamedLimit[] = [{ name: 'venue /x', limit: { kind: 'window', limit: 20, windowMs: 2_000 } }];
     const prefix = testPrefix('ratelimit');
-    const all = (await Promise.all([0, 1, 2].map(() => hammer(prefix, limits, 2_500)))).flat();
-    // A start is recorded a little after Redis granted it, so look at windows 50 ms shorter.
-    expect(busiest(all, 950)).toBeLessThanOrEqual(30);
-    expect(all.length).toBeGreaterThanOrEqual(60); // shared, not divided: the limit is used
-    expect(all.length).toBeLessThanOrEqual(30 * 4);
+    const all = (await Promise.all([0, 1, 2].map(() => hammer(prefix, limits, 4_500)))).flat();
+    // A start is recorded a little after Redis granted it (more on a loaded machine), so look at
+    // windows 300 ms shorter than the limit's.
+    expect(busiest(all, 1_700)).toBeLessThanOrEqual(20);
+    expect(all.length).toBeGreaterThanOrEqual(40); // shared, not divided: the limit is used
+    expect(all.length).toBeLessThanOrEqual(20 * 4);
   }, 40_000);
 
   it('three processes together keep to one token bucket; a pause stops them all', async () => {
