@@ -55,4 +55,20 @@ describe('decideSignal', () => {
     const d = decideSignal(makeSignal(now, { maxShares: 1 }), { nowMs: now, breakerOpen: false, ledger: newLedger(1_000) }, cores);
     expect(d.accept).toBe(false);
   });
+
+  it('sizes with the venue bankroll and never spends more than the account has available, fee included', () => {
+    const s = makeSignal(now);
+    const rich = decideSignal(s, { nowMs: now, breakerOpen: false, ledger: newLedger(1_000) }, cores);
+    if (!rich.accept) throw new Error(rich.reasons.join(','));
+    // The venue says the account is worth $300 with $3 spendable: the ledger's $1,000 is not used.
+    const d = decideSignal(s, { nowMs: now, breakerOpen: false, ledger: newLedger(1_000), venue: { bankrollUsd: 300, availableUsd: 3 } }, cores);
+    if (!d.accept) throw new Error(d.reasons.join(','));
+    expect(d.request.sizing.bankrollUsd).toBe(300);
+    expect(d.size.cappedBy).toBe('available_cash');
+    const fee = d.request.size * s.market.feeSchedule.rate * s.limitPrice * (1 - s.limitPrice);
+    expect(d.request.size * s.limitPrice + fee).toBeLessThanOrEqual(3 + 1e-9);
+    expect(d.request.size).toBeLessThan(rich.request.size);
+    const broke = decideSignal(s, { nowMs: now, breakerOpen: false, ledger: newLedger(1_000), venue: { bankrollUsd: 300, availableUsd: 0.2 } }, cores);
+    expect(broke.accept).toBe(false);
+  });
 });

@@ -27,6 +27,16 @@ export interface DecideInputs {
   nowMs: number;
   breakerOpen: boolean;
   ledger: Ledger;
+  /**
+   * The venue account (live and sim): sizing uses its bankroll instead of the ledger's, and no order
+   * may spend more than it has available (fee included). Absent in replays: the ledger alone.
+   */
+  venue?: { bankrollUsd: number; availableUsd: number };
+}
+
+/** USD of notional that `availableUsd` pays for once the taker fee at `price` is added (fee per share / price). */
+function cashForNotional(availableUsd: number, price: number, feePerShare: number): number {
+  return Math.max(0, availableUsd) * (price / (price + feePerShare));
 }
 
 export type RiskDecision = { accept: true; request: OrderRequest; size: SafeSize; shrink: number } | { accept: false; reasons: string[] };
@@ -66,8 +76,9 @@ export function decideSignal(s: TradeSignal, inputs: DecideInputs, cores: Decide
   if (s.pair || s.kind === 'arbitrage') return { accept: false, reasons: ['pair_leg_alone'] };
   const verdict = cores.gate.validate(s, { nowMs: inputs.nowMs, breakerOpen: inputs.breakerOpen });
   if (!verdict.pass) return { accept: false, reasons: verdict.reasons };
-  const bankrollUsd = bankrollOf(inputs.ledger);
-  const size = cores.sizer.size(s, bankrollUsd, exposureOf(inputs.ledger, s.conditionId, s.asset), verdict.shrink);
+  const bankrollUsd = inputs.venue?.bankrollUsd ?? bankrollOf(inputs.ledger);
+  const cashUsd = inputs.venue ? cashForNotional(inputs.venue.availableUsd, s.limitPrice, takerFeePerShare(s.limitPrice, s.market.feeSchedule)) : Infinity;
+  const size = cores.sizer.size(s, bankrollUsd, exposureOf(inputs.ledger, s.conditionId, s.asset), verdict.shrink, cashUsd);
   if (size.shares <= 0) return { accept: false, reasons: [label(`size_zero: ${size.zeroReason ?? 'unknown'}`)] };
   if (size.shares > s.maxShares + 1e-9) return { accept: false, reasons: ['no_depth'] };
   const request = requestFor(s, size.shares, inputs.nowMs, {
@@ -116,11 +127,12 @@ export function decidePair(p: TradePair, inputs: DecideInputs, cores: DecideCore
   if (up.market.windowEndMs !== down.market.windowEndMs || up.tokenId === down.tokenId) reasons.add('legs_inconsistent');
   if (reasons.size) return { accept: false, reasons: [...reasons] };
 
-  const bankrollUsd = bankrollOf(inputs.ledger);
+  const bankrollUsd = inputs.venue?.bankrollUsd ?? bankrollOf(inputs.ledger);
   const exposure = exposureOf(inputs.ledger, p.conditionId, p.asset);
   const perPair = up.limitPrice + down.limitPrice; // notional of one pair at the limits, as the sizer prices a leg
+  const cashUsd = inputs.venue ? cashForNotional(inputs.venue.availableUsd, perPair, f(up.limitPrice) + f(down.limitPrice)) : Infinity;
   // No Kelly bound on a sure payoff: the sizer's caps alone, on both legs' notional.
-  const { usd, cappedBy } = cores.sizer.capped(Infinity, bankrollUsd, exposure, Math.min(up.maxShares, down.maxShares) * perPair);
+  const { usd, cappedBy } = cores.sizer.capped(Infinity, bankrollUsd, exposure, Math.min(up.maxShares, down.maxShares) * perPair, cashUsd);
   const shares = floorToStep((usd * shrink) / perPair, SIZE_STEP);
   if (shares <= 0) return { accept: false, reasons: [label(`size_zero: no size after caps (${cappedBy ?? 'none'})`)] };
   if (shares * up.limitPrice < 1 || shares * down.limitPrice < 1)

@@ -42,7 +42,7 @@ export class KellySizer {
   constructor(readonly config: SizerConfig = DEFAULT_SIZER) {}
 
   /** `usd` brought under every cap (order, bankroll share, exposures, the book's depth in USD), and the cap that bound it. */
-  capped(usd: number, bankrollUsd: number, exposure: Exposure, depthUsd: number): { usd: number; cappedBy: string | null } {
+  capped(usd: number, bankrollUsd: number, exposure: Exposure, depthUsd: number, cashUsd = Infinity): { usd: number; cappedBy: string | null } {
     const c = this.config;
     const caps: Array<[string, number]> = [
       ['max_order_usd', c.maxOrderUsd],
@@ -51,6 +51,8 @@ export class KellySizer {
       ['asset_exposure', c.maxAssetExposureUsd - exposure.asset],
       ['total_exposure', c.maxTotalExposureUsd - exposure.total],
       ['depth', depthUsd],
+      // What the account can still spend at the venue (balance − open orders − unsettled fills).
+      ['available_cash', cashUsd],
     ];
     let cappedBy: string | null = null;
     for (const [name, cap] of caps) {
@@ -62,11 +64,11 @@ export class KellySizer {
     return { usd, cappedBy };
   }
 
-  size(s: TradeSignal, bankrollUsd: number, exposure: Exposure, shrink = 1): SafeSize {
+  size(s: TradeSignal, bankrollUsd: number, exposure: Exposure, shrink = 1, cashUsd = Infinity): SafeSize {
     const c = this.config;
     const price = s.limitPrice;
     const kellyUsd = Math.max(0, c.kellyFraction * s.kellyFraction * shrink * bankrollUsd);
-    const { usd, cappedBy } = this.capped(kellyUsd, bankrollUsd, exposure, s.maxShares * price);
+    const { usd, cappedBy } = this.capped(kellyUsd, bankrollUsd, exposure, s.maxShares * price, cashUsd);
     // Priced at the limit (the worst fill), so the notional can never exceed a cap.
     const shares = floorToStep(usd / price, SIZE_STEP);
     const notionalUsd = Number((shares * price).toFixed(6));

@@ -83,4 +83,55 @@ describe('risk ledger', () => {
     expect(applyEvent(l, lateFill(5_100)).changed).toBe(false);
     expect(applyEvent(l, lateFill(101)).changed).toBe(false);
   });
+
+  it('books a merge once: cash in now, the merged shares leave the exposure at cost, the profit realised at once', () => {
+    let l = applyEvent(newLedger(100), fill('t1')).ledger; // 10 Up at 0.40 + fee
+    l = applyEvent(l, {
+      ...(fill('t2') as Extract<ExecutionEvent, { type: 'fill' }>),
+      id: 'fill-t2-down',
+      tradeId: 't2',
+      outcome: 'DOWN',
+      price: 0.5,
+      fee: 0.0175,
+    }).ledger; // 10 Down at 0.50 + fee
+    const merge: ExecutionEvent = {
+      id: 'merge-1',
+      atMs: Date.parse('2026-11-24T10:00:00Z'),
+      type: 'merge',
+      conditionId: cid,
+      asset: 'BTC',
+      shares: 10,
+      amountUsd: 10,
+      costUsd: 9,
+      feesUsd: 0.0343,
+      transactionId: 'tx',
+      transactionHash: '0x1',
+    };
+    const before = bankrollOf(l);
+    l = applyEvent(l, merge).ledger;
+    expect(applyEvent(l, merge).changed).toBe(false);
+    expect(l.cashUsd).toBeCloseTo(100 - 9 - 0.0343 + 10, 10);
+    expect(exposureOf(l, cid, 'BTC').market).toBeCloseTo(0, 10);
+    expect(l.realisedPnlUsd).toBeCloseTo(1 - 0.0343, 10);
+    expect(l.daily['2026-11-24']).toBeCloseTo(1 - 0.0343, 10);
+    // The bankroll moves by the realised profit only: the pairs were worth their cost before.
+    expect(bankrollOf(l) - before).toBeCloseTo(1, 10);
+  });
+
+  it('moves no money on a redemption (the payout was booked at settlement)', () => {
+    const l = applyEvent(newLedger(100), settle(0)).ledger;
+    const r = applyEvent(l, {
+      id: `redeem-${cid}`,
+      atMs: 5,
+      type: 'redemption',
+      conditionId: cid,
+      asset: 'BTC',
+      shares: 10,
+      amountUsd: 10,
+      transactionId: 'tx',
+      transactionHash: '0x2',
+    });
+    expect(r.changed).toBe(false);
+    expect(r.ledger.cashUsd).toBe(110);
+  });
 });

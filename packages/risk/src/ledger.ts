@@ -20,6 +20,8 @@ export const LedgerSchema = z.object({
   /** Realised PnL per UTC day (YYYY-MM-DD), the last 31 days. */
   daily: z.record(z.string(), z.number()),
   equity: z.array(z.tuple([z.number(), z.number()])),
+  /** Merge events applied (ids, bounded): a re-delivered one changes nothing. */
+  merges: z.array(z.string()).default([]),
 });
 export type Ledger = z.infer<typeof LedgerSchema>;
 
@@ -36,6 +38,7 @@ export function newLedger(bankrollUsd: number): Ledger {
     consecutiveLosses: 0,
     daily: {},
     equity: [],
+    merges: [],
   };
 }
 
@@ -125,6 +128,25 @@ export function applyEvent(l: Ledger, ev: ExecutionEvent): { ledger: Ledger; cha
     if (l.equity.length > EQUITY_KEPT) l.equity.splice(0, l.equity.length - EQUITY_KEPT);
     return { ledger: l, changed: true };
   }
+  if (ev.type === 'merge') {
+    // Pairs merged into pUSD: the cash is in now and the merged shares leave the position at their
+    // cost, so the arbitrage profit (or a loss) is realised at the merge, not at resolution.
+    if (l.merges.includes(ev.id)) return unchanged;
+    l.merges.push(ev.id);
+    if (l.merges.length > SETTLED_KEPT) l.merges.splice(0, l.merges.length - SETTLED_KEPT);
+    l.cashUsd += ev.amountUsd;
+    const pos = l.exposure[ev.conditionId];
+    if (pos) pos.costUsd = Math.max(0, pos.costUsd - ev.costUsd);
+    const pnl = ev.amountUsd - ev.costUsd - ev.feesUsd;
+    l.realisedPnlUsd += pnl;
+    const day = dayOf(ev.atMs);
+    l.daily[day] = (l.daily[day] ?? 0) + pnl;
+    l.equity.push([ev.atMs, l.startingBankrollUsd + l.realisedPnlUsd]);
+    if (l.equity.length > EQUITY_KEPT) l.equity.splice(0, l.equity.length - EQUITY_KEPT);
+    return { ledger: l, changed: true };
+  }
+  // A redemption moves no ledger money: its payout was booked at settlement (the venue account
+  // counts it as redeemable until then), so the reconciliation sees no jump.
   return unchanged;
 }
 

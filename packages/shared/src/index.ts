@@ -10,6 +10,7 @@ export * from './domain/order.js';
 export * from './domain/executionEvent.js';
 export * from './domain/pair.js';
 export * from './domain/tripKind.js';
+export * from './domain/account.js';
 export * from './money.js';
 export * from './errors.js';
 export * from './keys.js';

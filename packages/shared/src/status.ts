@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AssetSchema, EpochMsSchema, OutcomeSchema } from './domain/primitives.js';
 import { OrderStateSchema } from './domain/order.js';
 import { redisKeys } from './keys.js';
+import { VenueAccountSchema, type VenueAccount } from './domain/account.js';
 
 /**
  * Status snapshots each worker publishes to Redis for the dashboard and the CLI.
@@ -61,6 +62,29 @@ export const ExecutionStatusSchema = z
     ),
     positions: z.array(PositionStatusSchema),
     ordersByState: z.record(z.string(), z.number()),
+    /** Money at the venue: the account, and redemptions and merges (recent first). Absent on the paper venue. */
+    money: z
+      .object({
+        account: VenueAccountSchema.nullable(),
+        actions: z.array(
+          z
+            .object({
+              id: z.string(),
+              kind: z.enum(['redeem', 'merge', 'approve']),
+              conditionId: z.string().nullable(),
+              asset: AssetSchema.nullable(),
+              shares: z.number(),
+              amountUsd: z.number(),
+              state: z.string(),
+              transactionId: z.string().nullable(),
+              transactionHash: z.string().nullable(),
+              updatedAtMs: EpochMsSchema,
+            })
+            .strict(),
+        ),
+      })
+      .strict()
+      .optional(),
     updatedAtMs: EpochMsSchema,
   })
   .strict();
@@ -117,4 +141,16 @@ export function safeJson(raw: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The venue account execution last read (see `VenueAccountSchema`); null when missing or unreadable. */
+export async function readVenueAccount(redis: Redis, prefix: string): Promise<VenueAccount | null> {
+  const raw = await redis.get(redisKeys(prefix).status('account'));
+  if (raw === null) return null;
+  const r = VenueAccountSchema.safeParse(safeJson(raw));
+  return r.success ? r.data : null;
+}
+
+export async function putVenueAccount(redis: Redis, prefix: string, a: VenueAccount): Promise<void> {
+  await redis.set(redisKeys(prefix).status('account'), JSON.stringify(VenueAccountSchema.parse(a)));
 }

@@ -79,6 +79,8 @@ export class Exchange {
   private readonly misprices = new Map<string, { offset: number; untilMs: number }>();
   private tradeSeq = 0;
   /** Every public trade (ours and the background flow) for the market channel. */
+  /** A trade is mined: settle it on chain. False makes it FAIL (the taker no longer holds what it pays with). */
+  onMined: (o: SimOrder, t: SimTrade) => boolean = () => true;
   onPublicTrade: (t: { tokenId: string; conditionId: string; price: number; size: number; side: 'BUY' | 'SELL'; timestampMs: number }) => void = () =>
     undefined;
 
@@ -236,7 +238,8 @@ export class Exchange {
     for (const o of this.orders.values()) {
       for (const t of o.trades) {
         if (t.status === 'MATCHED' && nowMs - t.matchTimeMs >= 1_000) {
-          t.status = this.rng.next() < this.cfg.failTradeProb ? 'FAILED' : 'MINED';
+          // The trade reaches the chain, where it moves the money (onMined); it FAILS when that cannot be done.
+          t.status = this.rng.next() < this.cfg.failTradeProb || !this.onMined(o, t) ? 'FAILED' : 'MINED';
           t.lastUpdateMs = nowMs;
           if (t.status === 'FAILED') o.sizeMatched = r2(o.sizeMatched - t.size);
         } else if (t.status === 'MINED' && nowMs - t.matchTimeMs >= 3_000) {

@@ -19,6 +19,8 @@ export const FaultsSchema = z
     malformedBooks: z.number().int().min(0).default(0),
     /** Probability that a trade ends FAILED on chain instead of MINED. */
     failTrades: z.number().min(0).max(1).default(0),
+    /** The next N relayer transactions revert on chain: STATE_FAILED, no nonce used, nothing moved (relayer.ts). */
+    failRelayer: z.number().int().min(0).default(0),
   })
   .strict();
 export type Faults = z.infer<typeof FaultsSchema>;

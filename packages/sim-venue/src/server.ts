@@ -3,11 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import { ApiKeys, orderHash, orderSigner, type ApiCreds, type WireOrder } from './auth.js';
+import { ClobBalances, COLLATERAL } from './balances.js';
+import { Chain, toUnits } from './chain.js';
 import { Exchange, r2, r6, type SimOrder, type SimTrade } from './exchange.js';
 import { defaultFaults, FaultsSchema, type FaultCounters, type Faults } from './faults.js';
 import { MarketSchedule, type SimMarket } from './markets.js';
 import { PriceProcess, SIM_ASSETS, type SimAsset } from './prices.js';
 import { Rng } from './random.js';
+import { Relayer, type RelayerTiming } from './relayer.js';
 import { RtdsHub } from './rtds.js';
 
 export interface SimVenueOptions {
@@ -22,6 +25,10 @@ export interface SimVenueOptions {
   priceToBeatDelayMs?: number;
   /** Once an owner has sent a heartbeat, this long without one cancels all its orders (10 s, as the real one). */
   heartbeatTimeoutMs?: number;
+  /** pUSD each account holds when the venue first sees it (default 1000: a funded, onboarded account). */
+  startingBalanceUsd?: number;
+  /** Relayer transaction timing (broadcast, mined, confirmed after submit). */
+  relayerTiming?: Partial<RelayerTiming>;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -30,7 +37,7 @@ export interface SimVenue {
   port: number;
   close(): Promise<void>;
   /** For tests: the venue's state. */
-  state: { schedule: MarketSchedule; exchange: Exchange; faults: Faults; counters: FaultCounters };
+  state: { schedule: MarketSchedule; exchange: Exchange; faults: Faults; counters: FaultCounters; chain: Chain; balances: ClobBalances; relayer: Relayer };
 }
 
 const FEE_RATE = 0.07;
@@ -97,6 +104,33 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     rng,
   );
   const keys = new ApiKeys(`sim-${seed}`);
+  // Money on chain, the CLOB's view of it, and the relayer (chain.ts, balances.ts, relayer.ts).
+  const chain = new Chain({ startingUnits: toUnits(opts.startingBalanceUsd ?? 1_000), onboarded: true }, (cid) => {
+    const m = schedule.markets.get(cid);
+    return m ? { upToken: m.upToken, downToken: m.downToken, winner: m.closed ? m.winner : null } : null;
+  });
+  const balances = new ClobBalances(chain, () => exchange.orders.values(), FEE_RATE);
+  exchange.onMined = (o, t) => {
+    // A trade reaches the chain: the taker's pUSD and shares move (or the trade FAILS if they cannot).
+    const cost = toUnits(t.size * t.price);
+    const fee = toUnits(t.fee);
+    const shares = toUnits(t.size);
+    if (!chain.settleTrade(o.maker, o.side, o.tokenId, shares, cost, fee)) return false;
+    const buy = o.side === 'BUY';
+    balances.moved(o.maker, COLLATERAL, buy ? -(cost + fee) : cost - fee);
+    balances.moved(o.maker, o.tokenId, buy ? shares : -shares);
+    return true;
+  };
+  const relayer = new Relayer(chain, {
+    seed: `sim-${seed}`,
+    ...(opts.relayerTiming ? { timing: opts.relayerTiming } : {}),
+    injectFailure: () => {
+      if (faults.failRelayer <= 0) return false;
+      faults.failRelayer -= 1;
+      return true;
+    },
+    log,
+  });
   let faults = defaultFaults();
   const counters: FaultCounters = { injected429: 0, injected500: 0, dropped: 0, malformed: 0, heartbeatsMissed: 0 };
   const heartbeats = new Map<string, number>();
@@ -106,6 +140,7 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     const now = Date.now();
     for (const p of prices.values()) p.advance(now);
     for (const m of schedule.tick(now)) {
+      chain.resolve(m.conditionId, { upToken: m.upToken, downToken: m.downToken, winner: m.winner });
       exchange.onResolved(m);
       const resolved = JSON.stringify({
         event_type: 'market_resolved',
@@ -121,6 +156,7 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     }
     exchange.refreshQuotes(now);
     exchange.progressTrades(now);
+    relayer.tick(now);
     for (const [owner, last] of heartbeats) {
       if (now - last > (opts.heartbeatTimeoutMs ?? 10_000)) {
         heartbeats.delete(owner);
@@ -320,6 +356,9 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
       return { status: 400, json: { error: 'INVALID_ORDER_MIN_SIZE: a marketable order needs at least $1' }, accepted: false };
     }
     if (postOnly && marketable) return { status: 400, json: { error: 'INVALID_POST_ONLY_ORDER: order crosses the book' }, accepted: false };
+    // The account must hold what the order needs beyond what its open orders reserve (balances.ts).
+    const short = balances.refusal(o, marketable && !postOnly);
+    if (short) return { status: 400, json: { error: short }, accepted: false };
     exchange.orders.set(id, o);
     const takerDelay = exchange.cfg.takerDelayMs;
     if (marketable && takerDelay > 0) {
@@ -402,6 +441,35 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
         })),
       };
     }
+    if (path === '/sim/relayer-keys' && method === 'POST') {
+      // Stands in for the Polymarket app, where a user creates a Relayer API key for an address.
+      const body = z.object({ address: z.string().regex(/^0x[0-9a-fA-F]{40}$/) }).safeParse(ctx.json);
+      if (!body.success) throw new HttpError(400, 'usage: POST /sim/relayer-keys {"address": "0x…"}');
+      return { apiKey: relayer.keyFor(body.data.address), address: body.data.address, depositWallet: relayer.walletOf(body.data.address) };
+    }
+    if (seg[0] === 'sim' && seg[1] === 'accounts' && seg[2] && /^0x[0-9a-fA-F]{40}$/.test(seg[2])) {
+      // Inspect an account, or inject a failure: a withdrawal (balance) or revoked approvals.
+      const address = seg[2];
+      if (method === 'POST') {
+        const body = z
+          .object({ balanceUsd: z.number().min(0).optional(), revokeApprovals: z.literal(true).optional() })
+          .strict()
+          .safeParse(ctx.json);
+        if (!body.success) throw new HttpError(400, 'usage: POST /sim/accounts/{address} {"balanceUsd"?: number, "revokeApprovals"?: true}');
+        if (body.data.balanceUsd !== undefined) chain.setBalance(address, toUnits(body.data.balanceUsd));
+        if (body.data.revokeApprovals) chain.revokeApprovals(address);
+      }
+      return {
+        address,
+        pusd: Number(chain.balance(address)) / 1e6,
+        clobView: Number(balances.balance(address, COLLATERAL)) / 1e6,
+        reserved: Number(balances.reserved(address, COLLATERAL)) / 1e6,
+        tokens: Object.fromEntries(chain.tokens(address).map(([t, v]) => [t, Number(v) / 1e6])),
+        relayerNonce: relayer.nonce(address).toString(),
+        deployed: relayer.isDeployed(address),
+      };
+    }
+    if (path === '/sim/relayer') return { transactions: relayer.txs };
     if (path === '/sim/faults') {
       if (method === 'POST') {
         const parsed = FaultsSchema.partial().strict().safeParse(ctx.json);
@@ -638,12 +706,32 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
       const body = z.object({ heartbeat_id: z.string().nullish() }).safeParse(ctx.json ?? {});
       return { heartbeat_id: (body.success && body.data.heartbeat_id) || `hb-${creds.apiKey.slice(0, 8)}` };
     }
-    if (method === 'GET' && path === '/balance-allowance') {
-      needL2(ctx);
-      return {
-        balance: '1000000000000',
-        allowances: { '0xE111180000d2663C0091e4f400237545B87B996B': '115792089237316195423570985008687907853269984665640564039457584007913129639935' },
-      };
+    if (method === 'GET' && (path === '/balance-allowance' || path === '/balance-allowance/update')) {
+      // polymarket-venue.md §1/§4: the account is the key's address, or its deposit wallet for
+      // signature type 3; `/update` makes the CLOB re-read the chain (balances.ts).
+      const creds = needL2(ctx);
+      const q = z
+        .object({
+          asset_type: z.enum(['COLLATERAL', 'CONDITIONAL']),
+          token_id: z.string().regex(/^\d*$/).optional(),
+          signature_type: z.coerce.number().int().min(0).max(3).optional(),
+        })
+        .safeParse(Object.fromEntries(query));
+      if (!q.success || (q.data.asset_type === 'CONDITIONAL' && !q.data.token_id))
+        throw new HttpError(400, 'Invalid payload: asset_type COLLATERAL, or CONDITIONAL with token_id');
+      const account = q.data.signature_type === 3 ? relayer.walletOf(creds.address) : creds.address;
+      const asset = q.data.asset_type === 'COLLATERAL' ? COLLATERAL : q.data.token_id!;
+      if (path === '/balance-allowance/update') {
+        balances.refresh(account, asset);
+        return '';
+      }
+      return balances.answer(account, asset);
+    }
+    // ---------- relayer (relayer.ts) ----------
+    const relayed = await relayer.route(method, path, query, ctx.json, ctx.headers);
+    if (relayed) {
+      res.statusCode = relayed.status;
+      return relayed.body;
     }
     throw new HttpError(404, `no route for ${method} ${path}`);
   }
@@ -763,6 +851,9 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
         return faults;
       },
       counters,
+      chain,
+      balances,
+      relayer,
     } as SimVenue['state'],
     close: () =>
       new Promise<void>((resolve) => {

@@ -20,6 +20,8 @@ const EnvSchema = z.object({
   SIM_TWAP: z.enum(['true', 'false']).default('true'),
   SIM_MISPRICE_PROB: z.coerce.number().min(0).max(1).default(0.2),
   SIM_TAKER_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(0),
+  /** pUSD each account starts with (a funded, onboarded account). */
+  SIM_START_BALANCE_USD: z.coerce.number().min(0).default(1_000),
 });
 
 function line(level: number, msg: string, fields: Record<string, unknown> = {}): void {
@@ -45,6 +47,7 @@ export async function runWorker(): Promise<void> {
     twap: env.SIM_TWAP === 'true',
     misprice: env.SIM_MISPRICE_PROB,
     takerDelayMs: env.SIM_TAKER_DELAY_MS,
+    startingBalanceUsd: env.SIM_START_BALANCE_USD,
     log: (msg, fields) => line(30, msg, fields),
   });
   line(30, 'sim venue listening', { url: venue.url, windowSeconds: env.SIM_WINDOW_SECONDS, assets: env.SIM_ASSETS });

@@ -22,10 +22,15 @@ export function alertForEvent(e: ExecutionEvent): string | null {
     case 'order':
       return e.state === 'rejected' ? `⚠️ order ${e.orderId} (${e.asset}) rejected by the venue: ${e.reason ?? 'no reason given'}` : null;
     case 'error':
+      if (e.id.startsWith('err-money-')) return `🚨 money stuck at the venue: ${e.message}`;
       if (e.source === 'heartbeat') return `🚨 venue heartbeat lost: the venue may have cancelled every order (${e.message})`;
       if (e.source === 'limit') return `🛑 execution refused an order at its hard limits (never signed): ${e.message}`;
       if (e.source === 'outbox') return `⚠️ execution set aside an event that failed its schema: ${e.message}`;
       return null;
+    case 'redemption':
+      return `💰 ${e.asset} redeemed ${e.shares} winning shares for $${e.amountUsd.toFixed(2)} (relayer transaction ${e.transactionId})`;
+    case 'merge':
+      return `🔁 ${e.asset} merged ${e.shares} Up+Down pairs into $${e.amountUsd.toFixed(2)}, PnL $${(e.amountUsd - e.costUsd - e.feesUsd).toFixed(2)} (relayer transaction ${e.transactionId})`;
     case 'settlement':
       return `${e.realisedPnlUsd >= 0 ? '✅' : '🔻'} ${e.asset} window settled ${e.winner}: payout $${e.payoutUsd.toFixed(2)}, fees $${e.feesUsd.toFixed(2)}, PnL $${e.realisedPnlUsd.toFixed(2)}`;
     case 'fill':

@@ -58,6 +58,34 @@ export const ExecutionEventSchema = z.discriminatedUnion('type', [
   z
     .object({
       ...base,
+      /** A resolved market's winning shares redeemed for pUSD through the relayer (the payout was booked at settlement). */
+      type: z.literal('redemption'),
+      conditionId: ConditionIdSchema,
+      asset: AssetSchema,
+      shares: z.number().nonnegative(),
+      amountUsd: z.number().nonnegative(),
+      transactionId: z.string(),
+      transactionHash: z.string(),
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      /** Up+Down pairs merged back into pUSD: cash in now, the merged shares leave the position at their cost. */
+      type: z.literal('merge'),
+      conditionId: ConditionIdSchema,
+      asset: AssetSchema,
+      shares: z.number().positive(),
+      amountUsd: z.number().nonnegative(),
+      costUsd: z.number(),
+      feesUsd: z.number().nonnegative(),
+      transactionId: z.string(),
+      transactionHash: z.string(),
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
       type: z.literal('error'),
       /** `limit`: a job refused by execution's own hard limits; `outbox`: an event set aside because it failed its schema. */
       source: z.enum(['venue', 'api', 'redis', 'rejected', 'heartbeat', 'persistence', 'limit', 'outbox']),
