@@ -57,7 +57,7 @@ const ADAPTERS = {
   ingestion: ['bookCache', 'oracleStore', 'tradeTape', 'marketSocket', 'rtds', 'http', 'bookClient', 'stores'],
   strategy: [],
   risk: ['breakerControl', 'ledgerStore'],
-  execution: ['lease', 'keys', 'venue/clobV2', 'venue/index', 'paper/clobMarketData', 'paper/paperVenue', 'paper/index'],
+  execution: ['lease', 'keys', 'venue/clobV2', 'venue/relayer', 'venue/index', 'moneyRuntime', 'paper/clobMarketData', 'paper/paperVenue', 'paper/index'],
   backtest: [],
 };
 

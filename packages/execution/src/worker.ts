@@ -19,6 +19,7 @@ import { createLease } from './lease.js';
 import { OrderManager } from './orderManager.js';
 import { clobMarketData } from './paper/clobMarketData.js';
 import { createPaperVenue } from './paper/paperVenue.js';
+import { startMoney, type Money } from './moneyRuntime.js';
 import { createClobV2Port } from './venue/clobV2.js';
 import { rateLimitedPort } from './venue/limited.js';
 import type { ClobPort } from './venue/port.js';
@@ -52,6 +53,16 @@ const EnvSchema = z.object({
     .string()
     .regex(/^0x[0-9a-fA-F]{40}$/)
     .optional(),
+  /** The relayer for redemptions and merges (deposit wallets): the sim venue on sim, Polymarket's otherwise. */
+  POLYBOT_RELAYER_URL: z.string().url().optional(),
+  /** A Relayer API key and the address that owns it (created in the Polymarket app; never logged). The sim makes one. */
+  POLYBOT_RELAYER_API_KEY: z.string().min(1).optional(),
+  POLYBOT_RELAYER_API_KEY_ADDRESS: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/)
+    .optional(),
+  /** How often the venue account (pUSD after /balance-allowance/update) is re-read and published. */
+  EXEC_ACCOUNT_MS: z.coerce.number().int().min(500).default(2_000),
 });
 
 function fatal(message: string, code: number): never {
@@ -155,6 +166,35 @@ export async function runWorker(): Promise<void> {
     logger.warn({ err: (err as Error).message }, 'collateral check failed');
   }
 
+  // Money: the venue account, execution's own funds check, redemptions and merges (moneyRuntime.ts).
+  let money: Money | null = null;
+  if (key !== null) {
+    try {
+      money = await startMoney({
+        venue: config.venue,
+        port,
+        manager,
+        dataDir: config.dataDir,
+        logger,
+        redis,
+        prefix: config.queuePrefix,
+        key,
+        depositWallet: env.POLYBOT_SIGNATURE_TYPE === 3 ? { address: env.POLYBOT_FUNDER_ADDRESS ?? null } : null,
+        relayer: {
+          url: env.POLYBOT_RELAYER_URL ?? (config.venue === 'sim' ? config.clobUrl : 'https://relayer-v2.polymarket.com'),
+          apiKey: env.POLYBOT_RELAYER_API_KEY ?? null,
+          apiKeyAddress: env.POLYBOT_RELAYER_API_KEY_ADDRESS ?? null,
+        },
+        timeoutMs: env.EXEC_VENUE_TIMEOUT_MS,
+      });
+      await money.refresh(Date.now());
+    } catch (err) {
+      if (isPolybotError(err, 'PERSISTENCE_CORRUPT')) fatal(err.message, 2);
+      if (config.venue === 'live') fatal(`live trading refused: money set-up failed (${(err as Error).message})`, 2);
+      logger.warn({ err: (err as Error).message }, 'money set-up failed: no redemptions, merges or venue account');
+    }
+  }
+
   const halted = async () => (await readBreaker(redis, config.queuePrefix, Date.now())).state === 'open';
   const engine = new ExecutionEngine(
     manager,
@@ -175,6 +215,7 @@ export async function runWorker(): Promise<void> {
         maxOrderAgeMs: env.EXEC_MAX_ORDER_AGE_MS,
         clockSkewMs: env.EXEC_CLOCK_SKEW_MS,
       },
+      ...(money ? { merged: money.merged, funds: money.funds } : {}),
     },
     logger,
     halted,
@@ -203,6 +244,16 @@ export async function runWorker(): Promise<void> {
     return byState;
   }
   const flush = async () => {
+    // Redemption and merge events first: a market's merge is booked before its settlement.
+    if (money) {
+      const store = money.treasury.store;
+      const moneySent: string[] = [];
+      for (const e of [...store.outbox()]) {
+        await events.add(e, e.id);
+        moneySent.push(e.id);
+      }
+      store.ackOutbox(moneySent, Date.now());
+    }
     const out = [...manager.outbox()];
     const sent: string[] = [];
     for (const e of out) {
@@ -253,14 +304,53 @@ export async function runWorker(): Promise<void> {
           windowEndMs: p.windowEndMs,
         })),
       ordersByState: byState,
+      ...(money
+        ? {
+            money: {
+              account: money.account(),
+              actions: [...money.treasury.store.actions()]
+                .sort((a, b) => b.updatedAtMs - a.updatedAtMs)
+                .slice(0, 50)
+                .map((a) => ({
+                  id: a.id,
+                  kind: a.kind,
+                  conditionId: a.conditionId,
+                  asset: a.asset,
+                  shares: a.shares,
+                  amountUsd: a.amountUsd,
+                  state: a.state,
+                  transactionId: a.transactionId,
+                  transactionHash: a.transactionHash,
+                  updatedAtMs: a.updatedAtMs,
+                })),
+            },
+          }
+        : {}),
       updatedAtMs: Date.now(),
     });
+  };
+  /** Redemptions and merges after each poll; a relayer that cannot answer only delays them. */
+  let accountAtMs = 0;
+  const moneyStep = async () => {
+    if (!money) return;
+    try {
+      await money.step(Date.now());
+    } catch (err) {
+      stopIfUnrecorded(err);
+      logger.warn({ err: (err as Error).message }, 'redeem/merge step failed; will retry');
+    }
+    if (Date.now() - accountAtMs >= env.EXEC_ACCOUNT_MS) {
+      accountAtMs = Date.now();
+      await money.refresh(Date.now()).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'venue account read failed'));
+    }
   };
 
   // Start-up recovery: reconcile everything not final with the venue before taking any job.
   logger.info({ orders: manager.all().length, inFlight: manager.nonTerminal().length, outbox: manager.outbox().length }, 'recovering from orders.json');
   try {
     await engine.poll();
+    // A redemption or merge a crash interrupted is found at the relayer (or re-sent) before anything new.
+    await moneyStep();
     await flush();
   } catch (err) {
     stopIfUnrecorded(err);
@@ -303,6 +393,7 @@ export async function runWorker(): Promise<void> {
           await engine.cancelAll('breaker is open');
         }
       })
+      .then(moneyStep)
       .then(flush)
       .then(publish)
       .catch((err: unknown) => {

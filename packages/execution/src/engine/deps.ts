@@ -1,6 +1,6 @@
 /** What every job of the engine shares: the order record, the venue, the config, one clock. */
 import type { Logger } from 'pino';
-import type { BookLevel, RateLimiter } from '@polybot/shared';
+import type { BookLevel, OrderRequest, RateLimiter } from '@polybot/shared';
 import type { Clock } from '../clock.js';
 import type { HardLimits } from '../hardLimits.js';
 import type { OrderManager } from '../orderManager.js';
@@ -32,6 +32,13 @@ export interface EngineConfig {
   limits?: HardLimits;
   /** The one clock of the engine (default: the system clock). */
   clock?: Clock;
+  /**
+   * Up+Down pairs of a market merged back into pUSD (money/treasury.ts): settlement books only what
+   * is still held, and waits while a merge is in flight. Absent: nothing is ever merged.
+   */
+  merged?: (conditionId: string) => { shares: number; costUsd: number; feesUsd: number; pending: boolean };
+  /** Execution's own check that the account can pay for an order (null = it can); refused before signing. */
+  funds?: (r: OrderRequest) => string | null;
 }
 
 /** The current book of a token, best first on both sides (null: none). Used to unwind a lone arbitrage leg. */

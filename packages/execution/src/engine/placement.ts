@@ -79,6 +79,14 @@ export class Placement {
       manager.commit(nowMs);
       return `refused: ${breach}`;
     }
+    const short = cfg.funds?.(request);
+    if (short) {
+      // The account cannot pay for it: refused before signing (the venue would refuse it too).
+      logger.warn({ orderId: r.id, problem: short }, 'order request refused: not enough funds');
+      manager.createRejected(r, short, nowMs);
+      manager.commit(nowMs);
+      return 'rejected';
+    }
     const { id, signed } = await port.sign(request);
     if (request.orderType === 'GTC' || request.orderType === 'GTD') await this.freshHeartbeat();
     manager.create(request, id, signed, nowMs);

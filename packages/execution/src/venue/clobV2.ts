@@ -81,6 +81,8 @@ const TradeJsonSchema = z
     maker_orders: z.array(z.object({ order_id: z.string(), matched_amount: Num, price: Num }).passthrough()).optional(),
   })
   .passthrough();
+const Units = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform((v) => BigInt(v));
+const BalanceUnitsSchema = z.object({ balance: Units, allowances: z.record(z.string(), Units).optional() }).passthrough();
 const BalanceAllowanceSchema = z.object({ balance: Num, allowance: Num.optional(), allowances: z.record(z.string(), Num).optional() }).passthrough();
 
 /**
@@ -244,6 +246,13 @@ export async function createClobV2Port(opts: ClobV2Options): Promise<ClobPort & 
       if (!p.success) throw new Error('balance-allowance: unexpected shape');
       const allowances = p.data.allowances ? Object.values(p.data.allowances) : p.data.allowance !== undefined ? [p.data.allowance] : [0];
       return { balanceUsd: p.data.balance / 1e6, allowanceUsd: Math.min(...allowances) / 1e6 };
+    },
+    async balanceAllowance(asset, refresh) {
+      const params = asset.kind === 'collateral' ? { asset_type: 'COLLATERAL' } : { asset_type: 'CONDITIONAL', token_id: asset.tokenId };
+      if (refresh) await withTimeout(client.updateBalanceAllowance(params as never), timeout, 'balance-allowance update');
+      const p = BalanceUnitsSchema.safeParse(await withTimeout(client.getBalanceAllowance(params as never), timeout, 'balance-allowance'));
+      if (!p.success) throw new Error('balance-allowance: unexpected shape');
+      return { balance: p.data.balance, allowances: p.data.allowances ?? {} };
     },
   };
 }

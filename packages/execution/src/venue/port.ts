@@ -48,4 +48,13 @@ export interface ClobPort {
   winner(conditionId: string): Promise<'UP' | 'DOWN' | null>;
   /** pUSD balance and allowance (checked at start-up). */
   collateral(): Promise<Collateral>;
+  /**
+   * `/balance-allowance` for pUSD or one outcome token, in base units (1e6 = 1 pUSD or 1 share), after
+   * `/balance-allowance/update` when `refresh` (the CLOB caches balances; polymarket-venue.md §1, §4).
+   * Absent on venues without an account (paper).
+   */
+  balanceAllowance?(
+    asset: { kind: 'collateral' } | { kind: 'token'; tokenId: string },
+    refresh: boolean,
+  ): Promise<{ balance: bigint; allowances: Record<string, bigint> }>;
 }

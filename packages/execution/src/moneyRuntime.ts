@@ -1,0 +1,129 @@
+/**
+ * Money for the execution process: the venue account read on a schedule (pUSD after
+ * `/balance-allowance/update`, published for risk), execution's own funds check before signing,
+ * and the treasury (redemptions and merges through the relayer) with its money.json outbox.
+ * An adapter: it wires HTTP (the relayer) and Redis (the published account) to the pure cores.
+ */
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { takerFee, type OrderRequest, type VenueAccount } from '@polybot/shared';
+import { putVenueAccount } from '@polybot/shared/status';
+import type { Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { venueAccount } from './money/account.js';
+import { MoneyStore } from './money/store.js';
+import { Treasury, type BalanceReader } from './money/treasury.js';
+import type { OrderManager } from './orderManager.js';
+import type { ClobPort } from './venue/port.js';
+import { createRelayer, type RelayerPort } from './venue/relayer.js';
+
+export interface MoneyOptions {
+  venue: 'sim' | 'paper' | 'live';
+  port: ClobPort;
+  manager: OrderManager;
+  dataDir: string;
+  logger: Logger;
+  redis: Redis;
+  prefix: string;
+  /** The signing key (sim and live); null on paper. */
+  key: Hex | null;
+  /**
+   * Whether the account trades from a deposit wallet (signature type 3), and its address when known
+   * (the sim tells it). Only a deposit wallet can redeem and merge through the relayer; an EOA, proxy or
+   * Safe account redeems by other means, which polybot does not send.
+   */
+  depositWallet: { address: string | null } | null;
+  relayer: { url: string; apiKey: string | null; apiKeyAddress: string | null } | null;
+  timeoutMs: number;
+}
+
+export interface Money {
+  treasury: Treasury;
+  /** For the engine (EngineConfig.merged / .funds). */
+  merged: Treasury['merged'];
+  funds: (r: OrderRequest) => string | null;
+  /** Plans and advances redemptions and merges (after each engine poll). */
+  step(nowMs: number): Promise<void>;
+  /** Re-reads the balance (with an update) and publishes the account; null without a readable balance. */
+  refresh(nowMs: number): Promise<VenueAccount | null>;
+  account(): VenueAccount | null;
+}
+
+/** The sim stands in for the Polymarket app where a user creates a Relayer API key (`POST /sim/relayer-keys`). */
+async function simRelayerKey(simUrl: string, address: string, timeoutMs: number): Promise<{ apiKey: string; depositWallet: string }> {
+  const res = await fetch(`${simUrl.replace(/\/+$/, '')}/sim/relayer-keys`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ address }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  if (!res.ok) throw new Error(`sim relayer key: HTTP ${res.status}`);
+  const j = (await res.json()) as { apiKey?: unknown; depositWallet?: unknown };
+  if (typeof j.apiKey !== 'string' || typeof j.depositWallet !== 'string') throw new Error('sim relayer key: unexpected answer');
+  return { apiKey: j.apiKey, depositWallet: j.depositWallet };
+}
+
+export async function startMoney(o: MoneyOptions): Promise<Money> {
+  const { port, manager, logger } = o;
+  let relayer: RelayerPort | null = null;
+  let wallet = o.depositWallet?.address ?? null;
+  if (o.key && o.relayer && o.depositWallet) {
+    const account = privateKeyToAccount(o.key);
+    let apiKey = o.relayer.apiKey;
+    let apiKeyAddress = o.relayer.apiKeyAddress ?? account.address;
+    if (o.venue === 'sim' && !apiKey) {
+      const k = await simRelayerKey(o.relayer.url, account.address, o.timeoutMs);
+      apiKey = k.apiKey;
+      apiKeyAddress = account.address;
+      wallet ??= k.depositWallet;
+    }
+    if (apiKey && wallet) relayer = createRelayer({ url: o.relayer.url, account, wallet, apiKey, apiKeyAddress, timeoutMs: o.timeoutMs });
+    else logger.warn({ hasKey: Boolean(apiKey), wallet }, 'no relayer: redemptions and merges wait (set POLYBOT_RELAYER_API_KEY and a deposit wallet)');
+  } else if (o.key) {
+    logger.warn('not a deposit-wallet account (POLYBOT_SIGNATURE_TYPE is not 3): redemptions and merges are not sent; the venue account is still read');
+  }
+  const balances: BalanceReader | null = port.balanceAllowance ? (asset, refresh) => port.balanceAllowance!(asset, refresh) : null;
+  const store = new MoneyStore(path.join(o.dataDir, 'money.json'));
+  const treasury = new Treasury(manager, store, relayer, balances, (cid) => port.winner(cid), logger);
+  let lastBalanceUsd: number | null = null;
+  let last: VenueAccount | null = null;
+  const compute = (nowMs: number): VenueAccount | null =>
+    lastBalanceUsd === null
+      ? null
+      : venueAccount({
+          wallet: wallet ?? relayer?.owner ?? 'unknown',
+          balanceUsd: lastBalanceUsd,
+          orders: manager.all(),
+          positions: treasury.positions(),
+          isSettled: (cid) => manager.isSettled(cid),
+          actions: store.actions(),
+          nowMs,
+        });
+  return {
+    treasury,
+    merged: (cid) => treasury.merged(cid),
+    funds(r) {
+      if (r.side !== 'BUY') return null;
+      const a = compute(Date.now());
+      if (!a) return null;
+      const marketable = r.orderType === 'FOK' || r.orderType === 'FAK';
+      const need = r.size * r.price + (marketable ? takerFee(r.size, r.price, { rate: r.feeRate, exponent: 1 }) : 0);
+      if (need <= a.availableUsd + 1e-6) return null;
+      return `needs $${need.toFixed(4)} but the account has $${a.availableUsd.toFixed(4)} available (pUSD $${a.balanceUsd.toFixed(2)} − open orders $${a.openOrdersUsd.toFixed(2)} − unsettled fills $${a.pendingUsd.toFixed(2)})`;
+    },
+    async step(nowMs) {
+      await treasury.plan(nowMs);
+      await treasury.step(nowMs);
+    },
+    async refresh(nowMs) {
+      if (!balances) return null;
+      const b = await balances({ kind: 'collateral' }, true);
+      lastBalanceUsd = Number(b.balance) / 1e6;
+      last = compute(nowMs);
+      if (last) await putVenueAccount(o.redis, o.prefix, last);
+      return last;
+    },
+    account: () => last,
+  };
+}
