@@ -5,7 +5,7 @@
  * An adapter: it wires HTTP (the relayer) and Redis (the published account) to the pure cores.
  */
 import path from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@polybot/shared/redis';
 import type { Logger } from 'pino';
 import { takerFee, type OrderRequest, type VenueAccount } from '@polybot/shared';
 import { putVenueAccount } from '@polybot/shared/status';
@@ -24,7 +24,7 @@ export interface MoneyOptions {
   manager: OrderManager;
   dataDir: string;
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** The signing key (sim and live); null on paper. */
   key: Hex | null;

@@ -144,13 +144,13 @@ export function safeJson(raw: string): unknown {
 }
 
 /** The venue account execution last read (see `VenueAccountSchema`); null when missing or unreadable. */
-export async function readVenueAccount(redis: Redis, prefix: string): Promise<VenueAccount | null> {
+export async function readVenueAccount(redis: RedisClient, prefix: string): Promise<VenueAccount | null> {
   const raw = await redis.get(redisKeys(prefix).status('account'));
   if (raw === null) return null;
   const r = VenueAccountSchema.safeParse(safeJson(raw));
   return r.success ? r.data : null;
 }
 
-export async function putVenueAccount(redis: Redis, prefix: string, a: VenueAccount): Promise<void> {
+export async function putVenueAccount(redis: RedisClient, prefix: string, a: VenueAccount): Promise<void> {
   await redis.set(redisKeys(prefix).status('account'), JSON.stringify(VenueAccountSchema.parse(a)));
 }
