@@ -2,12 +2,13 @@
  * The dashboard while the whole stack trades on the sim venue, in Debian's Chromium: live windows
  * and orders appear and update, Bull Board shows the queues, and Halt on the page stops trading.
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CREDENTIALS_FILE } from '@polybot/dashboard';
 import { readBreaker } from '@polybot/shared/breaker';
 import { createRedis, type Redis } from '@polybot/shared/redis';
 import { freePort } from '@polybot/shared/redisServer';
@@ -23,6 +24,7 @@ let browser: Browser;
 let redis: Redis;
 let venueUrl: string;
 let dashUrl: string;
+let login: { user: string; password: string };
 
 const venueOrderCount = async () => ((await (await fetch(`${venueUrl}/sim/orders`)).json()) as { orders: unknown[] }).orders.length;
 
@@ -52,7 +54,14 @@ beforeAll(async () => {
   await waitForHttp(`${venueUrl}/healthz`, 20_000);
   for (const kind of ['execution', 'risk', 'analysis', 'discovery'] as const) stack.add({ kind, index: 0, env: {} });
   stack.add({ kind: 'dashboard', index: 0, env: { POLYBOT_DASHBOARD_PORT: String(dashPort) } });
-  await waitForHttp(`${dashUrl}/api/status`, 30_000);
+  // No credentials configured: the dashboard generated a password on its first start (mode 0600).
+  const file = path.join(dir, CREDENTIALS_FILE);
+  const end = Date.now() + 30_000;
+  while (!existsSync(file) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+  expect(statSync(file).mode & 0o777).toBe(0o600);
+  login = JSON.parse(readFileSync(file, 'utf8')) as { user: string; password: string };
+  expect((await fetch(`${dashUrl}/api/status`).catch(() => null))?.status ?? 401).toBe(401);
+  await waitForHttp(`${dashUrl}/api/status`, 30_000, { authorization: `Basic ${Buffer.from(`${login.user}:${login.password}`).toString('base64')}` });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -68,7 +77,7 @@ afterAll(async () => {
 
 describe('dashboard on a running stack', () => {
   it('shows live windows, orders and queues as it trades, and Halt stops trading', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, httpCredentials: { username: login.user, password: login.password } });
     await page.goto(`${dashUrl}/`);
     await page.waitForSelector('.market', { timeout: 60_000 });
     const firstUpdate = await page.textContent('#updated');

@@ -146,12 +146,12 @@ async function stopProc(proc: ManagedProcess, timeoutMs: number): Promise<void> 
 }
 
 /** Waits until an HTTP endpoint answers 2xx. */
-export async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+export async function waitForHttp(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      const res = await fetch(url, { headers, signal: AbortSignal.timeout(1_000) });
       if (res.ok) return;
       last = `HTTP ${res.status}`;
     } catch (err) {

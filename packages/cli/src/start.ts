@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { configOrExit, loadBaseConfig, parseEnv } from '@polybot/shared/config';
 import { applyConfigFile } from '@polybot/shared/settings';
 import { spawnRedisServer, type SpawnedRedis } from '@polybot/shared/redisServer';
+import { dashboardCredentials } from '@polybot/dashboard';
 import { Stack, waitForHttp } from './stack.js';
 
 const StartEnvSchema = z.object({
@@ -70,6 +71,9 @@ export async function main(argv: string[]): Promise<void> {
   const extra = configOrExit(() => parseEnv(StartEnvSchema, process.env), 'start');
   const redis = await resolveRedis(process.env);
   const logDir = path.join(base.dataDir, 'logs');
+  // The dashboard is never open: a generated login (first start only) is shown here, on the
+  // terminal, and not by the dashboard process, whose output also goes to its log file.
+  const login = process.env.POLYBOT_DASHBOARD_USER ? null : dashboardCredentials(base.dataDir, null);
   let stopping = false;
 
   const stack = new Stack({
@@ -120,6 +124,11 @@ export async function main(argv: string[]): Promise<void> {
       `polybot is running on the ${base.venue} venue (Redis: ${redis.how}, ${redis.url})`,
       `  dashboard     http://localhost:${extra.POLYBOT_DASHBOARD_PORT}/          (status page)`,
       `  bull board    http://localhost:${extra.POLYBOT_DASHBOARD_PORT}/queues`,
+      login?.generated
+        ? `  login         user ${login.credentials.user}, password ${login.credentials.password}  (generated now, shown only this once; kept in ${login.file}, mode 0600)`
+        : login
+          ? `  login         user ${login.credentials.user}, password in ${login.file}`
+          : '  login         POLYBOT_DASHBOARD_USER / POLYBOT_DASHBOARD_PASSWORD',
       base.venue === 'sim' ? `  sim venue     http://127.0.0.1:${base.simVenuePort}/sim/orders` : '',
       `  orders        ${path.join(base.dataDir, 'orders.json')}`,
       `  logs          ${logDir}/`,

@@ -10,7 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import { redisKeys } from '@polybot/shared';
 import { readBreaker } from '@polybot/shared/breaker';
+import { createBreakerControl } from '@polybot/risk/breaker';
+import { dayOf, newLedger } from '@polybot/risk';
 import { Producer } from '@polybot/shared/queues';
 import { createRedis, type Redis } from '@polybot/shared/redis';
 import { ExecutionStatusSchema, statusStore } from '@polybot/shared/status';
@@ -34,7 +38,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Debian's Chromium at ${CHROMIUM}: apt-get install chromium (./polybot test installs it)`);
   redis = createRedis(testRedisUrl());
   sub = createRedis(testRedisUrl());
-  dash = createDashboardServer({ redis, prefix, logger, auth, readOnly: true, pushMs: 300 });
+  dash = createDashboardServer({ redis, prefix, logger, auth, allowedHosts: ['localhost', '127.0.0.1'], readOnly: true, pushMs: 300, maxDailyLossUsd: 100 });
   server = await dash.listen(0, '127.0.0.1');
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
@@ -70,11 +74,86 @@ const market = (slug: string, decision: string) => ({
 });
 
 describe('dashboard', () => {
-  it('asks for credentials when they are configured', async () => {
+  const basic = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
+  /** A change as the status page sends it: credentials, our Origin, the custom header. */
+  const change = (path: string, body: unknown, over: Record<string, string> = {}) =>
+    fetch(`${url}${path}`, {
+      method: path.startsWith('/queues') ? 'PUT' : 'POST',
+      headers: { authorization: basic, 'content-type': 'application/json', origin: url, 'x-polybot-request': '1', ...over },
+      body: JSON.stringify(body),
+    });
+
+  it('asks for credentials on every page, Bull Board included', async () => {
     expect((await fetch(`${url}/`)).status).toBe(401);
     expect((await fetch(`${url}/queues`)).status).toBe(401);
-    const ok = await fetch(`${url}/api/status`, { headers: { authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}` } });
-    expect(ok.status).toBe(200);
+    expect(
+      (await fetch(`${url}/api/status`, { headers: { authorization: `Basic ${Buffer.from(`${auth.user}:wrong-password`).toString('base64')}` } })).status,
+    ).toBe(401);
+    expect((await fetch(`${url}/api/status`, { headers: { authorization: basic } })).status).toBe(200);
+  });
+
+  it('answers only to its own host names (DNS rebinding), even with the right credentials', async () => {
+    const port = new URL(url).port;
+    const asHost = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, path: '/api/status', headers: { host, authorization: basic } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await asHost(`evil.example:${port}`)).toBe(421);
+    expect(await asHost(`127.0.0.1.nip.io:${port}`)).toBe(421);
+    expect(await asHost(`localhost:${port}`)).toBe(200);
+  });
+
+  it('refuses a change without the custom header, from another origin or with no origin, and Bull Board changes when read-only', async () => {
+    await createBreakerControl(redis, prefix).halt('test halt');
+    expect((await change('/api/resume', {}, { origin: 'http://evil.example' })).status).toBe(403);
+    expect((await change('/api/resume', {}, { origin: url.replace('127.0.0.1', 'localhost') })).status).toBe(403);
+    const noOrigin = await fetch(`${url}/api/resume`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/json', 'x-polybot-request': '1' },
+      body: '{}',
+    });
+    expect(noOrigin.status).toBe(403);
+    expect((await change('/api/resume', {}, { 'x-polybot-request': '' })).status).toBe(403);
+    expect((await change('/api/halt', {}, { 'content-type': 'text/plain', 'x-polybot-request': '0' })).status).toBe(403);
+    expect((await readBreaker(redis, prefix, Date.now())).state).toBe('open'); // none of those resumed
+    // A browser asking before a cross-origin change is granted nothing.
+    const preflight = await fetch(`${url}/api/resume`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-polybot-request' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await change('/api/resume', {})).status).toBe(200);
+    expect((await readBreaker(redis, prefix, Date.now())).state).toBe('closed');
+    // Bull Board: read-only unless configured otherwise, enforced by the server.
+    expect((await change('/queues/api/queues/signals/pause', {})).status).toBe(405);
+    expect((await change('/queues/api/queues/signals/pause', {}, { origin: 'http://evil.example' })).status).toBe(403);
+  });
+
+  it("resumes after a daily-loss trip only with a confirmation, and never while the day's loss is over the limit", async () => {
+    const keys = redisKeys(prefix);
+    const breaker = createBreakerControl(redis, prefix);
+    const ledger = newLedger(1_000);
+    ledger.daily[dayOf(Date.now())] = -120;
+    await redis.set(keys.riskLedger, JSON.stringify(ledger));
+    await breaker.trip('drawdown', 'daily realised loss $120.00 reached the $100 limit');
+    let r = await change('/api/resume', { confirm: true });
+    expect(r.status).toBe(409);
+    expect(((await r.json()) as { reason: string }).reason).toMatch(/\$120\.00 is still at or over the \$100 daily limit/);
+    // Risk's own published limit wins over the dashboard's fallback.
+    await redis.set(keys.riskLimits, JSON.stringify({ maxDailyLossUsd: 150 }));
+    r = await change('/api/resume', {});
+    expect(r.status).toBe(409);
+    expect(await r.json()).toMatchObject({ ok: false, needsConfirmation: true });
+    expect((await readBreaker(redis, prefix, Date.now())).state).toBe('open');
+    expect((await change('/api/resume', { confirm: 'yes' })).status).toBe(400);
+    expect((await change('/api/resume', { confirm: true })).status).toBe(200);
+    expect((await readBreaker(redis, prefix, Date.now())).state).toBe('closed');
+    await redis.del(keys.riskLedger, keys.riskLimits);
   });
 
   it('shows queues, live windows and orders, updates them, and halts from the page', async () => {

@@ -53,7 +53,10 @@ function render(s){
   $('trips').tBodies[0].innerHTML=s.breaker.trips.map(t=>'<tr><td>'+new Date(t.trippedAtMs).toLocaleString()+'</td><td>'+esc(t.kind)+'</td><td>'+esc(t.reason)+'</td></tr>').join('');
 }
 const es=new EventSource('events');es.onmessage=(e)=>render(JSON.parse(e.data));
-async function post(path,body){const r=await fetch(path,{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify(body||{})});if(!r.ok)alert(path+': '+r.status);}
-$('halt').onclick=()=>post('api/halt',{reason:'halted from the status page'});
-$('resume').onclick=()=>post('api/resume');
+async function post(path,body){const r=await fetch(path,{method:'POST',headers:{'content-type':'application/json','x-polybot-request':'1'},body:JSON.stringify(body||{})});
+  if(r.ok)return{ok:true};let j={};try{j=await r.json()}catch(e){}return{ok:false,status:r.status,reason:j.reason||r.statusText,needsConfirmation:!!j.needsConfirmation};}
+$('halt').onclick=async()=>{const r=await post('api/halt',{reason:'halted from the status page'});if(!r.ok)alert('halt: '+r.status+' '+r.reason);};
+$('resume').onclick=async()=>{let r=await post('api/resume',{});
+  if(!r.ok&&r.needsConfirmation&&confirm(r.reason+'\\n\\nResume trading anyway?'))r=await post('api/resume',{confirm:true});
+  if(!r.ok)alert('resume refused: '+r.reason);};
 </script></body></html>`;

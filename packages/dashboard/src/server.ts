@@ -1,6 +1,7 @@
 /**
- * Bull Board for every queue, the live status page, and halt/resume, behind basic auth when
- * credentials are configured (Bull Board has none of its own).
+ * Bull Board for every queue, the live status page, and halt/resume. Always behind basic auth
+ * (Bull Board has none of its own), a Host allowlist, and for every change a same-origin check plus
+ * a custom header (guard.ts).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -14,6 +15,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { QUEUE_NAMES } from '@polybot/shared/queues';
 import { createBreakerControl } from '@polybot/risk/breaker';
+import { hostGuard, mutationGuard } from './guard.js';
 import { STATUS_PAGE } from './page.js';
 import { readStatus } from './statusData.js';
 
@@ -21,8 +23,13 @@ export interface DashboardOptions {
   redis: RedisClient;
   prefix: string;
   logger: Logger;
-  auth?: { user: string; password: string } | null;
+  /** Always required (the worker generates a password when none is configured). */
+  auth: { user: string; password: string };
+  /** Host names (without port) the dashboard answers to; anything else is refused (DNS rebinding). */
+  allowedHosts: readonly string[];
   readOnly: boolean;
+  /** The daily-loss limit a resume is checked against when risk has not published its own. */
+  maxDailyLossUsd?: number;
   /** How often the page is pushed a fresh status (ms). */
   pushMs?: number;
 }
@@ -55,7 +62,10 @@ export interface DashboardServer {
 export function createDashboardServer(opts: DashboardOptions): DashboardServer {
   const app: Express = express();
   app.disable('x-powered-by');
-  if (opts.auth) app.use(basicAuth(opts.auth));
+  // Host first (a rebinding page gets nothing, not even the login prompt), then who, then how.
+  app.use(hostGuard(opts.allowedHosts));
+  app.use(basicAuth(opts.auth));
+  app.use(mutationGuard({ requireHeader: (p) => p.startsWith('/api/') }));
   app.use(express.json({ limit: '10kb' }));
 
   const queues = QUEUE_NAMES.map((name) => new Queue(name, { connection: opts.redis, prefix: opts.prefix }));
@@ -88,8 +98,19 @@ export function createDashboardServer(opts: DashboardOptions): DashboardServer {
       res.json({ ok: true });
     }, next);
   });
-  app.post('/api/resume', (_req, res, next) => {
-    breaker.resume().then(() => {
+  // Resuming is a deliberate human act: after a daily-loss trip it needs `confirm: true`, and it is
+  // refused while today's realised loss is still over the limit.
+  app.post('/api/resume', (req, res, next) => {
+    const body = z
+      .object({ confirm: z.boolean().optional() })
+      .strict()
+      .safeParse(req.body ?? {});
+    if (!body.success) return void res.status(400).json({ ok: false, reason: 'body must be {"confirm": true|false}' });
+    breaker.resumeChecked({ confirm: body.data.confirm === true, fallbackMaxDailyLossUsd: opts.maxDailyLossUsd ?? 100 }).then((r) => {
+      if (!r.ok) {
+        opts.logger.warn({ reason: r.reason }, 'resume from the dashboard refused');
+        return void res.status(409).json(r);
+      }
       opts.logger.warn('resume requested from the dashboard');
       res.json({ ok: true });
     }, next);

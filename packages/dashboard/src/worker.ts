@@ -7,6 +7,7 @@ import { startWorkerRuntime } from '@polybot/shared/runtime';
 import { Queue } from 'bullmq';
 import { registerSecret } from '@polybot/shared/logger';
 import { startAlerts, type AlertTargets } from './alerts/alerts.js';
+import { dashboardCredentials } from './credentials.js';
 import { createDashboardServer } from './server.js';
 import { readStatus } from './statusData.js';
 
@@ -17,6 +18,10 @@ const EnvSchema = z
     POLYBOT_DASHBOARD_USER: z.string().min(1).optional(),
     POLYBOT_DASHBOARD_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),
     POLYBOT_DASHBOARD_READONLY: z.enum(['true', 'false']).default('true'),
+    /** Extra host names the dashboard answers to (comma-separated), besides localhost and its listen address. */
+    POLYBOT_DASHBOARD_ALLOWED_HOSTS: z.string().default(''),
+    /** The daily-loss limit a resume is checked against if risk has not published its own. */
+    RISK_MAX_DAILY_LOSS_USD: z.coerce.number().positive().default(100),
     POLYBOT_ALERT_WEBHOOK_URL: z.string().url().optional(),
     POLYBOT_TELEGRAM_BOT_TOKEN: z.string().min(10).optional(),
     POLYBOT_TELEGRAM_CHAT_ID: z.string().min(1).optional(),
@@ -35,16 +40,43 @@ export async function runWorker(): Promise<void> {
   const rt = startWorkerRuntime('dashboard');
   const env = configOrExit(() => parseEnv(EnvSchema, process.env), 'dashboard');
   const { logger, redis, config } = rt;
-  const auth =
+  const configured =
     env.POLYBOT_DASHBOARD_USER && env.POLYBOT_DASHBOARD_PASSWORD ? { user: env.POLYBOT_DASHBOARD_USER, password: env.POLYBOT_DASHBOARD_PASSWORD } : null;
-  const local = ['127.0.0.1', 'localhost', '::1'].includes(env.POLYBOT_DASHBOARD_HOST);
-  if (!auth && !local) {
-    logger.warn(
-      { host: env.POLYBOT_DASHBOARD_HOST },
-      '!!! DASHBOARD LISTENS BEYOND LOCALHOST WITHOUT AUTHENTICATION: anyone who can reach it can see your queues and halt or resume trading. Set POLYBOT_DASHBOARD_USER and POLYBOT_DASHBOARD_PASSWORD. !!!',
+  // Never open: without configured credentials, a generated password (printed once, kept 0600).
+  let creds: ReturnType<typeof dashboardCredentials>;
+  try {
+    creds = dashboardCredentials(config.dataDir, configured);
+  } catch (err) {
+    process.stderr.write(`polybot dashboard: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  registerSecret(creds.credentials.password);
+  if (creds.generated) {
+    // Straight to the terminal, once; never through the logger (the password is also redacted there).
+    process.stderr.write(
+      `\npolybot dashboard: no POLYBOT_DASHBOARD_USER/POLYBOT_DASHBOARD_PASSWORD set, so a login was generated (shown only this once):\n  user ${creds.credentials.user}\n  password ${creds.credentials.password}\n  kept in ${creds.file} (mode 0600)\n\n`,
     );
   }
-  const dash = createDashboardServer({ redis, prefix: config.queuePrefix, logger, auth, readOnly: env.POLYBOT_DASHBOARD_READONLY === 'true' });
+  if (creds.file) logger.info({ file: creds.file, user: creds.credentials.user }, 'dashboard login from the generated credentials file');
+  const listen = env.POLYBOT_DASHBOARD_HOST.toLowerCase();
+  const allowedHosts = [
+    'localhost',
+    '127.0.0.1',
+    '[::1]',
+    ...(['0.0.0.0', '::'].includes(listen) ? [] : [listen.includes(':') && !listen.startsWith('[') ? `[${listen}]` : listen]),
+    ...env.POLYBOT_DASHBOARD_ALLOWED_HOSTS.split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+  ];
+  const dash = createDashboardServer({
+    redis,
+    prefix: config.queuePrefix,
+    logger,
+    auth: creds.credentials,
+    allowedHosts,
+    readOnly: env.POLYBOT_DASHBOARD_READONLY === 'true',
+    maxDailyLossUsd: env.RISK_MAX_DAILY_LOSS_USD,
+  });
   const server: Server = await dash.listen(env.POLYBOT_DASHBOARD_PORT, env.POLYBOT_DASHBOARD_HOST);
   // Queue depth for Prometheus, from the one process that watches every queue.
   const queues = QUEUE_NAMES.map((n) => new Queue(n, { connection: redis, prefix: config.queuePrefix }));
@@ -92,5 +124,8 @@ export async function runWorker(): Promise<void> {
     await dash.close();
     await Promise.all(queues.map((q) => q.close()));
   });
-  logger.info({ url: `http://${env.POLYBOT_DASHBOARD_HOST}:${env.POLYBOT_DASHBOARD_PORT}/`, auth: Boolean(auth) }, 'dashboard listening');
+  logger.info(
+    { url: `http://${env.POLYBOT_DASHBOARD_HOST}:${env.POLYBOT_DASHBOARD_PORT}/`, user: creds.credentials.user, allowedHosts },
+    'dashboard listening',
+  );
 }

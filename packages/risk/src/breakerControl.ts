@@ -6,6 +6,8 @@ import type { RedisClient } from '@polybot/shared/redis';
 import { redisKeys } from '@polybot/shared';
 import { readBreaker, type BreakerState, type ControlMessage, type TripKind } from '@polybot/shared/breaker';
 import { safeJson } from '@polybot/shared/status';
+import { z } from 'zod';
+import { dayOf, LedgerSchema } from './ledger.js';
 
 const TRIP_LUA = `
 local cur = redis.call('GET', KEYS[1])
@@ -44,6 +46,32 @@ export function createBreakerControl(redis: RedisClient, prefix: string) {
       const state: BreakerState = { state: 'closed', resumedAtMs: nowMs };
       const msg: ControlMessage = { type: 'resume', atMs: nowMs };
       await redis.multi().set(keys.breaker, JSON.stringify(state)).publish(keys.controlChannel, JSON.stringify(msg)).exec();
+    },
+    /**
+     * A human's resume, checked: refused while today's realised loss is at or over the daily-loss
+     * limit (risk's own, as it published it; else `fallbackMaxDailyLossUsd`), and after a daily-loss
+     * trip only with `confirm`. The dashboard and `pnpm bot resume` go through here.
+     */
+    async resumeChecked(opts: {
+      confirm: boolean;
+      fallbackMaxDailyLossUsd: number;
+      nowMs?: number;
+    }): Promise<{ ok: true } | { ok: false; reason: string; needsConfirmation: boolean }> {
+      const nowMs = opts.nowMs ?? Date.now();
+      const [state, rawLedger, rawLimits] = await Promise.all([readBreaker(redis, prefix, nowMs), redis.get(keys.riskLedger), redis.get(keys.riskLimits)]);
+      const limits = z.object({ maxDailyLossUsd: z.number().positive() }).safeParse(safeJson(rawLimits ?? ''));
+      const limit = limits.success ? limits.data.maxDailyLossUsd : opts.fallbackMaxDailyLossUsd;
+      const ledger = rawLedger === null ? null : LedgerSchema.safeParse(safeJson(rawLedger));
+      if (ledger && !ledger.success)
+        return { ok: false, reason: "the risk ledger in Redis is unreadable: cannot check the day's loss", needsConfirmation: false };
+      const pnl = ledger?.data.daily[dayOf(nowMs)] ?? 0;
+      if (pnl <= -limit)
+        return { ok: false, reason: `today's realised loss $${(-pnl).toFixed(2)} is still at or over the $${limit} daily limit`, needsConfirmation: false };
+      if (state.state === 'open' && state.kind === 'drawdown' && !opts.confirm) {
+        return { ok: false, reason: `trading stopped on the daily-loss limit (${state.reason}): confirm to resume`, needsConfirmation: true };
+      }
+      await this.resume(nowMs);
+      return { ok: true };
     },
     async status(nowMs = Date.now()): Promise<{ state: BreakerState; trips: TripRecord[] }> {
       const state = await readBreaker(redis, prefix, nowMs);

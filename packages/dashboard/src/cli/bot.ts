@@ -10,7 +10,7 @@ import { createRedisClient } from '@polybot/shared/redis';
 import { createBreakerControl } from '@polybot/risk/breaker';
 import { readStatus } from '../statusData.js';
 
-const USAGE = 'usage: pnpm bot <status|orders|positions|halt|resume|trace ID> [--json] [--reason TEXT]';
+const USAGE = 'usage: pnpm bot <status|orders|positions|halt|resume|trace ID> [--json] [--reason TEXT] [--confirm]';
 
 function table(rows: Array<Record<string, unknown>>): string {
   if (rows.length === 0) return '(none)';
@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, reason: { type: 'string' } },
+    options: { json: { type: 'boolean', default: false }, reason: { type: 'string' }, confirm: { type: 'boolean', default: false } },
   });
   const [cmd, arg] = positionals;
   const config = configOrExit(() => loadBaseConfig(), 'bot');
@@ -79,7 +79,13 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (cmd === 'resume') {
-      await breaker.resume();
+      // Refused while today's loss is over the limit; after a daily-loss trip only with --confirm.
+      const max = Number(process.env.RISK_MAX_DAILY_LOSS_USD ?? 100);
+      const r = await breaker.resumeChecked({ confirm: values.confirm === true, fallbackMaxDailyLossUsd: Number.isFinite(max) && max > 0 ? max : 100 });
+      if (!r.ok) {
+        print(`resume refused: ${r.reason}${r.needsConfirmation ? ' (pnpm bot resume --confirm)' : ''}`, { resumed: false, ...r });
+        return 1;
+      }
       print('resumed', { resumed: true });
       return 0;
     }
