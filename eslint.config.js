@@ -42,6 +42,7 @@ const ADAPTER_SUBPATHS = [
   '@polybot/ingestion/http',
   '@polybot/risk/breaker',
   '@polybot/execution/venue',
+  '@polybot/execution/money',
   '@polybot/execution/paper',
   '@polybot/execution/lease',
   '@polybot/execution/testing/*',

@@ -20,7 +20,9 @@ import { createRedis, type Redis } from '@polybot/shared/redis';
 import { ExecutionStatusSchema, statusStore } from '@polybot/shared/status';
 import { testPrefix } from '@polybot/shared/testing/redis';
 import { testRedisUrl } from '@polybot/shared/testing/vitest';
+import { positionsText } from './cli/bot.js';
 import { createDashboardServer, type DashboardServer } from './server.js';
+import { readStatus } from './statusData.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test-artifacts');
@@ -213,5 +215,68 @@ describe('dashboard', () => {
     await ctx.close();
     await signals.queue.obliterate({ force: true });
     await signals.close();
+  });
+
+  it('shows what is redeemable, redeemed and merged, on the page and in `pnpm bot positions`', async () => {
+    const at = Date.now();
+    await statusStore(redis, prefix).put('execution', ExecutionStatusSchema, {
+      openOrders: [],
+      positions: [],
+      ordersByState: {},
+      money: {
+        account: {
+          wallet: '0x00000000000000000000000000000000000000aa',
+          balanceUsd: 41.5,
+          openOrdersUsd: 2,
+          pendingUsd: 0,
+          positionsUsd: 3.2,
+          redeemableUsd: 8,
+          redeemedUsd: 12,
+          mergedUsd: 6,
+          bankrollUsd: 50.7,
+          availableUsd: 39.5,
+          equityUsd: 52.7,
+          atMs: at,
+        },
+        actions: [
+          {
+            id: `redeem-0x${'2'.repeat(64)}`,
+            kind: 'redeem',
+            conditionId: `0x${'2'.repeat(64)}`,
+            asset: 'BTC',
+            shares: 12,
+            amountUsd: 12,
+            state: 'confirmed',
+            transactionId: 'tx-redeem-1',
+            transactionHash: `0x${'3'.repeat(64)}`,
+            updatedAtMs: at,
+          },
+          {
+            id: `merge-0x${'4'.repeat(64)}-1`,
+            kind: 'merge',
+            conditionId: `0x${'4'.repeat(64)}`,
+            asset: 'ETH',
+            shares: 6,
+            amountUsd: 6,
+            state: 'confirmed',
+            transactionId: 'tx-merge-1',
+            transactionHash: null,
+            updatedAtMs: at,
+          },
+        ],
+      },
+      updatedAtMs: at,
+    });
+    const ctx = await browser.newContext({ httpCredentials: { username: auth.user, password: auth.password } });
+    const page = await ctx.newPage();
+    await page.goto(`${url}/`);
+    await page.waitForFunction(() => document.querySelector('#redeemed')?.textContent === '$12.00');
+    expect(await page.textContent('#redeemable')).toBe('$8.00');
+    expect(await page.textContent('#merged')).toBe('$6.00');
+    expect(await page.textContent('#chain')).toContain('tx-merge-1');
+    await ctx.close();
+    const text = positionsText(await readStatus(redis, prefix));
+    expect(text).toMatch(/redeemable \$8\.00, redeemed \$12\.00, merged \$6\.00/);
+    expect(text).toContain('tx-redeem-1');
   });
 });

@@ -23,6 +23,8 @@ a{color:#93c5fd}
 <h2>Live windows</h2><div class="grid" id="markets"></div>
 <h2>Open orders</h2><table id="orders"><thead><tr><th>order</th><th>asset</th><th>side</th><th>price</th><th>size</th><th>filled</th><th>state</th></tr></thead><tbody></tbody></table>
 <h2>Positions</h2><table id="positions"><thead><tr><th>market</th><th>asset</th><th>outcome</th><th>confirmed</th><th>pending</th><th>cost</th><th>fees</th></tr></thead><tbody></tbody></table>
+<h2>Money at the venue</h2><div class="card" id="money"></div>
+<table id="chain"><thead><tr><th>action</th><th>asset</th><th>shares</th><th>pUSD</th><th>state</th><th>transaction</th></tr></thead><tbody></tbody></table>
 <h2>PnL</h2><div class="card" id="pnl"></div><svg id="equity" viewBox="0 0 300 80" width="100%" height="80" preserveAspectRatio="none"></svg>
 <h2>Workers</h2><div id="workers" class="muted"></div>
 <h2>Breaker trips</h2><table id="trips"><tbody></tbody></table>
@@ -44,6 +46,10 @@ function render(s){
   const ex=s.execution||{openOrders:[],positions:[]};
   $('orders').tBodies[0].innerHTML=ex.openOrders.map(o=>'<tr><td>'+esc(o.id)+'</td><td>'+esc(o.asset)+'</td><td>'+esc(o.side+' '+o.outcome)+'</td><td>'+f(o.price,2)+'</td><td>'+o.size+'</td><td>'+o.filledSize+'</td><td>'+esc(o.state)+'</td></tr>').join('');
   $('positions').tBodies[0].innerHTML=ex.positions.map(p=>'<tr><td>'+esc(p.conditionId.slice(0,10))+'…</td><td>'+esc(p.asset)+'</td><td>'+esc(p.outcome)+'</td><td>'+p.confirmedShares+'</td><td>'+p.pendingShares+'</td><td>'+f(p.costUsd,2)+'</td><td>'+f(p.feesUsd,4)+'</td></tr>').join('');
+  const mo=ex.money;const ac=mo&&mo.account;
+  $('money').innerHTML=ac?'pUSD $'+f(ac.balanceUsd,2)+' · open orders $'+f(ac.openOrdersUsd,2)+' · unsettled fills $'+f(ac.pendingUsd,2)+' · positions at cost $'+f(ac.positionsUsd,2)+'<br>'+
+    'redeemable <b id="redeemable">$'+f(ac.redeemableUsd,2)+'</b> · redeemed <b id="redeemed">$'+f(ac.redeemedUsd,2)+'</b> · merged <b id="merged">$'+f(ac.mergedUsd,2)+'</b> · bankroll $'+f(ac.bankrollUsd,2)+' · available $'+f(ac.availableUsd,2):'<span class="muted">no venue account</span>';
+  $('chain').tBodies[0].innerHTML=(mo?mo.actions:[]).map(a=>'<tr><td>'+esc(a.kind)+' '+esc(a.id.slice(0,18))+'…</td><td>'+esc(a.asset||'')+'</td><td>'+a.shares+'</td><td>'+f(a.amountUsd,2)+'</td><td>'+esc(a.state)+'</td><td>'+esc(a.transactionId||'')+'</td></tr>').join('');
   const r=s.risk;
   $('pnl').innerHTML=r?'bankroll $'+f(r.bankrollUsd,2)+' · realised $'+f(r.realisedPnlUsd,2)+' · open exposure $'+f(r.openExposureUsd,2)+' · fees $'+f(r.feesUsd,2)+' · accepted '+r.signalsAccepted+' · refused '+esc(JSON.stringify(r.signalsRefused)):'<span class="muted">no risk status yet</span>';
   const eq=(r&&r.equity)||[];

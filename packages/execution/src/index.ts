@@ -9,3 +9,9 @@ export { loneLegChoice, type LoneLegChoice, type LoneLegInput } from './pairs.js
 export { chunk, MAX_BATCH } from './rateLimiter.js';
 export type { ClobPort, Collateral, PostOutcome, VenueOrder, VenueTrade } from './venue/port.js';
 export { walkBook, fillResting, type SimulatedFill, type TakerInput, type TakerResult, type RestingInput } from './paper/fillSimulator.js';
+export { Treasury, type BalanceReader, type MarketPosition, type MergedTotals, type TreasuryConfig } from './money/treasury.js';
+export { MoneyStore, loadMoneyFile, type ChainAction, type MoneyFile } from './money/store.js';
+export { venueAccount, type AccountInputs } from './money/account.js';
+export { checkAllowances, describeMissing, type AllowanceReport } from './money/allowances.js';
+export { readApprovals, approveMissing, type ApproveResult } from './money/approve.js';
+export { POLYGON_CONTRACTS, REQUIRED_APPROVALS, redeemCall, mergeCall, approvalCalls, type RequiredApproval, type WalletCall } from './money/calls.js';

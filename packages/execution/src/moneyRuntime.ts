@@ -64,25 +64,42 @@ async function simRelayerKey(simUrl: string, address: string, timeoutMs: number)
   return { apiKey: j.apiKey, depositWallet: j.depositWallet };
 }
 
+/**
+ * The relayer for a deposit-wallet account, or why there is none (a message for the operator). On the
+ * sim the relayer key (and the wallet's address, when not given) come from the sim.
+ */
+export async function moneyRelayer(
+  o: Pick<MoneyOptions, 'venue' | 'key' | 'depositWallet' | 'relayer' | 'timeoutMs'>,
+): Promise<{ relayer: RelayerPort; wallet: string } | { relayer: null; why: string }> {
+  if (!o.key) return { relayer: null, why: 'paper has no account' };
+  if (!o.depositWallet)
+    return {
+      relayer: null,
+      why: 'not a deposit-wallet account (POLYBOT_SIGNATURE_TYPE is not 3): polybot sends redemptions, merges and approvals only through the relayer for deposit wallets',
+    };
+  if (!o.relayer) return { relayer: null, why: 'no relayer configured' };
+  const account = privateKeyToAccount(o.key);
+  let wallet = o.depositWallet.address;
+  let apiKey = o.relayer.apiKey;
+  let apiKeyAddress = o.relayer.apiKeyAddress ?? account.address;
+  if (o.venue === 'sim' && !apiKey) {
+    const k = await simRelayerKey(o.relayer.url, account.address, o.timeoutMs);
+    apiKey = k.apiKey;
+    apiKeyAddress = account.address;
+    wallet ??= k.depositWallet;
+  }
+  if (!apiKey)
+    return { relayer: null, why: 'no Relayer API key: set POLYBOT_RELAYER_API_KEY and POLYBOT_RELAYER_API_KEY_ADDRESS (made in the Polymarket app)' };
+  if (!wallet) return { relayer: null, why: 'the deposit wallet address is unknown: set POLYBOT_FUNDER_ADDRESS' };
+  return { relayer: createRelayer({ url: o.relayer.url, account, wallet, apiKey, apiKeyAddress, timeoutMs: o.timeoutMs }), wallet };
+}
+
 export async function startMoney(o: MoneyOptions): Promise<Money> {
   const { port, manager, logger } = o;
-  let relayer: RelayerPort | null = null;
-  let wallet = o.depositWallet?.address ?? null;
-  if (o.key && o.relayer && o.depositWallet) {
-    const account = privateKeyToAccount(o.key);
-    let apiKey = o.relayer.apiKey;
-    let apiKeyAddress = o.relayer.apiKeyAddress ?? account.address;
-    if (o.venue === 'sim' && !apiKey) {
-      const k = await simRelayerKey(o.relayer.url, account.address, o.timeoutMs);
-      apiKey = k.apiKey;
-      apiKeyAddress = account.address;
-      wallet ??= k.depositWallet;
-    }
-    if (apiKey && wallet) relayer = createRelayer({ url: o.relayer.url, account, wallet, apiKey, apiKeyAddress, timeoutMs: o.timeoutMs });
-    else logger.warn({ hasKey: Boolean(apiKey), wallet }, 'no relayer: redemptions and merges wait (set POLYBOT_RELAYER_API_KEY and a deposit wallet)');
-  } else if (o.key) {
-    logger.warn('not a deposit-wallet account (POLYBOT_SIGNATURE_TYPE is not 3): redemptions and merges are not sent; the venue account is still read');
-  }
+  const r = await moneyRelayer(o);
+  const relayer = r.relayer;
+  const wallet = r.relayer ? r.wallet : null;
+  if (!r.relayer) logger.warn({ why: r.why }, 'redemptions and merges are not sent; the venue account is still read');
   const balances: BalanceReader | null = port.balanceAllowance ? (asset, refresh) => port.balanceAllowance!(asset, refresh) : null;
   const store = new MoneyStore(path.join(o.dataDir, 'money.json'));
   const treasury = new Treasury(manager, store, relayer, balances, (cid) => port.winner(cid), logger);

@@ -19,6 +19,8 @@ import { createLease } from './lease.js';
 import { OrderManager } from './orderManager.js';
 import { clobMarketData } from './paper/clobMarketData.js';
 import { createPaperVenue } from './paper/paperVenue.js';
+import { describeMissing } from './money/allowances.js';
+import { readApprovals } from './money/approve.js';
 import { startMoney, type Money } from './moneyRuntime.js';
 import { createClobV2Port } from './venue/clobV2.js';
 import { rateLimitedPort } from './venue/limited.js';
@@ -154,9 +156,17 @@ export async function runWorker(): Promise<void> {
   // Collateral: say exactly what is missing. Live refuses to trade without pUSD and an allowance.
   try {
     const c = await port.collateral();
+    // Every trading approval by name (money/approve.ts): buying, selling, redeeming and merging each need one.
+    const approvals = port.balanceAllowance ? await readApprovals((a, r) => port.balanceAllowance!(a, r), manager.all().at(-1)?.request.tokenId ?? null) : null;
+    if (approvals?.unreported.length)
+      logger.warn({ unreported: describeMissing({ missing: [], unreported: approvals.unreported, ok: [] }) }, 'approvals the venue does not report');
     const missing = [
       ...(c.balanceUsd <= 0 ? [`pUSD balance is ${c.balanceUsd} (fund ${address})`] : []),
-      ...(c.allowanceUsd <= 0 ? ['no pUSD allowance for the exchange contracts (approve them)'] : []),
+      ...(approvals
+        ? describeMissing({ missing: approvals.missing, unreported: [], ok: [] })
+        : c.allowanceUsd <= 0
+          ? ['no pUSD allowance for the exchange contracts (run `pnpm bot approve`)']
+          : []),
     ];
     if (missing.length && config.venue === 'live') fatal(`live trading refused: ${missing.join('; ')}`, 2);
     if (missing.length) logger.warn({ missing }, 'collateral check: orders will be rejected');

@@ -9,7 +9,7 @@ import { configOrExit, parseEnv } from '@polybot/shared/config';
 import { metrics } from '@polybot/shared/metrics';
 import { createConsumer, Producer } from '@polybot/shared/queues';
 import { startWorkerRuntime } from '@polybot/shared/runtime';
-import { RiskStatusSchema, statusStore } from '@polybot/shared/status';
+import { readVenueAccount, RiskStatusSchema, statusStore } from '@polybot/shared/status';
 import { createBreakerControl } from './breakerControl.js';
 import { decidePair, decideSignal } from './decide.js';
 import { KellySizer } from './kellySizer.js';
@@ -19,6 +19,7 @@ import { NoTradeGate } from './noTradeGate.js';
 import { consecutiveLossesRule } from './rules/consecutiveLosses.js';
 import { drawdownRule } from './rules/drawdown.js';
 import { errorRateRule } from './rules/errorRate.js';
+import { anchorLedger, reconciliationRule } from './rules/reconciliation.js';
 
 const EnvSchema = z.object({
   RISK_BANKROLL_USD: z.coerce.number().positive().default(1_000),
@@ -39,6 +40,11 @@ const EnvSchema = z.object({
   RISK_MAX_ERRORS: z.coerce.number().int().positive().default(10),
   RISK_ERROR_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
   RISK_COOLDOWN_MS: z.coerce.number().int().nonnegative().default(300_000),
+  /** Size on the venue account execution publishes (bankroll and available cash) when it is at most this old. */
+  RISK_VENUE_MAX_AGE_MS: z.coerce.number().int().positive().default(15_000),
+  /** Reconcile the ledger against the venue account this often; trip when they differ by more than the tolerance twice in a row. */
+  RISK_RECONCILE_MS: z.coerce.number().int().min(1_000).default(15_000),
+  RISK_RECONCILE_TOLERANCE_USD: z.coerce.number().positive().default(1),
 });
 export type RiskEnv = z.infer<typeof EnvSchema>;
 
@@ -76,6 +82,7 @@ export async function runWorker(): Promise<void> {
     drawdown: drawdownRule(env.RISK_MAX_DAILY_LOSS_USD),
     losses: consecutiveLossesRule(env.RISK_MAX_CONSECUTIVE_LOSSES),
     errors: errorRateRule(env.RISK_MAX_ERRORS, env.RISK_ERROR_WINDOW_MS),
+    reconcile: reconciliationRule(env.RISK_RECONCILE_TOLERANCE_USD, 2, env.RISK_VENUE_MAX_AGE_MS * 2),
   };
   for (const r of Object.values(rules)) logger.info({ rule: r.name }, r.describe);
   const orders = new Producer('orders', rt.queues);
@@ -102,13 +109,23 @@ export async function runWorker(): Promise<void> {
   async function decideAndReserve<D extends { accept: true } | { accept: false; reasons: string[] }>(
     nowMs: number,
     breakerOpen: boolean,
-    decide: (inputs: { nowMs: number; breakerOpen: boolean; ledger: Ledger }) => D,
+    decide: (inputs: { nowMs: number; breakerOpen: boolean; ledger: Ledger; venue?: { bankrollUsd: number; availableUsd: number } }) => D,
     toReserve: (d: Extract<D, { accept: true }>) => ReserveOrder[],
   ): Promise<D | { accept: false; reasons: string[] }> {
     let lastCap = '';
     for (let attempt = 0; attempt < 5; attempt++) {
-      const [ledger, reserved] = await Promise.all([store.read(), store.reservations(nowMs)]);
-      const d = decide({ nowMs, breakerOpen, ledger: withReservations(ledger, reserved) });
+      const [ledger, reserved, account] = await Promise.all([store.read(), store.reservations(nowMs), readVenueAccount(redis, prefix)]);
+      // The venue's bankroll and cash when execution has read them lately; orders sent since its read are not in it yet.
+      const fresh = account && nowMs - account.atMs <= env.RISK_VENUE_MAX_AGE_MS ? account : null;
+      const sentSince = fresh ? reserved.filter((r) => r.atMs > fresh.atMs).reduce((t, r) => t + r.usd, 0) : 0;
+      const venue = fresh ? { bankrollUsd: fresh.bankrollUsd, availableUsd: fresh.availableUsd - sentSince } : undefined;
+      if (fresh && reserved.length === 0 && anchorLedger(structuredClone(ledger), fresh.equityUsd)) {
+        // Before its first trade the ledger takes the account's money (RISK_BANKROLL_USD only seeds it without one).
+        await store.update((l) => ({ ledger: l, changed: anchorLedger(l, fresh.equityUsd) }));
+        logger.info({ bankrollUsd: fresh.equityUsd }, 'risk ledger anchored to the venue account before its first trade');
+        continue;
+      }
+      const d = decide({ nowMs, breakerOpen, ledger: withReservations(ledger, reserved), ...(venue ? { venue } : {}) });
       if (!d.accept) return d;
       const r = await store.reserve(toReserve(d as Extract<D, { accept: true }>), caps, nowMs);
       if (r === 'OK') return d;
@@ -247,5 +264,23 @@ export async function runWorker(): Promise<void> {
       .catch(() => undefined);
   }, 5_000);
   rt.shutdown.add('gauge', () => clearInterval(breakerGauge));
+  // The ledger against the venue account (rules/reconciliation.ts): a new ledger takes the venue's
+  // number; a lasting difference beyond the tolerance trips the breaker until a human resumes.
+  const reconcileTimer = setInterval(() => {
+    void (async () => {
+      const nowMs = Date.now();
+      const verdict = rules.reconcile.evaluate(nowMs, await store.read(), await readVenueAccount(redis, prefix));
+      if (!verdict || verdict.kind === 'ok') return;
+      if (verdict.kind === 'anchor') {
+        await store.update((l) => (anchorLedger(l, verdict.equityUsd) ? { ledger: l, changed: true } : { ledger: l, changed: false }));
+        logger.info({ bankrollUsd: verdict.equityUsd }, 'risk ledger anchored to the venue account (it had not moved yet)');
+      } else if (verdict.kind === 'watch') {
+        logger.warn({ diffUsd: verdict.diffUsd, strikes: verdict.strikes }, 'ledger and venue account differ; checking again');
+      } else if (await breaker.trip('reconciliation', verdict.reason, nowMs, null)) {
+        logger.error({ kind: 'reconciliation', reason: verdict.reason }, 'circuit breaker tripped');
+      }
+    })().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'reconciliation check failed'));
+  }, env.RISK_RECONCILE_MS);
+  rt.shutdown.add('reconcile', () => clearInterval(reconcileTimer));
   logger.info({ bankrollUsd: env.RISK_BANKROLL_USD, kelly: env.RISK_KELLY_FRACTION }, 'risk running');
 }

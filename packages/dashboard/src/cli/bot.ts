@@ -8,9 +8,10 @@ import { parseArgs } from 'node:util';
 import { configOrExit, loadBaseConfig } from '@polybot/shared/config';
 import { createRedisClient } from '@polybot/shared/redis';
 import { createBreakerControl } from '@polybot/risk/breaker';
-import { readStatus } from '../statusData.js';
+import { readStatus, type StatusData } from '../statusData.js';
+import { approveCommand } from './approve.js';
 
-const USAGE = 'usage: pnpm bot <status|orders|positions|halt|resume|trace ID> [--json] [--reason TEXT] [--confirm]';
+const USAGE = 'usage: pnpm bot <status|orders|positions|halt|resume|approve|trace ID> [--json] [--reason TEXT] [--confirm]';
 
 function table(rows: Array<Record<string, unknown>>): string {
   if (rows.length === 0) return '(none)';
@@ -66,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     );
     return lines.length || order ? 0 : 1;
   }
+  if (cmd === 'approve') return approveCommand(config, print);
   if (!['status', 'orders', 'positions', 'halt', 'resume'].includes(cmd ?? '')) return (process.stderr.write(`${USAGE}\n`), 2);
   const redis = createRedisClient(config.redisUrl, { extra: { maxRetriesPerRequest: 1, retryStrategy: () => null } });
   try {
@@ -91,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const s = await readStatus(redis, config.queuePrefix);
     if (cmd === 'orders') print(table((s.execution?.openOrders ?? []) as Array<Record<string, unknown>>), s.execution?.openOrders ?? []);
-    else if (cmd === 'positions') print(table((s.execution?.positions ?? []) as Array<Record<string, unknown>>), s.execution?.positions ?? []);
+    else if (cmd === 'positions') print(positionsText(s), { positions: s.execution?.positions ?? [], money: s.execution?.money ?? null });
     else {
       const b = s.breaker.state;
       const human = [
@@ -118,4 +120,34 @@ export async function main(argv: string[]): Promise<number> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+}
+
+/** Positions, then the money at the venue: the account, and what is redeemable, redeemed and merged. */
+export function positionsText(s: StatusData): string {
+  const out = [table((s.execution?.positions ?? []) as Array<Record<string, unknown>>)];
+  const m = s.execution?.money;
+  if (!m) return [...out, '\nmoney: no venue account (paper, or execution not running)'].join('\n');
+  const a = m.account;
+  const $ = (v: number) => `$${v.toFixed(2)}`;
+  out.push(
+    a
+      ? `\naccount ${a.wallet}: pUSD ${$(a.balanceUsd)}, open orders ${$(a.openOrdersUsd)}, unsettled fills ${$(a.pendingUsd)}, positions at cost ${$(a.positionsUsd)}; ` +
+          `redeemable ${$(a.redeemableUsd)}, redeemed ${$(a.redeemedUsd)}, merged ${$(a.mergedUsd)}; bankroll ${$(a.bankrollUsd)}, available ${$(a.availableUsd)}`
+      : '\naccount: not read yet',
+  );
+  out.push(
+    `\nredemptions and merges:\n${table(
+      m.actions.map((x) => ({
+        id: x.id,
+        kind: x.kind,
+        asset: x.asset ?? '',
+        shares: x.shares,
+        usd: x.amountUsd,
+        state: x.state,
+        transaction: x.transactionId ?? '',
+        at: new Date(x.updatedAtMs).toISOString(),
+      })),
+    )}`,
+  );
+  return out.join('\n');
 }

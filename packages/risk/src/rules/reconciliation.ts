@@ -50,3 +50,12 @@ export function reconciliationRule(toleranceUsd: number, strikesToTrip = 2, maxA
     },
   };
 }
+
+/** A ledger that never moved takes the venue's equity as its bankroll (true when it changed). */
+export function anchorLedger(l: Ledger, equityUsd: number): boolean {
+  const pristine = Object.keys(l.trades).length === 0 && l.settled.length === 0 && Object.keys(l.exposure).length === 0 && l.merges.length === 0;
+  if (!pristine || Math.abs(l.cashUsd - equityUsd) <= 1e-6) return false;
+  l.startingBankrollUsd = equityUsd;
+  l.cashUsd = equityUsd;
+  return true;
+}
