@@ -86,7 +86,10 @@ describe('fills against the recorded books', () => {
     outcome: 'UP',
     strike: 100,
   });
-  const cfg = { ...DEFAULT_REAL_MARKET, pairs: { ...DEFAULT_PAIR_ACCUMULATOR, catchUpPairCost: null } };
+  const cfg = {
+    ...DEFAULT_REAL_MARKET,
+    pairs: { ...DEFAULT_PAIR_ACCUMULATOR, maxPairCost: 0.98, clipShares: 10, stopBeforeEndSec: 180, catchUpPairCost: null },
+  };
 
   it('a resting bid fills only when the ask trades through it after placement, at the bid, as a maker', () => {
     // Placed at 0 s at 0.47 (Up) and 0.50 (Down), 10 shares each; at 2 s the Up ask touches 0.47 (no fill under trade-through),

@@ -34,9 +34,17 @@ import {
   type TradeSignal,
 } from '@polybot/shared';
 import { decideSignal, KellySizer, NoTradeGate, newLedger, DEFAULT_GATE, DEFAULT_SIZER, type GateConfig, type Ledger, type SizerConfig } from '@polybot/risk';
-import { DEFAULT_STRATEGY, probabilityUp, ValueBettingStrategy, type JumpParams, type StrategyConfig, type StrategyContext } from '@polybot/strategy';
+import {
+  ANCHOR_BTC_15M,
+  buildStrategies,
+  DEFAULT_STRATEGY,
+  probabilityUp,
+  type JumpParams,
+  type LiveStrategySettings,
+  type StrategyContext,
+} from '@polybot/strategy';
 import { fitAnchor, type AnchorFit, type AnchorSample, type AnchorWeights } from '@polybot/strategy';
-import { DEFAULT_PAIR_ACCUMULATOR, PairAccumulator, type AccumulatorContext, type PairAccumulatorConfig } from '@polybot/strategy';
+import { DEFAULT_PAIR_ACCUMULATOR, type AccumulatorContext, type PairAccumulatorConfig } from '@polybot/strategy';
 import { OrderManager } from '@polybot/execution';
 import { walkBook } from '@polybot/execution';
 import { feeScheduleAt, NO_FEE, V2_FEE, type RecordedWindow, type Timeframe, type WalletTrade } from './polymarketData.js';
@@ -244,6 +252,11 @@ function windowResult(
 type Resolved = RecordedWindow & { outcome: 'UP' | 'DOWN'; strike: number };
 const resolved = (w: RecordedWindow): w is Resolved => w.outcome !== null && w.strike !== null;
 
+/** The live settings that give the value strategy with this anchor (null: the model alone) and margin. */
+export function valueSettings(anchor: AnchorWeights | null, margin: number): LiveStrategySettings {
+  return { value: anchor ? 'anchored' : 'model', strategy: { ...DEFAULT_STRATEGY, minEdge: margin }, anchor: anchor ?? ANCHOR_BTC_15M, pairs: null };
+}
+
 /** The value strategy (with its anchor and margin) on the given windows, taker fills. */
 export function runValue(
   windows: readonly Resolved[],
@@ -253,8 +266,8 @@ export function runValue(
   series: Map<Asset, MinuteSeries>,
   indexOf: (w: RecordedWindow) => number,
 ): StrategyRun {
-  const strategyConfig: StrategyConfig = { ...DEFAULT_STRATEGY, minEdge: margin, anchor };
-  const strategy = new ValueBettingStrategy(strategyConfig);
+  // Built as the analysis worker builds its strategies (liveStrategies.ts).
+  const strategy = buildStrategies(valueSettings(anchor, margin)).value;
   const cores = { gate: new NoTradeGate(REPLAY_GATE), sizer: new KellySizer(cfg.sizer) };
   const ledger = newLedger(cfg.bankrollUsd);
   const trades: Trade[] = [];
@@ -356,7 +369,7 @@ export function runPairs(
   indexOf: (w: RecordedWindow) => number,
   series?: Map<Asset, MinuteSeries>,
 ): StrategyRun {
-  const accumulator = new PairAccumulator(cfg.pairs);
+  const accumulator = buildStrategies({ ...valueSettings(null, DEFAULT_STRATEGY.minEdge), value: 'off', pairs: cfg.pairs }).pairs!;
   const cores = { gate: new NoTradeGate(REPLAY_GATE), sizer: new KellySizer(cfg.sizer) };
   const ledger = newLedger(cfg.bankrollUsd);
   const trades: Trade[] = [];

@@ -38,8 +38,10 @@ export {
   GTD_SECURITY_MARGIN_MS,
   accumulateSignalId,
   highestPairPrice,
+  inventoryOf,
   type AccumulatorContext,
   type AccumulatorEvaluation,
   type Inventory,
   type PairAccumulatorConfig,
 } from './pairAccumulator.js';
+export { buildStrategies, ANCHOR_BTC_15M, VALUE_MODES, type LiveStrategies, type LiveStrategySettings, type ValueMode } from './liveStrategies.js';

@@ -7,6 +7,7 @@ import {
   EMPTY_INVENTORY,
   GTD_SECURITY_MARGIN_MS,
   highestPairPrice,
+  inventoryOf,
   PairAccumulator,
   type AccumulatorContext,
   type Inventory,
@@ -50,7 +51,17 @@ const ctx = (inventory: Inventory, over: Partial<AccumulatorContext> = {}): Accu
   inventory,
   ...over,
 });
-const acc = new PairAccumulator(DEFAULT_PAIR_ACCUMULATOR);
+// The rules under test with round numbers (the shipped defaults are chosen on data: pairAccumulator.ts).
+const CFG = {
+  ...DEFAULT_PAIR_ACCUMULATOR,
+  maxPairCost: 0.98,
+  catchUpPairCost: 0.995,
+  stopBeforeEndSec: 180,
+  maxUnmatchedShares: 20,
+  clipShares: 10,
+  maxWindowSpendUsd: 50,
+};
+const acc = new PairAccumulator(CFG);
 
 describe('pair accumulation', () => {
   it('rests a bid on each side whose pair cost stays within the cap, GTD to the end of its slot', () => {
@@ -58,15 +69,15 @@ describe('pair accumulation', () => {
     expect(ev.signals).toHaveLength(2);
     // Up at its best bid would pair with Down's best bid at 0.48 + 0.51 = 0.99 > 0.98: capped one tick lower.
     expect(ev.bids).toEqual({ UP: 0.47, DOWN: 0.5 });
-    expect(ev.bids.UP! + 0.51).toBeLessThanOrEqual(DEFAULT_PAIR_ACCUMULATOR.maxPairCost + 1e-9);
-    const slotEnd = (Math.floor(now / DEFAULT_PAIR_ACCUMULATOR.slotMs) + 1) * DEFAULT_PAIR_ACCUMULATOR.slotMs;
+    expect(ev.bids.UP! + 0.51).toBeLessThanOrEqual(CFG.maxPairCost + 1e-9);
+    const slotEnd = (Math.floor(now / CFG.slotMs) + 1) * CFG.slotMs;
     for (const s of ev.signals) {
       expect(TradeSignalSchema.parse(s)).toEqual(s);
       expect(s).toMatchObject({
         kind: 'accumulate',
         orderType: 'GTD',
         side: 'BUY',
-        maxShares: DEFAULT_PAIR_ACCUMULATOR.clipShares,
+        maxShares: CFG.clipShares,
         expiresAtMs: slotEnd + GTD_SECURITY_MARGIN_MS,
       });
       expect(s.limitPrice).toBeLessThan(s.evidence.bestAsk!);
@@ -94,7 +105,7 @@ describe('pair accumulation', () => {
   });
 
   it('places nothing near the window end or once the budget is spent', () => {
-    expect(acc.evaluate(ctx(EMPTY_INVENTORY, { nowMs: market.windowEndMs - DEFAULT_PAIR_ACCUMULATOR.stopBeforeEndSec * 1000 })).signals).toEqual([]);
+    expect(acc.evaluate(ctx(EMPTY_INVENTORY, { nowMs: market.windowEndMs - CFG.stopBeforeEndSec * 1000 })).signals).toEqual([]);
     const spent: Inventory = { upShares: 50, upCostUsd: 24, downShares: 50, downCostUsd: 25.5 };
     expect(acc.evaluate(ctx(spent)).signals).toEqual([]);
   });
@@ -118,5 +129,26 @@ describe('value strategy anchored on the market', () => {
     for (const sig of ev.signals) expect(sig.evidence.model.name).toBe('merton-jump-diffusion+market-anchor');
     const plain = new ValueBettingStrategy({ ...DEFAULT_STRATEGY, minEdge: 0 }).evaluate(c);
     expect(plain.probabilityUp).toBeCloseTo(pModel, 12);
+  });
+});
+
+describe('inventory for the live worker', () => {
+  it('sums confirmed and pending shares per side of one market, cost with fees', () => {
+    const row = (conditionId: string, outcome: 'UP' | 'DOWN', confirmedShares: number, pendingShares: number, costUsd: number, feesUsd: number) => ({
+      conditionId,
+      outcome,
+      confirmedShares,
+      pendingShares,
+      costUsd,
+      feesUsd,
+    });
+    const cid = market.conditionId;
+    expect(inventoryOf([row(cid, 'UP', 10, 5, 7, 0.1), row(cid, 'DOWN', 20, 0, 9.8, 0), row(`0x${'b'.repeat(64)}`, 'UP', 99, 0, 50, 0)], cid)).toEqual({
+      upShares: 15,
+      upCostUsd: 7.1,
+      downShares: 20,
+      downCostUsd: 9.8,
+    });
+    expect(inventoryOf([], cid)).toEqual(EMPTY_INVENTORY);
   });
 });

@@ -45,18 +45,20 @@ export interface PairAccumulatorConfig {
 }
 
 /**
- * Defaults, set before the replay from the real bot's behaviour (data/polymarket/README.md: pays a
- * median 0.987 a pair, spends through minutes 0–10 and less after, ends nearly flat) and checked on
- * the first half of the BTC 15-minute windows only (packages/backtest/README.md has the numbers).
+ * Defaults: the best of 144 settings (pair cost cap 0.96/0.97/0.98 × clip 5/10 × unmatched cap
+ * 10/20/40 × catch-up none/0.99/0.995/1.00 × stop 120/300 s) by PnL on the first half of the
+ * shipped BTC 15-minute windows only, under the default trade-through fill rule; none of them
+ * earned money there (best −0.9 % of spend). packages/backtest/README.md has the numbers and the
+ * second half. The window budget is the live risk worker's market cap (RISK_MAX_MARKET_EXPOSURE_USD 50).
  */
 export const DEFAULT_PAIR_ACCUMULATOR: PairAccumulatorConfig = {
-  maxPairCost: 0.98,
+  maxPairCost: 0.96,
   clipShares: 10,
   maxUnmatchedShares: 20,
-  stopBeforeEndSec: 180,
+  stopBeforeEndSec: 300,
   maxWindowSpendUsd: 50,
   slotMs: 5_000,
-  catchUpPairCost: 0.995,
+  catchUpPairCost: 0.99,
 };
 
 /** Shares held of each side in one market and what they cost (fees included). */
@@ -265,4 +267,28 @@ export class PairAccumulator {
       ],
     });
   }
+}
+
+/**
+ * The inventory of one market from position rows (confirmed and pending shares, cost and fees per
+ * outcome), as the execution worker publishes them. Pending shares count: a bid must not be placed
+ * again for shares already bought but not yet confirmed on chain.
+ */
+export function inventoryOf(
+  positions: ReadonlyArray<{ conditionId: string; outcome: Outcome; confirmedShares: number; pendingShares: number; costUsd: number; feesUsd: number }>,
+  conditionId: string,
+): Inventory {
+  const inv = { ...EMPTY_INVENTORY };
+  for (const p of positions) {
+    if (p.conditionId !== conditionId) continue;
+    const shares = p.confirmedShares + p.pendingShares;
+    if (p.outcome === 'UP') {
+      inv.upShares += shares;
+      inv.upCostUsd += p.costUsd + p.feesUsd;
+    } else {
+      inv.downShares += shares;
+      inv.downCostUsd += p.costUsd + p.feesUsd;
+    }
+  }
+  return inv;
 }

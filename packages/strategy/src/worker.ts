@@ -8,13 +8,14 @@ import { configOrExit, parseEnv } from '@polybot/shared/config';
 import { metrics } from '@polybot/shared/metrics';
 import { createConsumer, Producer } from '@polybot/shared/queues';
 import { startWorkerRuntime } from '@polybot/shared/runtime';
-import { statusStore } from '@polybot/shared/status';
+import { ExecutionStatusSchema, statusStore } from '@polybot/shared/status';
 import { createBookClient } from '@polybot/ingestion/http';
 import { createBookCache, createOracleStore, createTradeTape } from '@polybot/ingestion/stores';
 import type { JumpParams } from './jumpDiffusionModel.js';
 import { DEFAULT_TOXICITY } from './toxicityFilter.js';
 import { calibrateParams, CALIBRATION_EVERY_MS, CALIBRATION_LOOKBACK_MS, FALLBACK_PARAMS, RECENT_MS, spotBefore, twapAverageSoFar } from './passInputs.js';
-import { ValueBettingStrategy } from './valueBettingStrategy.js';
+import { ANCHOR_BTC_15M, buildStrategies, VALUE_MODES } from './liveStrategies.js';
+import { DEFAULT_PAIR_ACCUMULATOR, inventoryOf } from './pairAccumulator.js';
 
 const EnvSchema = z.object({
   ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
@@ -41,6 +42,20 @@ const EnvSchema = z.object({
   STRATEGY_TOXICITY_BOOK_SPEED_SHORT_MS: z.coerce.number().int().positive().optional(),
   STRATEGY_TOXICITY_BOOK_SPEED_LONG_MS: z.coerce.number().int().positive().optional(),
   STRATEGY_TOXICITY_BOOK_SPEED_MIN_CHANGES: z.coerce.number().int().nonnegative().optional(),
+  /** Which strategies run (liveStrategies.ts): value bets on the model, on the market-anchored fair value, or none; pair accumulation on or off. */
+  STRATEGY_VALUE: z.enum(VALUE_MODES).default('model'),
+  STRATEGY_ANCHOR_INTERCEPT: z.coerce.number().finite().default(ANCHOR_BTC_15M.intercept),
+  STRATEGY_ANCHOR_W_MODEL: z.coerce.number().finite().default(ANCHOR_BTC_15M.wModel),
+  STRATEGY_ANCHOR_W_MARKET: z.coerce.number().finite().default(ANCHOR_BTC_15M.wMarket),
+  STRATEGY_PAIRS: z.enum(['off', 'on']).default('off'),
+  STRATEGY_PAIRS_MAX_PAIR_COST: z.coerce.number().gt(0).lt(1).default(DEFAULT_PAIR_ACCUMULATOR.maxPairCost),
+  STRATEGY_PAIRS_CLIP_SHARES: z.coerce.number().positive().default(DEFAULT_PAIR_ACCUMULATOR.clipShares),
+  STRATEGY_PAIRS_MAX_UNMATCHED_SHARES: z.coerce.number().nonnegative().default(DEFAULT_PAIR_ACCUMULATOR.maxUnmatchedShares),
+  STRATEGY_PAIRS_STOP_BEFORE_END_S: z.coerce.number().nonnegative().default(DEFAULT_PAIR_ACCUMULATOR.stopBeforeEndSec),
+  STRATEGY_PAIRS_MAX_WINDOW_SPEND_USD: z.coerce.number().positive().default(DEFAULT_PAIR_ACCUMULATOR.maxWindowSpendUsd),
+  STRATEGY_PAIRS_SLOT_MS: z.coerce.number().int().min(1_000).default(DEFAULT_PAIR_ACCUMULATOR.slotMs),
+  /** A number, or 'off' for no taker catch-up. */
+  STRATEGY_PAIRS_CATCH_UP_PAIR_COST: z.union([z.literal('off'), z.coerce.number().gt(0).max(1)]).default(DEFAULT_PAIR_ACCUMULATOR.catchUpPairCost ?? 'off'),
 });
 
 export async function runWorker(): Promise<void> {
@@ -62,23 +77,39 @@ export async function runWorker(): Promise<void> {
   const tape = createTradeTape(redis, config.queuePrefix);
   const status = statusStore(redis, config.queuePrefix);
   const signals = new Producer('signals', rt.queues);
-  const strategy = new ValueBettingStrategy({
-    minEdge: env.STRATEGY_MIN_EDGE,
-    slotMs: env.STRATEGY_SLOT_MS,
-    maxOracleAgeMs: env.STRATEGY_MAX_ORACLE_AGE_MS,
-    toxicity: {
-      imbalanceThreshold: env.STRATEGY_TOXICITY_IMBALANCE ?? DEFAULT_TOXICITY.imbalanceThreshold,
-      minVolume: env.STRATEGY_TOXICITY_MIN_VOLUME ?? DEFAULT_TOXICITY.minVolume,
-      lookbackMs: env.STRATEGY_TOXICITY_LOOKBACK_MS ?? DEFAULT_TOXICITY.lookbackMs,
-      spotMoveThreshold: env.STRATEGY_TOXICITY_SPOT_MOVE ?? DEFAULT_TOXICITY.spotMoveThreshold,
-      spotMoveWindowMs: env.STRATEGY_TOXICITY_SPOT_MOVE_WINDOW_MS ?? DEFAULT_TOXICITY.spotMoveWindowMs,
-      vpinBucketVolume: env.STRATEGY_TOXICITY_VPIN_BUCKET ?? DEFAULT_TOXICITY.vpinBucketVolume,
-      vpinBuckets: env.STRATEGY_TOXICITY_VPIN_BUCKETS ?? DEFAULT_TOXICITY.vpinBuckets,
-      vpinThreshold: env.STRATEGY_TOXICITY_VPIN ?? DEFAULT_TOXICITY.vpinThreshold,
-      bookSpeedThreshold: env.STRATEGY_TOXICITY_BOOK_SPEED ?? DEFAULT_TOXICITY.bookSpeedThreshold,
-      bookSpeedShortMs: env.STRATEGY_TOXICITY_BOOK_SPEED_SHORT_MS ?? DEFAULT_TOXICITY.bookSpeedShortMs,
-      bookSpeedLongMs: env.STRATEGY_TOXICITY_BOOK_SPEED_LONG_MS ?? DEFAULT_TOXICITY.bookSpeedLongMs,
-      bookSpeedMinChanges: env.STRATEGY_TOXICITY_BOOK_SPEED_MIN_CHANGES ?? DEFAULT_TOXICITY.bookSpeedMinChanges,
+  const strategies = buildStrategies({
+    value: env.STRATEGY_VALUE,
+    anchor: { intercept: env.STRATEGY_ANCHOR_INTERCEPT, wModel: env.STRATEGY_ANCHOR_W_MODEL, wMarket: env.STRATEGY_ANCHOR_W_MARKET },
+    pairs:
+      env.STRATEGY_PAIRS === 'on'
+        ? {
+            maxPairCost: env.STRATEGY_PAIRS_MAX_PAIR_COST,
+            clipShares: env.STRATEGY_PAIRS_CLIP_SHARES,
+            maxUnmatchedShares: env.STRATEGY_PAIRS_MAX_UNMATCHED_SHARES,
+            stopBeforeEndSec: env.STRATEGY_PAIRS_STOP_BEFORE_END_S,
+            maxWindowSpendUsd: env.STRATEGY_PAIRS_MAX_WINDOW_SPEND_USD,
+            slotMs: env.STRATEGY_PAIRS_SLOT_MS,
+            catchUpPairCost: env.STRATEGY_PAIRS_CATCH_UP_PAIR_COST === 'off' ? null : env.STRATEGY_PAIRS_CATCH_UP_PAIR_COST,
+          }
+        : null,
+    strategy: {
+      minEdge: env.STRATEGY_MIN_EDGE,
+      slotMs: env.STRATEGY_SLOT_MS,
+      maxOracleAgeMs: env.STRATEGY_MAX_ORACLE_AGE_MS,
+      toxicity: {
+        imbalanceThreshold: env.STRATEGY_TOXICITY_IMBALANCE ?? DEFAULT_TOXICITY.imbalanceThreshold,
+        minVolume: env.STRATEGY_TOXICITY_MIN_VOLUME ?? DEFAULT_TOXICITY.minVolume,
+        lookbackMs: env.STRATEGY_TOXICITY_LOOKBACK_MS ?? DEFAULT_TOXICITY.lookbackMs,
+        spotMoveThreshold: env.STRATEGY_TOXICITY_SPOT_MOVE ?? DEFAULT_TOXICITY.spotMoveThreshold,
+        spotMoveWindowMs: env.STRATEGY_TOXICITY_SPOT_MOVE_WINDOW_MS ?? DEFAULT_TOXICITY.spotMoveWindowMs,
+        vpinBucketVolume: env.STRATEGY_TOXICITY_VPIN_BUCKET ?? DEFAULT_TOXICITY.vpinBucketVolume,
+        vpinBuckets: env.STRATEGY_TOXICITY_VPIN_BUCKETS ?? DEFAULT_TOXICITY.vpinBuckets,
+        vpinThreshold: env.STRATEGY_TOXICITY_VPIN ?? DEFAULT_TOXICITY.vpinThreshold,
+        bookSpeedThreshold: env.STRATEGY_TOXICITY_BOOK_SPEED ?? DEFAULT_TOXICITY.bookSpeedThreshold,
+        bookSpeedShortMs: env.STRATEGY_TOXICITY_BOOK_SPEED_SHORT_MS ?? DEFAULT_TOXICITY.bookSpeedShortMs,
+        bookSpeedLongMs: env.STRATEGY_TOXICITY_BOOK_SPEED_LONG_MS ?? DEFAULT_TOXICITY.bookSpeedLongMs,
+        bookSpeedMinChanges: env.STRATEGY_TOXICITY_BOOK_SPEED_MIN_CHANGES ?? DEFAULT_TOXICITY.bookSpeedMinChanges,
+      },
     },
   });
   const fallback: JumpParams = {
@@ -118,7 +149,7 @@ export async function runWorker(): Promise<void> {
       bookCache.changes(market.upTokenId, changesSince),
       bookCache.changes(market.downTokenId, changesSince),
     ]);
-    const ev = strategy.evaluate({
+    const ev = strategies.value.evaluate({
       nowMs,
       market,
       upBook: bookMap.get(market.upTokenId) ?? null,
@@ -134,7 +165,21 @@ export async function runWorker(): Promise<void> {
     metrics.marketsPriced.inc();
     // Reported for inventory already held; risk and execution do not act on it.
     if (ev.reverseArbitrage) logger.info({ slug: market.slug, ...ev.reverseArbitrage }, 'reverse arbitrage: held Up+Down pairs sell above 1 after fees');
-    for (const s of ev.signals) {
+    // Pair accumulation: bids from the inventory held. The inventory is read from the execution
+    // worker's published status (positions with pending fills): a stand-in until a position feed
+    // exists for trading decisions (see packages/backtest/README.md).
+    const accumulate = strategies.pairs
+      ? strategies.pairs.evaluate({
+          nowMs,
+          market,
+          upBook: bookMap.get(market.upTokenId) ?? null,
+          downBook: bookMap.get(market.downTokenId) ?? null,
+          oracle: reading,
+          inventory: inventoryOf((await status.get('execution', ExecutionStatusSchema))?.positions ?? [], market.conditionId),
+          params,
+        }).signals
+      : [];
+    for (const s of [...(strategies.sendValue ? ev.signals : []), ...accumulate]) {
       await signals.add(s, s.id);
       metrics.signalsEmitted.inc({ kind: s.kind });
       logger.info({ signalId: s.id, slug: market.slug, outcome: s.outcome, edge: s.edge, limit: s.limitPrice, p: s.modelProbability }, 'signal');
@@ -173,5 +218,8 @@ export async function runWorker(): Promise<void> {
   rt.shutdown.add('signals producer', () => signals.close());
   const prune = setInterval(() => void status.pruneMarkets(Date.now() - 120_000).catch(() => undefined), 30_000);
   rt.shutdown.add('prune', () => clearInterval(prune));
-  logger.info({ minEdge: env.STRATEGY_MIN_EDGE, concurrency: env.ANALYSIS_CONCURRENCY }, 'analysis running');
+  logger.info(
+    { minEdge: env.STRATEGY_MIN_EDGE, value: env.STRATEGY_VALUE, pairs: env.STRATEGY_PAIRS, concurrency: env.ANALYSIS_CONCURRENCY },
+    'analysis running',
+  );
 }
