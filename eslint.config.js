@@ -54,7 +54,7 @@ const ADAPTER_SUBPATHS = [
  * may reach an adapter file of their own package for types only (an injected interface).
  */
 const ADAPTERS = {
-  shared: ['queues', 'redis', 'redisRateLimit', 'redisServer', 'breaker', 'status', 'runtime', 'metrics', 'http', 'logger', 'config', 'shutdown'],
+  shared: ['queues', 'redis', 'redisRateLimit', 'redisServer', 'breaker', 'status', 'runtime', 'metrics', 'http', 'logger', 'config', 'settings', 'shutdown'],
   ingestion: ['bookCache', 'oracleStore', 'tradeTape', 'marketSocket', 'rtds', 'http', 'bookClient', 'stores'],
   strategy: [],
   risk: ['breakerControl', 'ledgerStore'],

@@ -70,7 +70,7 @@ export const SETTINGS = {
   ),
   redisUrl: field(
     'REDIS_URL',
-    z.string().url().default('redis://127.0.0.1:6379'),
+    RedisUrlSchema.default('redis://127.0.0.1:6379'),
     'Redis for queues and shared state (`pnpm start` without it: 127.0.0.1:6379 if it answers, else a private redis-server)',
   ),
   dataDir: field('POLYBOT_DATA_DIR', z.string().min(1).default('.polybot'), 'the order store, logs and recordings'),
@@ -278,6 +278,23 @@ export const SETTINGS = {
     cooldownMs: field('RISK_COOLDOWN_MS', int(300_000, 0), 'breaker: cooldown after a loss-streak trip'),
   },
   execution: {
+    maxOrderUsd: field(
+      'EXEC_MAX_ORDER_USD',
+      num(50, (n) => n.positive()),
+      "execution's own hard limit: largest order (apart from risk's)",
+    ),
+    maxMarketExposureUsd: field(
+      'EXEC_MAX_MARKET_EXPOSURE_USD',
+      num(100, (n) => n.positive()),
+      "execution's own hard limit: exposure in one market",
+    ),
+    maxTotalExposureUsd: field(
+      'EXEC_MAX_TOTAL_EXPOSURE_USD',
+      num(400, (n) => n.positive()),
+      "execution's own hard limit: total exposure",
+    ),
+    maxOrderAgeMs: field('EXEC_MAX_ORDER_AGE_MS', int(30_000, 1), 'orders older than this are never sent (or re-sent)'),
+    clockSkewMs: field('EXEC_CLOCK_SKEW_MS', int(2_000, 0, 60_000), 'clock-skew allowance of that age check'),
     pollMs: field('EXEC_POLL_MS', int(1_000, 200), 'order status poll'),
     heartbeatMs: field('EXEC_HEARTBEAT_MS', int(5_000, 1_000, 9_000), 'venue heartbeat'),
     cancelBeforeEndMs: field('EXEC_CANCEL_BEFORE_END_MS', int(5_000, 0), 'cancel resting orders this long before the window end'),
