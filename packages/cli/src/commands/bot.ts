@@ -27,7 +27,14 @@ export function registerBot(program: Command, io: Io): void {
       .option('--json', 'one JSON object'),
     'halt',
   );
-  pass(bot.command('resume').description('close the breaker: trading resumes').option('--json', 'one JSON object'), 'resume');
+  pass(
+    bot
+      .command('resume')
+      .description("close the breaker: trading resumes (refused while the day's loss is over the limit)")
+      .option('--confirm', 'resume after a daily-loss trip')
+      .option('--json', 'one JSON object'),
+    'resume',
+  );
   pass(
     bot
       .command('trace')
