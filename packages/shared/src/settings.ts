@@ -16,6 +16,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PolybotError } from './errors.js';
+import { RedisUrlSchema } from './redis.js';
 
 export type Env = Record<string, string | undefined>;
 
