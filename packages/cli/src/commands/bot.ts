@@ -37,6 +37,13 @@ export function registerBot(program: Command, io: Io): void {
   );
   pass(
     bot
+      .command('approve')
+      .description('grant the missing pUSD/CTF allowances for the exchange contracts in one relayer batch (live)')
+      .option('--json', 'one JSON object'),
+    'approve',
+  );
+  pass(
+    bot
       .command('trace')
       .description("every log line of every process that mentions the id, and the order's history")
       .argument('<id>', 'a signal or order id')
