@@ -362,3 +362,82 @@ export class Relayer {
     }
   }
 }
+
+/**
+ * The EOA behind a deposit-wallet (type 3, POLY_1271) order signature: the first 65 bytes are the
+ * owner's ECDSA over `TypedDataSign{contents: Order, name "DepositWallet", version "1", chainId,
+ * verifyingContract = the wallet, salt 0}` in the exchange domain, followed by the ERC-7739 tail
+ * (docs/polymarket-venue.md §3). Null when it does not recover.
+ */
+export async function depositWalletOrderOwner(
+  o: {
+    salt: number | string;
+    maker: string;
+    signer: string;
+    tokenId: string;
+    makerAmount: string;
+    takerAmount: string;
+    side: 'BUY' | 'SELL';
+    signatureType: number;
+    timestamp: string;
+    metadata: string;
+    builder: string;
+    signature: string;
+  },
+  exchange: string,
+): Promise<string | null> {
+  try {
+    const sig = o.signature.startsWith('0x') ? o.signature.slice(2) : o.signature;
+    if (sig.length < 130) return null;
+    return await recoverTypedDataAddress({
+      domain: { name: 'Polymarket CTF Exchange', version: '2', chainId: 137, verifyingContract: exchange as Hex },
+      types: {
+        TypedDataSign: [
+          { name: 'contents', type: 'Order' },
+          { name: 'name', type: 'string' },
+          { name: 'version', type: 'string' },
+          { name: 'chainId', type: 'uint256' },
+          { name: 'verifyingContract', type: 'address' },
+          { name: 'salt', type: 'bytes32' },
+        ],
+        Order: [
+          { name: 'salt', type: 'uint256' },
+          { name: 'maker', type: 'address' },
+          { name: 'signer', type: 'address' },
+          { name: 'tokenId', type: 'uint256' },
+          { name: 'makerAmount', type: 'uint256' },
+          { name: 'takerAmount', type: 'uint256' },
+          { name: 'side', type: 'uint8' },
+          { name: 'signatureType', type: 'uint8' },
+          { name: 'timestamp', type: 'uint256' },
+          { name: 'metadata', type: 'bytes32' },
+          { name: 'builder', type: 'bytes32' },
+        ],
+      },
+      primaryType: 'TypedDataSign',
+      message: {
+        contents: {
+          salt: BigInt(o.salt),
+          maker: o.maker as Hex,
+          signer: o.signer as Hex,
+          tokenId: BigInt(o.tokenId),
+          makerAmount: BigInt(o.makerAmount),
+          takerAmount: BigInt(o.takerAmount),
+          side: o.side === 'BUY' ? 0 : 1,
+          signatureType: o.signatureType,
+          timestamp: BigInt(o.timestamp),
+          metadata: o.metadata as Hex,
+          builder: o.builder as Hex,
+        },
+        name: 'DepositWallet',
+        version: '1',
+        chainId: 137n,
+        verifyingContract: o.signer as Hex,
+        salt: `0x${'0'.repeat(64)}`,
+      },
+      signature: `0x${sig.slice(0, 130)}`,
+    });
+  } catch {
+    return null;
+  }
+}

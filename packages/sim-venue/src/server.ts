@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { ApiKeys, orderHash, orderSigner, type ApiCreds, type WireOrder } from './auth.js';
+import { ApiKeys, EXCHANGE_V2, orderHash, orderSigner, type ApiCreds, type WireOrder } from './auth.js';
 import { ClobBalances, COLLATERAL } from './balances.js';
 import { Chain, toUnits } from './chain.js';
 import { Exchange, r2, r6, type SimOrder, type SimTrade } from './exchange.js';
@@ -10,7 +10,7 @@ import { defaultFaults, FaultsSchema, type FaultCounters, type Faults } from './
 import { MarketSchedule, type SimMarket } from './markets.js';
 import { PriceProcess, SIM_ASSETS, type SimAsset } from './prices.js';
 import { Rng } from './random.js';
-import { Relayer, type RelayerTiming } from './relayer.js';
+import { depositWalletOrderOwner, Relayer, type RelayerTiming } from './relayer.js';
 import { RtdsHub } from './rtds.js';
 
 export interface SimVenueOptions {
@@ -314,9 +314,20 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     const w = wire as WireOrder;
     const entry = schedule.byToken.get(w.tokenId);
     if (!entry) return { status: 400, json: { error: 'Invalid token id' }, accepted: false };
-    const signer = await orderSigner(w);
-    if (!signer || signer.toLowerCase() !== w.signer.toLowerCase() || signer.toLowerCase() !== creds.address.toLowerCase()) {
-      return { status: 400, json: { error: 'invalid signature' }, accepted: false };
+    if (w.signatureType === 3) {
+      // A deposit wallet's order (§2, §3): maker = signer = the key owner's deployed wallet, signed by the owner.
+      const wallet = relayer.walletOf(creds.address);
+      const lc = (a: string) => a.toLowerCase();
+      if (lc(w.maker) !== lc(wallet) || lc(w.signer) !== lc(wallet) || !relayer.isDeployed(wallet)) {
+        return { status: 400, json: { error: 'the order signer address has to be the address of the API KEY' }, accepted: false };
+      }
+      const owner = await depositWalletOrderOwner(w, EXCHANGE_V2);
+      if (!owner || lc(owner) !== lc(creds.address)) return { status: 400, json: { error: 'invalid signature' }, accepted: false };
+    } else {
+      const signer = await orderSigner(w);
+      if (!signer || signer.toLowerCase() !== w.signer.toLowerCase() || signer.toLowerCase() !== creds.address.toLowerCase()) {
+        return { status: 400, json: { error: 'invalid signature' }, accepted: false };
+      }
     }
     const id = orderHash(w);
     if (exchange.orders.has(id)) return { status: 400, json: { error: 'INVALID_ORDER_DUPLICATED: order already exists', orderID: id }, accepted: false };
