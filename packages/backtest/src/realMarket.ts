@@ -613,6 +613,15 @@ export interface TimeframeResult {
   };
 }
 
+/** The shipped default (docs: value bets only if the setting learned on the first half did not lose on the second). */
+export function valueVerdict(t: TimeframeResult): string {
+  const v = t.value;
+  if (!v) return 'not run';
+  if (v.margin === null) return 'off: no margin earned money on the first half';
+  if (v.outOfSample.pnl < 0) return `off: the margin learned on the first half (${v.margin}) lost $${(-v.outOfSample.pnl).toFixed(2)} on the second`;
+  return `on: margin ${v.margin} earned $${v.outOfSample.pnl.toFixed(2)} on the second half`;
+}
+
 /** Anchor samples: each minute of each window (the model at that time, the Up mid, the outcome). */
 export function anchorSamples(windows: readonly Resolved[], series: Map<Asset, MinuteSeries>): AnchorSample[] {
   const out: AnchorSample[] = [];

@@ -8,7 +8,7 @@
 import { calibrationDeciles } from './results.js';
 import { chart, type Series } from './svgChart.js';
 import { FEE_DATES } from './polymarketData.js';
-import { FILL_RULES, type RealMarketConfig, type StrategyRun, type TimeframeResult } from './realMarket.js';
+import { FILL_RULES, valueVerdict, type RealMarketConfig, type StrategyRun, type TimeframeResult } from './realMarket.js';
 import type { Scores } from './modelVsMarket.js';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -97,7 +97,7 @@ function timeframeSection(t: TimeframeResult, cfg: RealMarketConfig): string {
     parts.push(
       `<h3>Value bets on a market-anchored fair value</h3><p>q = σ(a + w<sub>model</sub>·logit(p<sub>model</sub>) + w<sub>market</sub>·logit(mid)), fitted on the first half: a = ${a.intercept.toFixed(4)}, w<sub>model</sub> = ${a.wModel.toFixed(4)}, w<sub>market</sub> = ${a.wMarket.toFixed(4)}${'n' in a ? ` (${a.n} one-minute samples)` : ''}. A bet is taken where q beats the ask plus the fee by the margin. Margin chosen on the first half: <b>${v.margin === null ? 'none earned money: no value bets' : v.margin}</b>.</p>` +
         `<table><tr><th>margin</th><th>first half trades</th><th>first half PnL</th><th>second half trades</th><th>second half PnL</th></tr>${v.marginTable.map((r) => `<tr><td>${r.margin}</td><td>${r.firstHalf.trades}</td><td>${usd(r.firstHalf.pnl)}</td><td>${r.secondHalf.trades}</td><td>${usd(r.secondHalf.pnl)}</td></tr>`).join('')}</table>` +
-        `<p>Out of sample (second half), the chosen setting:</p>${runKeys(oos)}<p>The live model alone (no anchor, minimum edge ${0.02}) on the same windows: ${v.modelAloneOutOfSample.trades.length} fills, PnL ${usd(v.modelAloneOutOfSample.pnl)} (fees ${usd(v.modelAloneOutOfSample.fees)}).</p>`,
+        `<p>Out of sample (second half), the chosen setting:</p>${runKeys(oos)}<p><b>Default: ${esc(valueVerdict(t))}.</b></p><p>The live model alone (no anchor, minimum edge ${0.02}) on the same windows: ${v.modelAloneOutOfSample.trades.length} fills, PnL ${usd(v.modelAloneOutOfSample.pnl)} (fees ${usd(v.modelAloneOutOfSample.fees)}).</p>`,
     );
     parts.push(
       chart(
@@ -109,7 +109,7 @@ function timeframeSection(t: TimeframeResult, cfg: RealMarketConfig): string {
       ),
     );
     parts.push(
-      chart([pnlBars('model alone, PnL per window', '#f59e0b', v.modelAloneOutOfSample)], {
+      chart([pnlBars('anchored value (chosen)', '#2563eb', oos), pnlBars('model alone', '#f59e0b', v.modelAloneOutOfSample)], {
         xTitle: 'window start (UTC)',
         yTitle: 'PnL after fees (pUSD)',
         xType: 'time',
@@ -119,8 +119,6 @@ function timeframeSection(t: TimeframeResult, cfg: RealMarketConfig): string {
   }
   if (t.pairs) {
     const p = t.pairs;
-    const sumRow = (x: ReturnType<typeof Object>) => x;
-    void sumRow;
     const srow = (r: NonNullable<TimeframeResult['pairs']>['byRule'][number]) =>
       `<tr><td style="text-align:left">${esc(r.rule)}</td><td>${r.windowsTraded}/${r.windows}</td><td>${r.fills}</td><td>${usd(r.spentUsd)}</td><td>${n(r.medianPairCost, 4)}</td><td>${usd(r.pnl)}</td><td>${(r.returnOnSpend * 100).toFixed(2)} %</td><td>${r.profitableWindows}</td></tr>`;
     const head =

@@ -97,7 +97,7 @@ export function chart(series: readonly Series[], o: ChartOptions): string {
   const sx = (x: number) => m.l + ((x - x0) / (x1 - x0 || 1)) * (W - m.l - m.r);
   const sy = (y: number) => H - m.b - ((y - y0) / (y1 - y0 || 1)) * (H - m.t - m.b);
   const out: string[] = [];
-  out.push(`<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" font-family="system-ui,sans-serif" font-size="11">`);
+  out.push(`<svg viewBox="0 0 ${W} ${H}" width="${W}" style="max-width:100%;height:auto" role="img" font-family="system-ui,sans-serif" font-size="11">`);
   // grid and axes
   for (const v of yt)
     out.push(

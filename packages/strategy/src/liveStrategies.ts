@@ -32,7 +32,7 @@ export interface LiveStrategySettings {
  * The first-half fit on the shipped BTC 15-minute books (`pnpm backtest --books data/polymarket/books.csv.gz
  * --outcomes data/polymarket/outcomes.csv --timeframe 15m`): the pool 'anchored' uses unless told otherwise.
  */
-export const ANCHOR_BTC_15M: AnchorWeights = { intercept: -0.1786, wModel: 0.4801, wMarket: 1.07 };
+export const ANCHOR_BTC_15M: AnchorWeights = { intercept: -0.1787, wModel: 0.478, wMarket: 1.0733 };
 
 export interface LiveStrategies {
   value: ValueBettingStrategy;

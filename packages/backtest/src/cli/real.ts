@@ -8,7 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ASSETS, AssetSchema } from '@polybot/shared';
 import { loadWalletTrades, loadWindows, TimeframeSchema, type Timeframe, type WalletTrade } from '../polymarketData.js';
-import { DEFAULT_REAL_MARKET, runTimeframe, type RealMarketConfig, type StrategyRun, type TimeframeResult } from '../realMarket.js';
+import { DEFAULT_REAL_MARKET, runTimeframe, valueVerdict, type RealMarketConfig, type StrategyRun, type TimeframeResult } from '../realMarket.js';
 import { realMarketReport } from '../realReport.js';
 import { maxDrawdown, equityCurve, round6 } from '../results.js';
 import type { Scores } from '../modelVsMarket.js';
@@ -112,6 +112,7 @@ export function summaryJson(
       value: t.value && {
         anchor: { intercept: r6(t.value.anchor.intercept), wModel: r6(t.value.anchor.wModel), wMarket: r6(t.value.anchor.wMarket) },
         margin: t.value.margin,
+        verdict: valueVerdict(t),
         marginTable: t.value.marginTable,
         outOfSample: runJson(t.value.outOfSample),
         modelAloneOutOfSample: runJson(t.value.modelAloneOutOfSample),
@@ -161,6 +162,7 @@ function text(results: readonly TimeframeResult[], s: ReturnType<typeof summaryJ
       out.push(
         `  out of sample (chosen): trades ${v.outOfSample.trades.length}, PnL $${v.outOfSample.pnl.toFixed(2)}, fees $${v.outOfSample.fees.toFixed(2)}, max drawdown $${v.outOfSample.maxDrawdown.toFixed(2)}`,
       );
+      out.push(`  default: ${valueVerdict(t)}`);
       out.push(
         `  live model alone (no anchor, edge 0.02), same windows: trades ${v.modelAloneOutOfSample.trades.length}, PnL $${v.modelAloneOutOfSample.pnl.toFixed(2)}, max drawdown $${v.modelAloneOutOfSample.maxDrawdown.toFixed(2)}`,
       );
