@@ -1,13 +1,17 @@
 /**
  * The real pipeline as separate processes against the sim venue: tick (market job) → analysis →
- * risk → execution → order acknowledged by the venue, with the per-stage breakdown, worker memory
- * and Redis memory; and analysis throughput with one and two analysis processes.
+ * risk → execution → order acknowledged by the venue, with the per-stage breakdown (execution's
+ * from the orders queue's own job timestamps), worker memory and Redis memory; the same pipeline
+ * for minutes on end (the soak); and analysis throughput with 1, 2 and 4 analysis processes on a
+ * backlog of at least 30 s of work for one.
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { OrderSchema } from '@polybot/shared';
+import { usedMemoryMb } from '@polybot/shared/redis';
 import { freePort } from '@polybot/shared/redisServer';
 import { Stack, waitForHttp } from '@polybot/cli/stack';
 import { percentiles, sleep, type Percentiles } from './stats.js';
@@ -17,6 +21,17 @@ const rssMb = (pid: number | undefined): number | null => {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Math.round(Number(m[1]) / 102.4) / 10 : null;
+  } catch {
+    return null;
+  }
+};
+
+/** CPU seconds a process has used (user + system), from /proc. */
+export const cpuSeconds = (pid: number | undefined): number | null => {
+  if (!pid) return null;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
   } catch {
     return null;
   }
@@ -34,6 +49,13 @@ export interface PipelineResult {
   tickToOrder: Percentiles;
   /** tick → analysis pass starts (queue hop), pass start → order job (analysis incl. the book fetch, hop, risk), job → venue ack. */
   stages: { toAnalysis: Percentiles; analysisAndRisk: Percentiles; execution: Percentiles };
+  /**
+   * The execution stage split by the orders queue's job timestamps: risk's request → job added
+   * (risk's own work after deciding), added → taken by execution (the hop and the wait behind earlier
+   * jobs: one order job at a time), taken → venue ack (sign, persist, post, venue checks), and each
+   * job's whole length (what the next job waits for: the ack plus reconciling, persisting, shipping events).
+   */
+  executionSplit: { toQueue: Percentiles; queueWait: Percentiles; jobToAck: Percentiles; jobLength: Percentiles };
   ticksPerSec: number;
   ordersPerSec: number;
   workerRssMb: Record<string, { start: number | null; end: number | null }>;
@@ -64,18 +86,20 @@ const baseEnv = (redisUrl: string, prefix: string, dataDir: string, venuePort: n
   EXEC_MAX_TOTAL_EXPOSURE_USD: '100000000',
 });
 
-async function redisMb(r: Redis): Promise<number> {
-  const info = await r.info('memory');
-  const m = /used_memory:(\d+)/.exec(info);
-  return m ? Math.round(Number(m[1]) / 104857.6) / 10 : NaN;
+interface RunningPipeline {
+  stack: Stack;
+  ports: Record<string, number>;
+  redis: Redis;
+  dataDir: string;
+  venuePort: number;
 }
 
-export async function runPipeline(redisUrl: string, prefix: string, seconds: number): Promise<PipelineResult> {
+async function startPipeline(redisUrl: string, prefix: string): Promise<RunningPipeline> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'polybot-bench-'));
   const venuePort = await freePort();
   const ports: Record<string, number> = {};
   const stack = new Stack({ env: baseEnv(redisUrl, prefix, dataDir, venuePort), logDir: path.join(dataDir, 'logs'), restart: false });
-  const redis = new Redis(redisUrl);
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   stack.add({ kind: 'sim-venue', index: 0, env: {} });
   await waitForHttp(`http://127.0.0.1:${venuePort}/healthz`, 20_000);
   for (const kind of ['execution', 'risk', 'analysis', 'discovery'] as const) {
@@ -83,47 +107,173 @@ export async function runPipeline(redisUrl: string, prefix: string, seconds: num
     stack.add({ kind, index: 0, env: { POLYBOT_METRICS_PORT: String(ports[kind]) } });
   }
   await sleep(10_000); // warm-up: keys, calibration, first windows
-  const rssStart = Object.fromEntries(stack.procs.map((p) => [p.name, rssMb(p.child?.pid)]));
-  const memStart = await redisMb(redis);
-  const ticks0 = await scrape(ports.analysis!, 'polybot_markets_priced_total');
-  const t0 = Date.now();
-  await sleep(seconds * 1000);
-  const ticks1 = await scrape(ports.analysis!, 'polybot_markets_priced_total');
-  const elapsed = (Date.now() - t0) / 1000;
-  const rssEnd = Object.fromEntries(stack.procs.map((p) => [p.name, rssMb(p.child?.pid)]));
-  const memEnd = await redisMb(redis);
-  const venue = ((await (await fetch(`http://127.0.0.1:${venuePort}/sim/orders`)).json()) as { orders: Array<{ id: string; createdAtMs: number }> }).orders;
-  await stack.stop(10_000);
-  await redis.quit();
-  const file = path.join(dataDir, 'orders.json');
+  return { stack, ports, redis, dataDir, venuePort };
+}
+
+const rssAll = (p: RunningPipeline) => Object.fromEntries(p.stack.procs.map((x) => [x.name, rssMb(x.child?.pid)]));
+
+/** Per order placed since `sinceMs`: tick, signal, request times, the venue's ack, and its order job's timestamps. */
+const venueOrders = async (p: RunningPipeline) =>
+  ((await (await fetch(`http://127.0.0.1:${p.venuePort}/sim/orders`)).json()) as { orders: Array<{ id: string; createdAtMs: number }> }).orders;
+
+/** After the stack stopped (orders.json is final); `venue`: the sim's orders, read before it stopped. */
+async function orderTimes(p: RunningPipeline, prefix: string, sinceMs: number, venue: Array<{ id: string; createdAtMs: number }>) {
+  const q = new Queue('orders', { connection: p.redis, prefix });
+  const jobs = new Map((await q.getJobs(['completed'], 0, 5_000)).map((j) => [j.id, j]));
+  await q.close();
+  const file = path.join(p.dataDir, 'orders.json');
   const orders = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { orders: unknown[] }).orders.map((o) => OrderSchema.parse(o)) : [];
   const acked = new Map(venue.map((v) => [v.id, v.createdAtMs]));
-  const total: number[] = [];
-  const analysis: number[] = [];
-  const risk: number[] = [];
-  const execution: number[] = [];
+  const out: Array<{ at: number; tick: number; signal: number; created: number; job?: { added: number; taken: number; done: number } }> = [];
   for (const o of orders) {
     const at = o.venueOrderId ? acked.get(o.venueOrderId) : undefined;
     const r = o.request;
-    if (at === undefined || r.tickAtMs === undefined || r.signalAtMs === undefined || r.createdAtMs < t0) continue;
-    total.push(at - r.tickAtMs);
-    analysis.push(r.signalAtMs - r.tickAtMs);
-    risk.push(r.createdAtMs - r.signalAtMs);
-    execution.push(at - r.createdAtMs);
+    if (at === undefined || r.tickAtMs === undefined || r.signalAtMs === undefined || r.createdAtMs < sinceMs) continue;
+    const j = jobs.get(r.id);
+    const job = j?.processedOn && j.finishedOn ? { added: j.timestamp, taken: j.processedOn, done: j.finishedOn } : undefined;
+    out.push({ at, tick: r.tickAtMs, signal: r.signalAtMs, created: r.createdAtMs, ...(job ? { job } : {}) });
   }
+  return out;
+}
+
+export async function runPipeline(redisUrl: string, prefix: string, seconds: number): Promise<PipelineResult> {
+  const p = await startPipeline(redisUrl, prefix);
+  const rssStart = rssAll(p);
+  const memStart = await usedMemoryMb(p.redis);
+  const ticks0 = await scrape(p.ports.analysis!, 'polybot_markets_priced_total');
+  const t0 = Date.now();
+  await sleep(seconds * 1000);
+  const ticks1 = await scrape(p.ports.analysis!, 'polybot_markets_priced_total');
+  const elapsed = (Date.now() - t0) / 1000;
+  const rssEnd = rssAll(p);
+  const memEnd = await usedMemoryMb(p.redis);
+  const venue = await venueOrders(p);
+  await p.stack.stop(10_000);
+  const times = await orderTimes(p, prefix, t0, venue);
+  await p.redis.quit();
+  const withJob = times.flatMap((t) => (t.job ? [{ ...t, job: t.job }] : []));
   const workerRssMb = Object.fromEntries(Object.keys(rssEnd).map((k) => [k, { start: rssStart[k] ?? null, end: rssEnd[k] ?? null }]));
   return {
-    tickToOrder: percentiles(total),
-    stages: { toAnalysis: percentiles(analysis), analysisAndRisk: percentiles(risk), execution: percentiles(execution) },
+    tickToOrder: percentiles(times.map((t) => t.at - t.tick)),
+    stages: {
+      toAnalysis: percentiles(times.map((t) => t.signal - t.tick)),
+      analysisAndRisk: percentiles(times.map((t) => t.created - t.signal)),
+      execution: percentiles(times.map((t) => t.at - t.created)),
+    },
+    executionSplit: {
+      toQueue: percentiles(withJob.map((t) => t.job.added - t.created)),
+      queueWait: percentiles(withJob.map((t) => t.job.taken - t.job.added)),
+      jobToAck: percentiles(withJob.map((t) => t.at - t.job.taken)),
+      jobLength: percentiles(withJob.map((t) => t.job.done - t.job.taken)),
+    },
     ticksPerSec: Math.round(((ticks1 - ticks0) / elapsed) * 10) / 10,
-    ordersPerSec: Math.round((total.length / elapsed) * 10) / 10,
+    ordersPerSec: Math.round((times.length / elapsed) * 10) / 10,
     workerRssMb,
     redisMemoryMb: { start: memStart, end: memEnd },
   };
 }
 
-/** Markets priced per second with `workers` analysis processes, fed a backlog of market jobs. */
-export async function analysisThroughput(redisUrl: string, prefix: string, workers: number, jobs: number): Promise<number> {
+/** Least-squares slope of `ys` over `xs` (per unit of x). */
+function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  if (n < 2) return NaN;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  const sxy = xs.reduce((s, x, i) => s + (x - mx) * (ys[i]! - my), 0);
+  const sxx = xs.reduce((s, x) => s + (x - mx) ** 2, 0);
+  return sxx === 0 ? NaN : sxy / sxx;
+}
+
+export interface SoakResult {
+  minutes: number;
+  sampleEverySeconds: number;
+  /** The plateau test: growth over the second half of the run, by least squares, in MB per minute. */
+  boundMbPerMin: { workerRss: number; redis: number };
+  secondHalfSlopeMbPerMin: Record<string, number>;
+  plateau: Record<string, boolean>;
+  /** Each series: [minutes since start, MB]. */
+  samples: Record<string, Array<[number, number]>>;
+  /** Tick → ack by minute of the run (does latency drift as the run goes on?). */
+  tickToOrderByMinute: Array<{ minute: number; p50Ms: number; p99Ms: number; samples: number }>;
+  orders: number;
+}
+
+/**
+ * The pipeline for `minutes`, sampling each worker's RSS and Redis's used memory every
+ * `everyS` seconds; a series has reached its plateau when its least-squares slope over the second
+ * half is below the bound (worker RSS 0.5 MB/min, i.e. 30 MB an hour; Redis 0.1 MB/min).
+ */
+export async function soak(redisUrl: string, prefix: string, minutes: number, everyS = 10, log: (s: string) => void = () => undefined): Promise<SoakResult> {
+  const bound = { workerRss: 0.5, redis: 0.1 };
+  const p = await startPipeline(redisUrl, prefix);
+  const samples: Record<string, Array<[number, number]>> = {};
+  const t0 = Date.now();
+  const end = t0 + minutes * 60_000;
+  const add = (name: string, mb: number | null) => {
+    if (mb !== null && Number.isFinite(mb)) (samples[name] ??= []).push([Math.round(((Date.now() - t0) / 60_000) * 1000) / 1000, mb]);
+  };
+  let logged = 0;
+  for (let next = t0; Date.now() < end; next += everyS * 1000) {
+    for (const [name, mb] of Object.entries(rssAll(p))) add(`rss ${name}`, mb);
+    add('redis used_memory', await usedMemoryMb(p.redis));
+    const m = Math.floor((Date.now() - t0) / 60_000);
+    if (m > logged) log(`soak: minute ${(logged = m)} of ${minutes}`);
+    await sleep(Math.max(0, next + everyS * 1000 - Date.now()));
+  }
+  const venue = await venueOrders(p);
+  await p.stack.stop(10_000);
+  const times = await orderTimes(p, prefix, t0, venue);
+  await p.redis.quit();
+  const secondHalfSlopeMbPerMin: Record<string, number> = {};
+  const plateau: Record<string, boolean> = {};
+  for (const [name, xs] of Object.entries(samples)) {
+    const half = xs.filter(([m]) => m >= minutes / 2);
+    const s = slope(
+      half.map(([m]) => m),
+      half.map(([, mb]) => mb),
+    );
+    secondHalfSlopeMbPerMin[name] = Math.round(s * 1000) / 1000;
+    plateau[name] = s < (name.startsWith('redis') ? bound.redis : bound.workerRss);
+  }
+  const byMinute = new Map<number, number[]>();
+  for (const t of times) {
+    const m = Math.floor((t.created - t0) / 60_000);
+    if (m >= 0 && m < minutes) byMinute.set(m, [...(byMinute.get(m) ?? []), t.at - t.tick]);
+  }
+  return {
+    minutes,
+    sampleEverySeconds: everyS,
+    boundMbPerMin: bound,
+    secondHalfSlopeMbPerMin,
+    plateau,
+    samples,
+    tickToOrderByMinute: [...byMinute.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([minute, xs]) => {
+        const q = percentiles(xs);
+        return { minute, p50Ms: q.p50Ms, p99Ms: q.p99Ms, samples: q.samples };
+      }),
+    orders: times.length,
+  };
+}
+
+export interface ThroughputRun {
+  workers: number;
+  /** Markets priced per second, between 10 % and 90 % of the backlog. */
+  perSec: number;
+  /** How long that steady part took. */
+  seconds: number;
+  /** CPU cores in use over it: all analysis processes together, and Redis. */
+  analysisCores: number;
+  redisCores: number;
+}
+
+/**
+ * Markets priced per second with `workers` analysis processes, fed a backlog of `jobs` market jobs
+ * (copies of discovery's first one), measured between 10 % and 90 % of the backlog, with the CPU
+ * the analysis processes and Redis used meanwhile (`redisPid`: the bench's own Redis).
+ */
+export async function analysisThroughput(redisUrl: string, prefix: string, workers: number, jobs: number, redisPid?: number): Promise<ThroughputRun> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'polybot-bench-'));
   const venuePort = await freePort();
   const env = { ...baseEnv(redisUrl, prefix, dataDir, venuePort), DISCOVERY_REFRESH_MS: '60000', DISCOVERY_PRICE_TRIGGER: '1', ANALYSIS_CONCURRENCY: '8' };
@@ -131,7 +281,6 @@ export async function analysisThroughput(redisUrl: string, prefix: string, worke
   stack.add({ kind: 'sim-venue', index: 0, env: {} });
   await waitForHttp(`http://127.0.0.1:${venuePort}/healthz`, 20_000);
   stack.add({ kind: 'discovery', index: 0, env: {} });
-  const { Queue } = await import('bullmq');
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const markets = new Queue('markets', { connection: redis, prefix });
   // Wait for discovery's first market job, then use it as the template for the backlog.
@@ -142,29 +291,35 @@ export async function analysisThroughput(redisUrl: string, prefix: string, worke
     if (!template) await sleep(200);
   }
   if (!template) throw new Error('no market job to copy');
-  await markets.addBulk(
-    Array.from({ length: jobs }, (_, i) => ({
-      name: 'market',
-      data: { ...(template as object), refreshedAtMs: Date.now() },
-      opts: { jobId: `bench-${workers}-${i}`, removeOnComplete: true },
-    })),
-  );
+  for (let i = 0; i < jobs; i += 5_000) {
+    await markets.addBulk(
+      Array.from({ length: Math.min(5_000, jobs - i) }, (_, k) => ({
+        name: 'market',
+        data: { ...(template as object), refreshedAtMs: Date.now() },
+        opts: { jobId: `bench-${workers}-${i + k}`, removeOnComplete: true },
+      })),
+    );
+  }
   const ports: number[] = [];
   for (let i = 0; i < workers; i++) {
     const port = await freePort();
     ports.push(port);
     stack.add({ kind: 'analysis', index: i, env: { POLYBOT_METRICS_PORT: String(port) } });
   }
+  const cpu = () => {
+    const a = stack.procs.filter((x) => x.spec.kind === 'analysis').reduce((s, x) => s + (cpuSeconds(x.child?.pid) ?? 0), 0);
+    return { a, r: cpuSeconds(redisPid) ?? 0 };
+  };
   // Measure the steady part: from 10 % to 90 % of the backlog.
   const count = async () => (await Promise.all(ports.map((p) => scrape(p, 'polybot_markets_priced_total').catch(() => 0)))).reduce((a, b) => a + b, 0);
-  let a: { n: number; t: number } | null = null;
-  let b: { n: number; t: number } | null = null;
-  const deadline = Date.now() + 120_000;
+  let a: { n: number; t: number; cpu: { a: number; r: number } } | null = null;
+  let b: { n: number; t: number; cpu: { a: number; r: number } } | null = null;
+  const deadline = Date.now() + 300_000;
   while (Date.now() < deadline) {
     const n = await count();
-    if (!a && n >= jobs * 0.1) a = { n, t: Date.now() };
+    if (!a && n >= jobs * 0.1) a = { n, t: Date.now(), cpu: cpu() };
     if (n >= jobs * 0.9) {
-      b = { n, t: Date.now() };
+      b = { n, t: Date.now(), cpu: cpu() };
       break;
     }
     await sleep(100);
@@ -173,6 +328,37 @@ export async function analysisThroughput(redisUrl: string, prefix: string, worke
   await markets.obliterate({ force: true });
   await markets.close();
   await redis.quit();
-  if (!a || !b || b.t === a.t) return NaN;
-  return Math.round(((b.n - a.n) / ((b.t - a.t) / 1000)) * 10) / 10;
+  if (!a || !b || b.t === a.t) return { workers, perSec: NaN, seconds: NaN, analysisCores: NaN, redisCores: NaN };
+  const secs = (b.t - a.t) / 1000;
+  const r2 = (v: number) => Math.round(v * 100) / 100;
+  return {
+    workers,
+    perSec: Math.round(((b.n - a.n) / secs) * 10) / 10,
+    seconds: r2(secs),
+    analysisCores: r2((b.cpu.a - a.cpu.a) / secs),
+    redisCores: r2((b.cpu.r - a.cpu.r) / secs),
+  };
+}
+
+export interface ScalingResult {
+  /** Market jobs in each backlog: at least 30 s of work for one process at the probed rate. */
+  backlogJobs: number;
+  probePerSec: number;
+  runs: ThroughputRun[];
+}
+
+/** Probe one process's rate, size the backlog to ≥ 30 s of its work, then run 1, 2 and 4 processes on it. */
+export async function analysisScaling(
+  redisUrl: string,
+  prefix: string,
+  redisPid: number | undefined,
+  workerCounts = [1, 2, 4],
+  minSeconds = 30,
+): Promise<ScalingResult> {
+  const probe = await analysisThroughput(redisUrl, `{${prefix}-probe}`, 1, 3_000, redisPid);
+  // The measured part is 80 % of the backlog; a quarter more for a slower machine.
+  const backlogJobs = Math.ceil(((probe.perSec * minSeconds) / 0.8) * 1.25);
+  const runs: ThroughputRun[] = [];
+  for (const w of workerCounts) runs.push(await analysisThroughput(redisUrl, `{${prefix}-${w}}`, w, backlogJobs, redisPid));
+  return { backlogJobs, probePerSec: probe.perSec, runs };
 }
