@@ -106,7 +106,9 @@ async function startPipeline(redisUrl: string, prefix: string): Promise<RunningP
     ports[kind] = await freePort();
     stack.add({ kind, index: 0, env: { POLYBOT_METRICS_PORT: String(ports[kind]) } });
   }
-  await sleep(10_000); // warm-up: keys, calibration, first windows
+  // Every worker up (slow on a loaded machine), then a warm-up: keys, calibration, first windows.
+  for (const port of Object.values(ports)) await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000);
+  await sleep(10_000);
   return { stack, ports, redis, dataDir, venuePort };
 }
 

@@ -367,6 +367,33 @@ export async function runWorker(): Promise<void> {
     throw err;
   }
 
+  /**
+   * Ships the outbox after an order job without holding the next one: the events are on disk with
+   * the state change that made them (the outbox), so the job is done once the engine committed;
+   * shipping them (a Redis add each, then a commit) would otherwise sit in front of every order
+   * queued behind. One shipment at a time; a request during one runs once more after it.
+   */
+  let shipping: Promise<void> | null = null;
+  let shipAgain = false;
+  const shipEvents = (): void => {
+    if (shipping) {
+      shipAgain = true;
+      return;
+    }
+    shipping = flush()
+      .catch((err: unknown) => {
+        stopIfUnrecorded(err);
+        logger.warn({ err: (err as Error).message }, 'shipping execution events failed; the poll retries');
+      })
+      .finally(() => {
+        shipping = null;
+        if (shipAgain) {
+          shipAgain = false;
+          shipEvents();
+        }
+      });
+  };
+
   const consumer = createConsumer(
     'orders',
     async (job) => {
@@ -374,7 +401,7 @@ export async function runWorker(): Promise<void> {
       try {
         // A pair carries both legs: placed as a unit, a lone leg unwound (see placePair).
         result = 'kind' in job ? await engine.placePair(job) : await engine.place(job);
-        await flush();
+        shipEvents();
       } catch (err) {
         stopIfUnrecorded(err);
         throw err;
@@ -440,6 +467,7 @@ export async function runWorker(): Promise<void> {
       // Ask the venue once more so orders.json ends with what the cancel did, not "cancel requested".
       await engine.poll().catch(() => undefined);
     }
+    await shipping;
     await flush().catch(() => undefined);
     await events.close();
     await sub.quit().catch(() => undefined);
