@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PolybotError } from './errors.js';
 import { VenueSchema } from './domain/primitives.js';
-import { hasHashTag, parseRedisUrl, RedisUrlSchema } from './redis.js';
+import { hasHashTag, parseRedisUrl, RedisUrlSchema } from './redisUrl.js';
 
 /** Where each venue's APIs live unless overridden. `sim` points at the local venue. */
 export const POLYMARKET_HOSTS = {

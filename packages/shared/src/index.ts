@@ -15,3 +15,4 @@ export * from './money.js';
 export * from './errors.js';
 export * from './keys.js';
 export * from './rateLimit.js';
+export * from './redisUrl.js';

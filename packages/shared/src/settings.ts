@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PolybotError } from './errors.js';
-import { RedisUrlSchema } from './redis.js';
+import { RedisUrlSchema } from './redisUrl.js';
 
 export type Env = Record<string, string | undefined>;
 
