@@ -70,6 +70,9 @@ const baseEnv = (redisUrl: string, prefix: string, dataDir: string, venuePort: n
   SIM_VENUE_PORT: String(venuePort),
   SIM_WINDOW_SECONDS: '300',
   SIM_MISPRICE_PROB: '0.5',
+  // The sim account's pUSD: the default $1,000 runs out in about two minutes of $5 orders, after
+  // which execution refuses every order for funds and nothing is measured.
+  SIM_START_BALANCE_USD: '1000000000',
   LOG_LEVEL: 'warn',
   STRATEGY_SLOT_MS: '1000',
   STRATEGY_MIN_EDGE: '0.01',
