@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isPolybotError } from '@polybot/shared';
+import { applyConfigFile } from '@polybot/shared/settings';
 import { COMMANDS } from './commands/index.js';
 import { UsageError, type Io } from './commands/common.js';
 
@@ -32,6 +33,11 @@ export function buildProgram(io: Io): Command {
     .helpCommand(false)
     .version(VERSION, '-V, --version', 'print the version');
   for (const register of COMMANDS) register(program, io);
+  // Commands that run or read the stack see the config file's values as the workers do (env first).
+  program.hook('preAction', (_program, action) => {
+    const top = action.parent === program ? action.name() : action.parent?.name();
+    if (top && ['start', 'worker', 'bot', 'trades', 'daily', 'backtest'].includes(top)) applyConfigFile(process.env);
+  });
   // `--version` on every command and subcommand, and the same error handling everywhere.
   const walk = (c: Command) => {
     for (const sub of c.commands) {

@@ -26,6 +26,10 @@ a{color:#93c5fd}
 <h2>Money at the venue</h2><div class="card" id="money"></div>
 <table id="chain"><thead><tr><th>action</th><th>asset</th><th>shares</th><th>pUSD</th><th>state</th><th>transaction</th></tr></thead><tbody></tbody></table>
 <h2>PnL</h2><div class="card" id="pnl"></div><svg id="equity" viewBox="0 0 300 80" width="100%" height="80" preserveAspectRatio="none"></svg>
+<h2>Daily (UTC, from the order store)</h2>
+<svg id="equity-chart" viewBox="0 0 640 200" width="100%" height="200" role="img" aria-label="cumulative realised PnL"></svg>
+<table id="daily"><thead><tr><th>day</th><th>trades</th><th>volume</th><th>fees</th><th>PnL</th><th>settled</th><th>hit rate</th><th>cumulative</th></tr></thead><tbody></tbody></table>
+<p class="muted"><a href="api/daily?format=csv">daily.csv</a> · <a href="api/trades?format=csv">trades.csv</a> · <a href="api/trades">trades JSON</a></p>
 <h2>Workers</h2><div id="workers" class="muted"></div>
 <h2>Breaker trips</h2><table id="trips"><tbody></tbody></table>
 </main>
@@ -58,6 +62,29 @@ function render(s){
   $('workers').textContent=s.workers.map(w=>w.kind+' '+w.id).join(' · ')||'none';
   $('trips').tBodies[0].innerHTML=s.breaker.trips.map(t=>'<tr><td>'+new Date(t.trippedAtMs).toLocaleString()+'</td><td>'+esc(t.kind)+'</td><td>'+esc(t.reason)+'</td></tr>').join('');
 }
+function equityChart(points){
+  const W=640,H=200,L=60,R=10,T=10,B=30,svg=$('equity-chart');
+  if(points.length<1){svg.innerHTML='<text x="'+(W/2)+'" y="'+(H/2)+'" fill="#8b93a7" text-anchor="middle">no settled market yet</text>';return;}
+  const xs=points.map(p=>p.atMs),ys=points.map(p=>p.pnlUsd).concat([0]);
+  let x0=Math.min(...xs),x1=Math.max(...xs);if(x1===x0){x0-=3600e3;x1+=3600e3;}
+  let y0=Math.min(...ys),y1=Math.max(...ys);if(y1===y0){y0-=1;y1+=1;}
+  const X=(x)=>L+(x-x0)/(x1-x0)*(W-L-R),Y=(y)=>T+(1-(y-y0)/(y1-y0))*(H-T-B);
+  let g='<line class="axis" x1="'+L+'" y1="'+(H-B)+'" x2="'+(W-R)+'" y2="'+(H-B)+'" stroke="#8b93a7"/><line class="axis" x1="'+L+'" y1="'+T+'" x2="'+L+'" y2="'+(H-B)+'" stroke="#8b93a7"/>';
+  for(let i=0;i<=4;i++){const v=y0+(y1-y0)*i/4;g+='<text class="ytick" x="'+(L-6)+'" y="'+(Y(v)+4).toFixed(1)+'" fill="#8b93a7" font-size="11" text-anchor="end">$'+v.toFixed(2)+'</text><line x1="'+L+'" x2="'+(W-R)+'" y1="'+Y(v).toFixed(1)+'" y2="'+Y(v).toFixed(1)+'" stroke="#262b36"/>';}
+  for(let i=0;i<=3;i++){const v=x0+(x1-x0)*i/3;g+='<text class="xtick" x="'+X(v).toFixed(1)+'" y="'+(H-B+16)+'" fill="#8b93a7" font-size="11" text-anchor="middle">'+new Date(v).toISOString().slice(5,16).replace('T',' ')+'</text>';}
+  g+='<line x1="'+L+'" x2="'+(W-R)+'" y1="'+Y(0).toFixed(1)+'" y2="'+Y(0).toFixed(1)+'" stroke="#8b93a7" stroke-dasharray="3 3"/>';
+  g+='<polyline fill="none" stroke="#93c5fd" stroke-width="2" points="'+points.map(p=>X(p.atMs).toFixed(1)+','+Y(p.pnlUsd).toFixed(1)).join(' ')+'"/>';
+  g+='<text x="'+(W-R)+'" y="'+(T+10)+'" fill="#8b93a7" font-size="11" text-anchor="end">cumulative realised PnL (pUSD, UTC)</text>';
+  svg.innerHTML=g;
+}
+async function history(){
+  try{
+    const [daily,equity]=await Promise.all([fetch('api/daily').then(r=>r.json()),fetch('api/equity').then(r=>r.json())]);
+    if(Array.isArray(daily))$('daily').tBodies[0].innerHTML=daily.slice().reverse().map(d=>'<tr data-day="'+esc(d.day)+'"><td>'+esc(d.day)+'</td><td>'+d.trades+'</td><td>$'+f(d.volumeUsd,2)+'</td><td>$'+f(d.feesUsd,2)+'</td><td class="'+(d.pnlUsd<0?'bad':'ok')+'">$'+f(d.pnlUsd,2)+'</td><td>'+d.settled+'</td><td>'+(d.hitRate==null?'–':(d.hitRate*100).toFixed(1)+' %')+'</td><td>$'+f(d.cumulativePnlUsd,2)+'</td></tr>').join('')||'<tr><td colspan="8" class="muted">no trade yet</td></tr>';
+    if(Array.isArray(equity))equityChart(equity);
+  }catch(e){}
+}
+history();setInterval(history,10000);
 const es=new EventSource('events');es.onmessage=(e)=>render(JSON.parse(e.data));
 async function post(path,body){const r=await fetch(path,{method:'POST',headers:{'content-type':'application/json','x-polybot-request':'1'},body:JSON.stringify(body||{})});
   if(r.ok)return{ok:true};let j={};try{j=await r.json()}catch(e){}return{ok:false,status:r.status,reason:j.reason||r.statusText,needsConfirmation:!!j.needsConfirmation};}

@@ -18,6 +18,8 @@ import { createBreakerControl } from '@polybot/risk/breaker';
 import { hostGuard, mutationGuard } from './guard.js';
 import { STATUS_PAGE } from './page.js';
 import { readStatus } from './statusData.js';
+import { dailyOf, equityOf, toCsv, tradesOf } from './history.js';
+import { readTradeHistory } from './historySource.js';
 
 export interface DashboardOptions {
   redis: RedisClient;
@@ -32,6 +34,8 @@ export interface DashboardOptions {
   maxDailyLossUsd?: number;
   /** How often the page is pushed a fresh status (ms). */
   pushMs?: number;
+  /** Where the order store lives: trade history under /api/trades, /api/daily, /api/equity. */
+  dataDir?: string;
 }
 
 function same(a: string, b: string): boolean {
@@ -79,6 +83,37 @@ export function createDashboardServer(opts: DashboardOptions): DashboardServer {
   app.get('/api/status', (_req, res, next) => {
     readStatus(opts.redis, opts.prefix).then((s) => res.json(s), next);
   });
+  // Trade history from the order store: JSON, or CSV with ?format=csv; ?since=ISO&market=id|asset.
+  const historyQuery = z.object({
+    since: z.string().max(40).optional(),
+    market: z.string().max(80).optional(),
+    format: z.enum(['json', 'csv']).default('json'),
+  });
+  const history = (kind: 'trades' | 'daily' | 'equity') => (req: Request, res: Response) => {
+    const q = historyQuery.safeParse(req.query);
+    const sinceMs = q.success && q.data.since !== undefined ? Date.parse(q.data.since) : undefined;
+    if (!q.success || (sinceMs !== undefined && !Number.isFinite(sinceMs)))
+      return void res.status(400).json({ error: 'since: an ISO date; market: an id or asset; format: json or csv' });
+    if (!opts.dataDir) return void res.status(404).json({ error: 'no order store configured' });
+    let data;
+    try {
+      data = readTradeHistory(opts.dataDir);
+    } catch (err) {
+      return void res.status(500).json({ error: (err as Error).message });
+    }
+    const filter = { ...(sinceMs !== undefined ? { sinceMs } : {}), ...(q.data.market ? { market: q.data.market } : {}) };
+    const rows =
+      kind === 'trades'
+        ? tradesOf(data, filter)
+        : kind === 'daily'
+          ? dailyOf(data, filter)
+          : equityOf(data, filter).map(([atMs, pnlUsd]) => ({ atMs, pnlUsd }));
+    if (q.data.format === 'csv') return void res.type('text/csv').attachment(`polybot-${kind}.csv`).send(toCsv(rows));
+    res.json(rows);
+  };
+  app.get('/api/trades', history('trades'));
+  app.get('/api/daily', history('daily'));
+  app.get('/api/equity', history('equity'));
   app.get('/events', (req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const push = () =>

@@ -76,6 +76,7 @@ export async function runWorker(): Promise<void> {
     allowedHosts,
     readOnly: env.POLYBOT_DASHBOARD_READONLY === 'true',
     maxDailyLossUsd: env.RISK_MAX_DAILY_LOSS_USD,
+    dataDir: config.dataDir,
   });
   const server: Server = await dash.listen(env.POLYBOT_DASHBOARD_PORT, env.POLYBOT_DASHBOARD_HOST);
   // Queue depth for Prometheus, from the one process that watches every queue.

@@ -272,6 +272,7 @@ export class OrderManager {
 
   markSettled(conditionId: string, event: ExecutionEvent): void {
     if (!this.data.settled.includes(conditionId)) this.data.settled.push(conditionId);
+    if (event.type === 'settlement' && !this.data.settlements.some((e) => e.id === event.id)) this.data.settlements.push(event);
     this.emit(event);
   }
 

@@ -62,12 +62,14 @@ export const OrdersFileSchema = z
     outbox: z.array(ExecutionEventSchema),
     /** Arbitrage pairs (absent in files written before pairs existed). */
     pairs: z.array(PairRecordSchema).default([]),
+    /** Each market's settlement event, kept for trade history (daily PnL); absent in older files. */
+    settlements: z.array(ExecutionEventSchema).default([]),
   })
   .strict();
 export type OrdersFile = z.infer<typeof OrdersFileSchema>;
 
 export function emptyOrdersFile(): OrdersFile {
-  return { version: ORDERS_FILE_VERSION, updatedAtMs: 0, orders: [], signed: {}, settled: [], outbox: [], pairs: [] };
+  return { version: ORDERS_FILE_VERSION, updatedAtMs: 0, orders: [], signed: {}, settled: [], outbox: [], pairs: [], settlements: [] };
 }
 
 export function loadOrdersFile(file: string): OrdersFile {
