@@ -89,6 +89,10 @@ describe('one breaker for every risk process', () => {
     startRisk();
     startRisk();
     const orderCount = () => orders.queue.getJobCountByTypes('waiting', 'active', 'completed', 'failed', 'delayed');
+    // A signal sent before a process is listening can age past the gate's 5 s while a loaded machine
+    // starts it, and be refused as stale: send only once the replicas are taking signals.
+    const listening = (n: number) => waitFor(async () => (await signals.queue.getWorkersCount()) >= n, 30_000);
+    await listening(2);
 
     // A healthy signal becomes an order.
     await signals.add(makeSignal(Date.now(), { id: 'sig-ok-1' }), 'sig-ok-1');
@@ -107,6 +111,7 @@ describe('one breaker for every risk process', () => {
     // Restart every risk process: the trip is still there.
     await stopAll();
     startRisk();
+    await listening(1);
     await signals.add(makeSignal(Date.now(), { id: 'sig-after-restart' }), 'sig-after-restart');
     await waitFor(async () => (await signals.queue.getJobCountByTypes('waiting', 'active')) === 0);
     expect(await orderCount()).toBe(1);
@@ -117,7 +122,7 @@ describe('one breaker for every risk process', () => {
     await signals.add(makeSignal(Date.now(), { id: 'sig-ok-2' }), 'sig-ok-2');
     await waitFor(async () => (await orderCount()) === 2);
     await Promise.all([events.close(), signals.close(), orders.close()]);
-  }, 60_000);
+  }, 90_000);
 
   it('records only one trip when two replicas trip at once', async () => {
     const p = testPrefix('race');
