@@ -48,8 +48,14 @@ export function registerResearch(program: Command, io: Io): void {
 
   program
     .command('backtest')
-    .description('replay a price history (or a paper recording) through the same strategy, risk and execution code')
+    .description('replay a price history, a paper recording or recorded Polymarket books through the same strategy, risk and execution code')
     .option('--data <file>', 'a price history (one-minute bars, csv or csv.gz)')
+    .option('--books <file>', 'recorded Polymarket books (data/polymarket/books.csv.gz format) instead')
+    .option('--outcomes <file>', 'with --books: how each window resolved (outcomes.csv)')
+    .option('--timeframe <15m|1h>', 'with --books: only these windows')
+    .option('--strategy <value|pairs|all>', 'with --books: which strategies (default all)')
+    .option('--wallet <file>', "with --books: a real bot's trades to compare pair accumulation with")
+    .option('--fees <historical|v2>', "with --books: the fee each market had (default), or today's V2 taker fee on every window")
     .option('--recording <file>', 'a paper-trading recording (.ndjson.gz) instead')
     .option('--asset <asset>', 'BTC, ETH, SOL or XRP')
     .option('--from <iso>', 'start of the period')
