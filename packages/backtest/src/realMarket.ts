@@ -481,7 +481,7 @@ export function runPairs(
           continue;
         }
         manager.create(d.request, `pair-${d.request.id}`, {}, s.tMs);
-        manager.applyVenueStatus(d.request.id, { status: 'LIVE', sizeMatched: 0 }, s.tMs);
+        manager.applyVenueStatus(d.request.id, { status: 'live', sizeMatched: 0 }, s.tMs);
         const lapsesAtMs = (d.request.expiresAtMs ?? w.windowEndMs) - 60_000;
         resting.push({ request: d.request, activeFromMs: s.tMs + rule.latencyMs, lapsesAtMs: Math.min(lapsesAtMs, w.windowEndMs), filled: 0, fills: 0 });
       }

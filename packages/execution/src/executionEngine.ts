@@ -18,7 +18,7 @@ import { Placement } from './engine/placement.js';
 import { Reconciliation, type TradesCache } from './engine/reconciliation.js';
 import { Settlement } from './engine/settlement.js';
 import type { OrderManager } from './orderManager.js';
-import type { ClobPort } from './venue/port.js';
+import type { ClobPort, VenueOrder } from './venue/port.js';
 
 export { gridProblem } from './engine/placement.js';
 export type { BookReader, EngineConfig } from './engine/deps.js';
@@ -68,8 +68,18 @@ export class ExecutionEngine {
   }
 
   /** Asks the venue what happened to an order and applies it (status, then trades). */
-  reconcile(o: Order, nowMs: number, tradesCache?: TradesCache): Promise<void> {
+  reconcile(o: Order, nowMs: number, tradesCache?: TradesCache): Promise<VenueOrder | null> {
     return this.recon.reconcile(o, nowMs, tradesCache);
+  }
+
+  /** The venue's rate-limit headers (the adapter reports them): an empty bucket waits for its reset. */
+  noteRateLimit(h: { remaining: number | null; resetS: number | null; warning: boolean }): void {
+    this.placement.noteRateLimit(h);
+  }
+
+  /** Whether new orders are refused now because of a venue mode (425 restarting, 503 cancel-only or post-only). */
+  venuePaused(postOnly = false): string | null {
+    return this.placement.pausedFor(postOnly);
   }
 
   /** The periodic pass: reconcile what is in flight, cancel near the end, advance pairs, settle ended windows. */

@@ -39,7 +39,7 @@ export function resolveSigningKey(venue: Venue, env: Record<string, string | und
     if (sigType && sigType !== '0' && !/^0x[0-9a-fA-F]{40}$/.test(env.POLYBOT_FUNDER_ADDRESS?.trim() ?? '')) {
       throw new PolybotError(
         'CONFIG_INVALID',
-        `POLYBOT_SIGNATURE_TYPE=${sigType} (proxy wallet) needs POLYBOT_FUNDER_ADDRESS, the 0x address holding the funds`,
+        `POLYBOT_SIGNATURE_TYPE=${sigType} needs POLYBOT_FUNDER_ADDRESS: the 0x address of the wallet holding the funds (your Polymarket wallet address)`,
       );
     }
     const key = parsed.data.startsWith('0x') ? parsed.data : `0x${parsed.data}`;

@@ -122,7 +122,7 @@ describe('order state table', () => {
     const m = new OrderManager(null, pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) }));
     m.create(request(), '0xhash', { any: 1 }, 1);
     m.transition('sig-a', 'accept', 2);
-    m.applyVenueStatus('sig-a', { status: 'INVALID', sizeMatched: 0 }, 3);
+    m.applyVenueStatus('sig-a', { status: 'invalid', sizeMatched: 0 }, 3);
     expect(m.get('sig-a')!.state).toBe('open');
     expect(lines.join('')).toMatch(/anomaly: venue event refused/);
   });
@@ -215,7 +215,11 @@ describe('fills', () => {
 
   it('parses venue statuses by prefix: a killed FAK is a cancel, not an error', () => {
     const m = fresh();
-    m.applyVenueStatus('sig-a', { status: "CANCELED_order couldn't be fully filled. FOK orders are fully filled or killed.", sizeMatched: 0 }, 2);
+    m.applyVenueStatus(
+      'sig-a',
+      { status: 'canceled', note: "CANCELED_order couldn't be fully filled. FOK orders are fully filled or killed.", sizeMatched: 0 },
+      2,
+    );
     expect(m.get('sig-a')!.state).toBe('canceled');
   });
 });

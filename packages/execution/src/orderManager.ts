@@ -5,16 +5,15 @@
 import type { Logger } from 'pino';
 import { TERMINAL_ORDER_STATES, type ExecutionEvent, type Fill, type Order, type OrderRequest, type PairOrderRequest, type TradeStatus } from '@polybot/shared';
 import { canApply, transitionOn, type OrderEvent } from './orderStateMachine.js';
+import type { VenueOrder } from './venue/port.js';
 import { emptyOrdersFile, FINAL_PAIR_STATES, loadOrdersFile, writeOrdersFile, type OrdersFile, type PairRecord, type PairState } from './orderStore.js';
 
-const r2 = (v: number) => Math.round(v * 100) / 100;
+/** Shares to 1e-6 (a marketable BUY's shares have 4 decimals; the venue counts in 1e-6 units). */
+const r2 = (v: number) => Math.round(v * 1e6) / 1e6;
 const STATUS_RANK: Record<TradeStatus, number> = { MATCHED: 0, RETRYING: 1, MINED: 2, CONFIRMED: 3, FAILED: 3 };
 
-export interface VenueView {
-  /** Status string as the venue sends it (parsed by prefix). */
-  status: string;
-  sizeMatched: number;
-}
+/** The venue's view of one order, in domain terms (the adapter translated its strings). */
+export type VenueView = VenueOrder;
 
 export class OrderManager {
   private data: OrdersFile;
@@ -253,20 +252,25 @@ export class OrderManager {
     else if (o.filledSize > 0 && o.state !== 'partially_filled') this.transition(o.request.id, 'fill_partial', nowMs);
   }
 
-  /** The venue's view of an order (status by prefix, matched size) → our state. Fills come from trades. */
+  /** The venue's view of an order (status, matched size) → our state. Fills come from trades. */
   applyVenueStatus(id: string, v: VenueView, nowMs: number): void {
     const o = this.get(id);
     if (!o) return;
-    const s = v.status.toUpperCase();
-    if (s.startsWith('LIVE')) {
-      if (o.state === 'submitted') this.transition(id, v.sizeMatched > 0 ? 'fill_partial' : 'accept', nowMs);
-    } else if (s.startsWith('CANCELED') || s.startsWith('CANCELLED')) {
-      // A venue cancel at resolution or a killed FAK/FOK is a cancel, not an error.
-      this.venueEvent(o, 'cancel', nowMs, v.status);
-    } else if (s.startsWith('INVALID')) {
-      this.venueEvent(o, 'reject', nowMs, v.status);
-    } else if (s.startsWith('MATCHED') && o.state === 'submitted' && v.sizeMatched === 0) {
-      this.transition(id, 'accept', nowMs);
+    switch (v.status) {
+      case 'live':
+      case 'delayed':
+        if (o.state === 'submitted' && v.status === 'live') this.transition(id, v.sizeMatched > 0 ? 'fill_partial' : 'accept', nowMs);
+        return;
+      case 'canceled':
+        // A venue cancel at resolution or a killed FAK/FOK is a cancel, not an error.
+        this.venueEvent(o, 'cancel', nowMs, v.note ?? 'CANCELED');
+        return;
+      case 'invalid':
+        this.venueEvent(o, 'reject', nowMs, v.note ?? 'INVALID');
+        return;
+      case 'matched':
+        if (o.state === 'submitted' && v.sizeMatched === 0) this.transition(id, 'accept', nowMs);
+        return;
     }
   }
 

@@ -14,6 +14,7 @@ import { OrderManager } from './orderManager.js';
 import { OrdersFileSchema } from './orderStore.js';
 import { createPaperVenue } from './paper/paperVenue.js';
 import { loneLegChoice } from './pairs.js';
+import { VenueOutcomeUnknownError } from './venue/port.js';
 import { FakeClob } from './testing/fakeClob.js';
 import type { ClobPort } from './venue/port.js';
 
@@ -229,7 +230,10 @@ describe('arbitrage pair: exactly once', () => {
     // Every post after the two legs never arrives: the unwind stays in flight.
     const post = fake.post.bind(fake);
     let n = 0;
-    fake.post = async (signed, t) => (++n >= 3 ? { kind: 'unknown', message: 'timed out' } : post(signed, t));
+    fake.post = async (signed, t) => {
+      if (++n >= 3) throw new VenueOutcomeUnknownError('timed out');
+      return post(signed, t);
+    };
     await first.engine.placePair(pair());
     expect(first.manager.get('arb-aaaa-1-unwind')!.state).toBe('submitted');
     expect(fake.orders.has(first.manager.get('arb-aaaa-1-unwind')!.venueOrderId!)).toBe(false);

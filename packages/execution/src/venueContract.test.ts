@@ -8,6 +8,7 @@ import { createPaperVenue } from './paper/paperVenue.js';
 import { openSimMarkets } from './testing/simMarkets.js';
 import { describeVenueContract, type VenueContractContext } from './testing/venueContract.js';
 import { createClobV2Port } from './venue/clobV2.js';
+import { simWallet } from './venue/wallet.js';
 
 let venue: SimVenue | undefined;
 const simVenue = async () => (venue ??= await startSimVenue({ port: 0, windowSeconds: 600, assets: ['BTC'], seed: 3, misprice: 0 }));
@@ -28,7 +29,7 @@ function requestFor(v: SimVenue) {
       side: 'BUY',
       orderType: kind === 'marketable' ? 'FAK' : 'GTC',
       postOnly: false,
-      price: kind === 'marketable' ? book.asks[0]!.price : 0.02,
+      price: kind === 'marketable' ? Math.min(0.99, Number((book.asks[0]!.price + 0.03).toFixed(2))) : 0.02, // room for the quotes to move during the taker delay
       size: kind === 'marketable' ? Math.max(5, Math.ceil(1.5 / book.asks[0]!.price)) : 5, // a taker needs ≥ $1
       windowEndMs: m.endMs,
       tickSize: 0.01,
@@ -42,7 +43,8 @@ function requestFor(v: SimVenue) {
 
 describeVenueContract('sim venue over HTTP (the live code path)', async (): Promise<VenueContractContext> => {
   const v = await simVenue();
-  return { port: await createClobV2Port({ host: v.url, privateKey: generatePrivateKey(), timeoutMs: 3_000 }), request: requestFor(v) };
+  const key = generatePrivateKey();
+  return { port: await createClobV2Port({ host: v.url, privateKey: key, timeoutMs: 3_000, ...(await simWallet(v.url, key)) }), request: requestFor(v) };
 });
 
 describeVenueContract('paper on the sim venue books', async (): Promise<VenueContractContext> => {

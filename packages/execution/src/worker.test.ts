@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys, type OrderRequest } from '@polybot/shared';
 import { Producer } from '@polybot/shared/queues';
@@ -133,6 +134,9 @@ describe('one owner, and paper', () => {
   it('a full start-up with a key (live mode, pointed at the local sim venue, no order sent) never prints the key', async () => {
     const key = '8da4ef21b864d2cc526dbdb2a120bd2874c36c9d0a1fb7f8c63d7f7a8b41de8f';
     const dir = mkdtempSync(path.join(os.tmpdir(), 'polybot-key-run-'));
+    // The account's deposit wallet, as polymarket.com shows it (here: the sim's sign-up).
+    const eoa = privateKeyToAccount(`0x${key}`).address;
+    const { wallet } = (await (await fetch(`${venue.url}/sim/accounts/${eoa}`)).json()) as { wallet: string };
     const child = spawn(process.execPath, [WORKER, 'execution'], {
       env: {
         ...baseEnv(),
@@ -140,6 +144,8 @@ describe('one owner, and paper', () => {
         POLYBOT_VENUE: 'live',
         POLYBOT_LIVE: 'I_UNDERSTAND_REAL_MONEY',
         POLYBOT_PRIVATE_KEY: key,
+        POLYBOT_SIGNATURE_TYPE: '3',
+        POLYBOT_FUNDER_ADDRESS: wallet,
         POLYBOT_DATA_DIR: dir,
         POLYBOT_QUEUE_PREFIX: testPrefix('keyrun'),
         POLYBOT_CLOB_URL: venue.url,
@@ -159,6 +165,32 @@ describe('one owner, and paper', () => {
     expect(out).not.toContain(key);
     expect(out).not.toContain(key.slice(0, 20));
     for (const f of readdirSync(dir)) expect(readFileSync(path.join(dir, f), 'utf8')).not.toContain(key.slice(0, 20));
+  }, 40_000);
+
+  it('live refuses a wallet setup the venue would refuse, and says what to configure (exit 2)', async () => {
+    const base = {
+      ...baseEnv(),
+      POLYBOT_VENUE: 'live',
+      POLYBOT_LIVE: 'I_UNDERSTAND_REAL_MONEY',
+      POLYBOT_PRIVATE_KEY: '7da4ef21b864d2cc526dbdb2a120bd2874c36c9d0a1fb7f8c63d7f7a8b41de8f',
+      POLYBOT_CLOB_URL: venue.url,
+    };
+    const run = (env: Record<string, string>) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [WORKER, 'execution'], {
+          env: { ...base, ...env, POLYBOT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'polybot-wallet-')), POLYBOT_QUEUE_PREFIX: testPrefix('wallet') },
+        });
+        let out = '';
+        child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+        child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+        child.once('exit', (code) => resolve({ code, out }));
+      });
+    const none = await run({});
+    expect(none.code).toBe(2);
+    expect(none.out).toMatch(/set POLYBOT_SIGNATURE_TYPE: 3 for a deposit wallet/);
+    const noFunder = await run({ POLYBOT_SIGNATURE_TYPE: '3' });
+    expect(noFunder.code).toBe(2);
+    expect(noFunder.out).toMatch(/needs POLYBOT_FUNDER_ADDRESS/);
   }, 40_000);
 
   it('stops at once when another process has taken its lease', async () => {

@@ -22,8 +22,11 @@ import { createPaperVenue } from './paper/paperVenue.js';
 import { describeMissing } from './money/allowances.js';
 import { readApprovals } from './money/approve.js';
 import { startMoney, type Money } from './moneyRuntime.js';
-import { createClobV2Port } from './venue/clobV2.js';
 import { rateLimitedPort } from './venue/limited.js';
+import { privateKeyToAccount } from 'viem/accounts';
+import { createClobV2Port, walletSetupProblem } from './venue/clobV2.js';
+import type { SignatureType } from './venue/signing.js';
+import { simWallet, type WalletSetup } from './venue/wallet.js';
 import type { ClobPort } from './venue/port.js';
 
 const EnvSchema = z.object({
@@ -125,6 +128,9 @@ export async function runWorker(): Promise<void> {
 
   let port: ClobPort;
   let address = 'paper';
+  // The venue's rate-limit headers go to the engine's order bucket (wired once the engine exists).
+  let rateLimitHeaders: (h: { remaining: number | null; resetS: number | null; warning: boolean }) => void = () => undefined;
+
   // Public books (no key): the paper venue fills against them, and a lone arbitrage leg is unwound at them.
   const marketData = clobMarketData(config.clobUrl);
   try {
@@ -137,12 +143,21 @@ export async function runWorker(): Promise<void> {
         balanceUsd: env.EXEC_PAPER_BALANCE_USD,
       });
     } else {
+      // The wallet: configured (live, or a sim test choosing a type), else the sim account's own.
+      const eoa = privateKeyToAccount(key).address;
+      let wallet: WalletSetup | null =
+        env.POLYBOT_SIGNATURE_TYPE !== undefined
+          ? { signatureType: env.POLYBOT_SIGNATURE_TYPE as SignatureType, ...(env.POLYBOT_FUNDER_ADDRESS ? { funderAddress: env.POLYBOT_FUNDER_ADDRESS } : {}) }
+          : null;
+      const problem = walletSetupProblem({ signatureType: wallet?.signatureType, funderAddress: wallet?.funderAddress, eoa });
+      if (config.venue === 'live' && problem) fatal(`live trading refused: ${problem}`, 2);
+      wallet ??= await simWallet(config.clobUrl, key, env.EXEC_VENUE_TIMEOUT_MS);
       const live = await createClobV2Port({
         host: config.clobUrl,
         privateKey: key,
         timeoutMs: env.EXEC_VENUE_TIMEOUT_MS,
-        ...(env.POLYBOT_SIGNATURE_TYPE !== undefined ? { signatureType: env.POLYBOT_SIGNATURE_TYPE } : {}),
-        ...(env.POLYBOT_FUNDER_ADDRESS ? { funderAddress: env.POLYBOT_FUNDER_ADDRESS } : {}),
+        ...wallet,
+        onRateLimitHeaders: (h) => rateLimitHeaders(h),
       });
       address = live.address;
       // Every call waits its turn under the venue's limits, shared with every process through Redis.
@@ -231,6 +246,7 @@ export async function runWorker(): Promise<void> {
     halted,
     (tokenId) => marketData.book(tokenId),
   );
+  rateLimitHeaders = (h) => engine.noteRateLimit(h);
   /** orders.json could not be written: stop rather than trade unrecorded (the job is not acknowledged). */
   const stopIfUnrecorded = (err: unknown) => {
     if (isPolybotError(err, 'PERSISTENCE_FAILED')) {

@@ -19,22 +19,48 @@ const h = (headers: Headers, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-/** API keys derived deterministically per address, as `derive-api-key` promises. */
+/**
+ * API keys per (address, nonce), deterministic as `derive-api-key` promises (docs/polymarket-venue.md
+ * §5.1 items 1-2): `create` answers once; while the key exists a second create is refused (400
+ * "Could not create api key") and `derive` gives the same key back; derive before any create fails
+ * (400 "Could not derive api key!", rs-clob-client-v2 #37).
+ */
 export class ApiKeys {
   private readonly byKey = new Map<string, ApiCreds>();
+  private readonly created = new Set<string>();
   constructor(private readonly seed: string) {}
 
-  derive(address: string): ApiCreds {
-    const d = createHash('sha256').update(`${this.seed}:${address.toLowerCase()}`).digest();
+  private credsFor(address: string, nonce: string): ApiCreds {
+    const d = createHash('sha256')
+      .update(`${this.seed}:${address.toLowerCase()}${nonce === '0' ? '' : `:${nonce}`}`)
+      .digest();
     const hex = d.toString('hex');
-    const creds: ApiCreds = {
+    return {
       apiKey: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`,
       secret: createHash('sha256').update(d).update('secret').digest('base64url'),
       passphrase: createHash('sha256').update(d).update('pass').digest('hex').slice(0, 32),
       address: getAddress(address),
     };
+  }
+
+  /** POST /auth/api-key: a new key, or null when one exists for this address and nonce. */
+  create(address: string, nonce = '0'): ApiCreds | null {
+    const k = `${address.toLowerCase()}:${nonce}`;
+    if (this.created.has(k)) return null;
+    this.created.add(k);
+    const creds = this.credsFor(address, nonce);
     this.byKey.set(creds.apiKey, creds);
     return creds;
+  }
+
+  /** GET /auth/derive-api-key: the existing key, or null when none was created. */
+  deriveExisting(address: string, nonce = '0'): ApiCreds | null {
+    return this.created.has(`${address.toLowerCase()}:${nonce}`) ? this.credsFor(address, nonce) : null;
+  }
+
+  /** Test helper: the key of an address, created if need be. */
+  derive(address: string): ApiCreds {
+    return this.create(address) ?? this.deriveExisting(address)!;
   }
 
   /** L1: an EIP-712 ClobAuth signature by the address in POLY_ADDRESS. */

@@ -13,7 +13,7 @@ export interface Book {
 }
 
 export type OrderStatus = 'LIVE' | 'MATCHED' | 'DELAYED' | 'CANCELED' | 'CANCELED_MARKET_RESOLVED' | 'INVALID';
-export type TradeStatus = 'MATCHED' | 'MINED' | 'CONFIRMED' | 'FAILED';
+export type TradeStatus = 'MATCHED' | 'MINED' | 'CONFIRMED' | 'RETRYING' | 'FAILED';
 
 export interface SimTrade {
   id: string;
@@ -32,6 +32,10 @@ export interface SimTrade {
   matchTimeMs: number;
   lastUpdateMs: number;
   transactionHash: string;
+  /** Parts of one match share its match time, numbered from 0 (§5.4 item 16). */
+  bucketIndex: number;
+  /** The counterparty's order, for a trade where ours was the maker. */
+  takerOrderId: string;
 }
 
 export interface SimOrder {
@@ -62,6 +66,8 @@ export interface ExchangeConfig {
 }
 
 const FEE_Q = 1e-5;
+/** The largest trade object one match is booked as; bigger matches are split (see addTrade). */
+export const SPLIT_SHARES = 50;
 const r2 = (v: number) => Math.round(v * 100) / 100;
 const r6 = (v: number) => Math.round(v * 1e6) / 1e6;
 
@@ -152,48 +158,61 @@ export class Exchange {
       const levels = o.side === 'BUY' ? book.asks : book.bids;
       for (const l of levels) {
         const crosses = o.side === 'BUY' ? l.price <= o.price : l.price >= o.price;
-        const remaining = r2(o.originalSize - o.sizeMatched);
+        const remaining = r6(o.originalSize - o.sizeMatched);
         if (!crosses || remaining <= 0) break;
         const q = Math.min(remaining, l.size);
         // An earlier resting order may have emptied this level in the same pass: no shares, no trade.
         if (q <= 0) continue;
-        l.size = r2(l.size - q);
+        l.size = r6(l.size - q);
         this.addTrade(o, q, o.price, 0, 'MAKER', nowMs);
       }
       if (o.originalSize - o.sizeMatched <= 1e-9) o.status = 'MATCHED';
     }
   }
 
-  private addTrade(o: SimOrder, size: number, price: number, fee: number, traderSide: 'TAKER' | 'MAKER', nowMs: number): SimTrade {
-    const t: SimTrade = {
-      id: `sim-trade-${++this.tradeSeq}-${this.rng.hex(4)}`,
-      orderId: o.id,
-      owner: o.owner,
-      makerAddress: o.maker,
-      market: o.conditionId,
-      assetId: o.tokenId,
-      outcome: o.outcome,
-      side: o.side,
-      size: r2(size),
-      price,
-      fee,
-      traderSide,
-      status: 'MATCHED',
-      matchTimeMs: nowMs,
-      lastUpdateMs: nowMs,
-      transactionHash: `0x${this.rng.hex(32)}`,
-    };
-    o.trades.push(t);
-    o.sizeMatched = r2(o.sizeMatched + size);
+  /**
+   * One match of our order. A large match is booked as several trades of at most
+   * SPLIT_SHARES sharing its match time, with increasing `bucket_index` (docs/polymarket-venue.md
+   * §5.4 item 16: "large trades can be split into several trade objects").
+   */
+  private addTrade(o: SimOrder, size: number, price: number, fee: number, traderSide: 'TAKER' | 'MAKER', nowMs: number): void {
+    const parts = Math.max(1, Math.ceil(size / SPLIT_SHARES - 1e-9));
+    const takerOrderId = traderSide === 'TAKER' ? o.id : `0x${this.rng.hex(32)}`;
+    let left = r6(size);
+    for (let k = 0; k < parts; k++) {
+      const part = k === parts - 1 ? left : r6(Math.min(SPLIT_SHARES, left));
+      left = r6(left - part);
+      const t: SimTrade = {
+        id: `sim-trade-${++this.tradeSeq}-${this.rng.hex(4)}`,
+        orderId: o.id,
+        owner: o.owner,
+        makerAddress: o.maker,
+        market: o.conditionId,
+        assetId: o.tokenId,
+        outcome: o.outcome,
+        side: o.side,
+        size: part,
+        price,
+        fee: parts === 1 ? fee : Number(((fee * part) / size).toFixed(6)),
+        traderSide,
+        status: 'MATCHED',
+        matchTimeMs: nowMs,
+        lastUpdateMs: nowMs,
+        transactionHash: `0x${this.rng.hex(32)}`,
+        bucketIndex: k,
+        takerOrderId,
+      };
+      o.trades.push(t);
+      o.sizeMatched = r6(o.sizeMatched + part);
+    }
     this.onPublicTrade({
       tokenId: o.tokenId,
       conditionId: o.conditionId,
       price,
-      size: t.size,
+      size: r6(size),
       side: traderSide === 'TAKER' ? o.side : o.side === 'BUY' ? 'SELL' : 'BUY',
       timestampMs: nowMs,
     });
-    return t;
   }
 
   /** Walks the opposite side up to the limit; returns shares available at or better than it. */
@@ -206,7 +225,7 @@ export class Exchange {
       if (o.side === 'BUY' ? l.price > o.price : l.price < o.price) break;
       total += l.size;
     }
-    return r2(total);
+    return r6(total);
   }
 
   marketable(o: Pick<SimOrder, 'tokenId' | 'side' | 'price'>): boolean {
@@ -219,29 +238,35 @@ export class Exchange {
     if (!book) return;
     const levels = o.side === 'BUY' ? book.asks : book.bids;
     for (const l of levels) {
-      const remaining = r2(o.originalSize - o.sizeMatched);
+      const remaining = r6(o.originalSize - o.sizeMatched);
       if (remaining <= 0) break;
       if (o.side === 'BUY' ? l.price > o.price : l.price < o.price) break;
       const q = Math.min(remaining, l.size);
       if (q <= 0) continue;
-      l.size = r2(l.size - q);
+      l.size = r6(l.size - q);
       this.addTrade(o, q, l.price, takerFee(q, l.price, this.cfg.feeRate), 'TAKER', nowMs);
     }
-    const remaining = r2(o.originalSize - o.sizeMatched);
+    const remaining = r6(o.originalSize - o.sizeMatched);
     if (remaining <= 0) o.status = 'MATCHED';
     else if (o.orderType === 'FAK' || o.orderType === 'FOK') o.status = 'CANCELED';
     else o.status = 'LIVE';
   }
 
-  /** Trades settle on chain over a few seconds: MATCHED → MINED → CONFIRMED (or FAILED). */
+  /**
+   * Trades settle on chain over a few seconds: MATCHED → MINED → CONFIRMED, or MATCHED → RETRYING →
+   * FAILED (the fill is undone); CONFIRMED and FAILED are final (docs/polymarket-venue.md §5.4 item 16).
+   */
   progressTrades(nowMs: number): void {
     for (const o of this.orders.values()) {
       for (const t of o.trades) {
         if (t.status === 'MATCHED' && nowMs - t.matchTimeMs >= 1_000) {
-          // The trade reaches the chain, where it moves the money (onMined); it FAILS when that cannot be done.
-          t.status = this.rng.next() < this.cfg.failTradeProb || !this.onMined(o, t) ? 'FAILED' : 'MINED';
+          // The trade reaches the chain, where it moves the money (onMined); it fails (RETRYING, then FAILED) when that cannot be done.
+          t.status = this.rng.next() < this.cfg.failTradeProb || !this.onMined(o, t) ? 'RETRYING' : 'MINED';
           t.lastUpdateMs = nowMs;
-          if (t.status === 'FAILED') o.sizeMatched = r2(o.sizeMatched - t.size);
+        } else if (t.status === 'RETRYING' && nowMs - t.matchTimeMs >= 2_000) {
+          t.status = 'FAILED';
+          t.lastUpdateMs = nowMs;
+          o.sizeMatched = r6(o.sizeMatched - t.size);
         } else if (t.status === 'MINED' && nowMs - t.matchTimeMs >= 3_000) {
           t.status = 'CONFIRMED';
           t.lastUpdateMs = nowMs;

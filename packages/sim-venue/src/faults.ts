@@ -21,6 +21,18 @@ export const FaultsSchema = z
     failTrades: z.number().min(0).max(1).default(0),
     /** The next N relayer transactions revert on chain: STATE_FAILED, no nonce used, nothing moved (relayer.ts). */
     failRelayer: z.number().int().min(0).default(0),
+    /** The next N marketable GTC/GTD orders fail to delay: answered `unmatched`, resting (§5.3 item 11). */
+    failDelays: z.number().int().min(0).default(0),
+    /** The matching engine restarts for this long from now: trading endpoints answer 425 (§5.6 item 21). */
+    restartForMs: z.number().int().min(0).max(600_000).default(0),
+    /** Cancel-only mode: new orders get 503, cancels work (§5.6 item 21). */
+    cancelOnly: z.boolean().default(false),
+    /** Post-only mode: orders that are not post-only get 503 `post_only_mode` (§5.6 item 21). */
+    postOnlyMode: z.boolean().default(false),
+    /** The caller's IP is in a blocked jurisdiction (`GET /api/geoblock`, §5.6 item 22). */
+    geoblocked: z.boolean().default(false),
+    /** Every account is in closed-only mode (`GET /auth/ban-status/closed-only`, §5.6 item 21). */
+    closedOnly: z.boolean().default(false),
   })
   .strict();
 export type Faults = z.infer<typeof FaultsSchema>;

@@ -2,15 +2,19 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { ApiKeys, EXCHANGE_V2, orderHash, orderSigner, type ApiCreds, type WireOrder } from './auth.js';
+import { Accounts, checkOrderSigner, SIGNATURE_TYPE as SIGNATURE_TYPES, type AccountType } from './accounts.js';
+import { ApiKeys, orderHash, orderSigner, type ApiCreds, type WireOrder } from './auth.js';
 import { ClobBalances, COLLATERAL } from './balances.js';
 import { Chain, toUnits } from './chain.js';
-import { Exchange, r2, r6, type SimOrder, type SimTrade } from './exchange.js';
+import { Exchange, r6, type SimOrder, type SimTrade } from './exchange.js';
 import { defaultFaults, FaultsSchema, type FaultCounters, type Faults } from './faults.js';
+import { Heartbeats } from './heartbeats.js';
+import { RateLimits } from './limits.js';
+import { checkAmounts } from './rules.js';
 import { MarketSchedule, type SimMarket } from './markets.js';
 import { PriceProcess, SIM_ASSETS, type SimAsset } from './prices.js';
 import { Rng } from './random.js';
-import { depositWalletOrderOwner, Relayer, type RelayerTiming } from './relayer.js';
+import { Relayer, type RelayerTiming } from './relayer.js';
 import { RtdsHub } from './rtds.js';
 
 export interface SimVenueOptions {
@@ -21,6 +25,10 @@ export interface SimVenueOptions {
   seed?: number;
   twap?: boolean;
   misprice?: number;
+  /**
+   * Taker delay on marketable orders (answer `delayed`, match later). Crypto markets have one:
+   * 250 ms, then 50 ms from 2026-08-17, 150 ms from 2026-09-04 (docs/polymarket.md §5). Default 150.
+   */
   takerDelayMs?: number;
   priceToBeatDelayMs?: number;
   /** Once an owner has sent a heartbeat, this long without one cancels all its orders (10 s, as the real one). */
@@ -55,6 +63,8 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** More fields for the JSON body beside `error`. */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -99,7 +109,7 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     rng,
   );
   const exchange = new Exchange(
-    { feeRate: FEE_RATE, tick: TICK, misprice: opts.misprice ?? 0.2, takerDelayMs: opts.takerDelayMs ?? 0, failTradeProb: 0 },
+    { feeRate: FEE_RATE, tick: TICK, misprice: opts.misprice ?? 0.2, takerDelayMs: opts.takerDelayMs ?? 150, failTradeProb: 0 },
     schedule,
     rng,
   );
@@ -133,8 +143,21 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
   });
   let faults = defaultFaults();
   const counters: FaultCounters = { injected429: 0, injected500: 0, dropped: 0, malformed: 0, heartbeatsMissed: 0 };
-  const heartbeats = new Map<string, number>();
+  // §5.5: 10 s without a valid heartbeat (plus up to 5 s of buffer) cancels the key's open orders.
+  const heartbeats = new Heartbeats(opts.heartbeatTimeoutMs ?? 10_000, opts.heartbeatTimeoutMs === undefined ? 5_000 : 0, () => rng.next());
+  const limits = new RateLimits();
+  let restartUntilMs = 0;
+  const accounts = new Accounts();
   const subs = new Map<WebSocket, Set<string>>();
+  /** Each open market's tick: 0.01, finer (0.001) while the price is above 0.96 or below 0.04 (§5.2 item 5). */
+  const ticks = new Map<string, number>();
+  const tickOf = (m: SimMarket) => ticks.get(m.conditionId) ?? TICK;
+  const send = (tokens: string[], msg: unknown) => {
+    const text = JSON.stringify(msg);
+    for (const [ws, set] of subs) if (tokens.some((t) => set.has(t))) ws.send(text);
+  };
+  /** Last book levels sent per token, for `price_change` deltas on the market channel. */
+  const lastLevels = new Map<string, Map<string, string>>();
 
   const tick = () => {
     const now = Date.now();
@@ -157,11 +180,59 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     exchange.refreshQuotes(now);
     exchange.progressTrades(now);
     relayer.tick(now);
-    for (const [owner, last] of heartbeats) {
-      if (now - last > (opts.heartbeatTimeoutMs ?? 10_000)) {
-        heartbeats.delete(owner);
-        for (const o of exchange.openOrders(owner)) o.status = 'CANCELED';
-        log('heartbeat expired: cancelled all orders', { owner });
+    for (const owner of heartbeats.expired(now)) {
+      for (const o of exchange.openOrders(owner)) o.status = 'CANCELED';
+      log('heartbeat expired: cancelled all orders', { owner });
+    }
+    for (const m of schedule.markets.values()) {
+      if (m.closed) continue;
+      // §5.2 item 5: the tick changes at run time (finer near the ends of the price range) and the
+      // market channel says so with `tick_size_change` (bindings subscriptions/clob.ts; docs market channel).
+      const up = exchange.books.get(m.upToken);
+      const bid = up?.bids[0]?.price ?? 0.5;
+      const ask = up?.asks[0]?.price ?? 0.5;
+      const old = tickOf(m);
+      // Finer once the price reaches 0.96 / 0.04; coarse again only well inside (no flapping on noise).
+      const next = bid >= 0.96 || ask <= 0.04 ? 0.001 : old === 0.001 && !(bid <= 0.94 && ask >= 0.06) ? 0.001 : 0.01;
+      if (next !== old) {
+        ticks.set(m.conditionId, next);
+        for (const token of [m.upToken, m.downToken]) {
+          send([token], {
+            event_type: 'tick_size_change',
+            asset_id: token,
+            market: m.conditionId,
+            old_tick_size: String(old),
+            new_tick_size: String(next),
+            timestamp: String(now),
+          });
+        }
+        log('tick size changed', { slug: m.slug, old, next });
+      }
+      // §5.7 item 24 / polymarket.md §8: `price_change` with each changed level (size "0" removes it).
+      for (const token of [m.upToken, m.downToken]) {
+        const b = exchange.books.get(token);
+        if (!b) continue;
+        const levels = new Map<string, string>();
+        for (const l of b.bids) if (l.size > 0) levels.set(`BUY:${l.price}`, String(l.size));
+        for (const l of b.asks) if (l.size > 0) levels.set(`SELL:${l.price}`, String(l.size));
+        const before = lastLevels.get(token);
+        lastLevels.set(token, levels);
+        if (!before) continue;
+        const bestBid = String(b.bids.find((l) => l.size > 0)?.price ?? 0);
+        const bestAsk = String(b.asks.find((l) => l.size > 0)?.price ?? 1);
+        const changes: Array<Record<string, string>> = [];
+        for (const [k, size] of levels) if (before.get(k) !== size) changes.push({ k, size });
+        for (const k of before.keys()) if (!levels.has(k)) changes.push({ k, size: '0' });
+        if (!changes.length) continue;
+        send([token], {
+          event_type: 'price_change',
+          market: m.conditionId,
+          price_changes: changes.map((c) => {
+            const [side, price] = c.k!.split(':');
+            return { asset_id: token, price, size: c.size, side, hash: b.hash, best_bid: bestBid, best_ask: bestAsk };
+          }),
+          timestamp: String(now),
+        });
       }
     }
   };
@@ -191,7 +262,7 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
       closed: m.closed,
       acceptingOrders: live,
       enableOrderBook: true,
-      orderPriceMinTickSize: TICK,
+      orderPriceMinTickSize: tickOf(m),
       orderMinSize: MIN_SIZE,
       makerBaseFee: 1000,
       takerBaseFee: 1000,
@@ -238,7 +309,7 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     accepting_orders: !m.closed,
     enable_order_book: true,
     minimum_order_size: MIN_SIZE,
-    minimum_tick_size: TICK,
+    minimum_tick_size: tickOf(m),
     neg_risk: false,
     end_date_iso: iso(m.endMs),
     tokens: [
@@ -262,7 +333,7 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
       bids: [...bids].reverse().map(fmt),
       asks: [...asks].reverse().map(fmt),
       min_order_size: String(MIN_SIZE),
-      tick_size: String(TICK),
+      tick_size: String(tickOf(entry.market)),
       neg_risk: false,
       last_trade_price: '0.5',
     };
@@ -284,9 +355,11 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     created_at: Math.floor(o.createdAtMs / 1_000),
     associate_trades: o.trades.map((t) => t.id),
   });
+  // REST trades carry `TRADE_STATUS_*` statuses (the WS the plain value; bindings shared.ts, §5.4
+  // item 16). Where ours was the maker, the taker is someone else's order and ours is in `maker_orders`.
   const tradeJson = (t: SimTrade) => ({
     id: t.id,
-    taker_order_id: t.orderId,
+    taker_order_id: t.takerOrderId,
     market: t.market,
     asset_id: t.assetId,
     side: t.side,
@@ -294,53 +367,81 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     fee_rate_bps: '0',
     fee: t.fee.toFixed(6),
     price: String(t.price),
-    status: t.status,
+    status: `TRADE_STATUS_${t.status}`,
     match_time: String(Math.floor(t.matchTimeMs / 1_000)),
     last_update: String(Math.floor(t.lastUpdateMs / 1_000)),
     outcome: t.outcome,
-    bucket_index: 0,
+    bucket_index: t.bucketIndex,
     owner: t.owner,
     maker_address: t.makerAddress,
-    transaction_hash: t.status === 'MATCHED' ? '' : t.transactionHash,
-    maker_orders: [],
+    transaction_hash: t.status === 'MATCHED' || t.status === 'RETRYING' ? '' : t.transactionHash,
+    maker_orders:
+      t.traderSide === 'MAKER'
+        ? [
+            {
+              order_id: t.orderId,
+              owner: t.owner,
+              maker_address: t.makerAddress,
+              matched_amount: String(t.size),
+              price: String(t.price),
+              fee_rate_bps: '0',
+              asset_id: t.assetId,
+              outcome: t.outcome,
+              side: t.side,
+            },
+          ]
+        : [],
     trader_side: t.traderSide,
   });
 
   // ---------- order placement ----------
-  async function placeOrder(body: unknown, creds: ApiCreds): Promise<{ status: number; json: unknown; accepted: boolean }> {
+  type Placed = { status: number; json: unknown; accepted: boolean };
+  const refused = (errorMsg: string, orderID = ''): Placed => ({
+    // §5.3 item 12: some refusals come back as HTTP 200 with success:false and the venue's text.
+    status: 200,
+    json: { success: false, errorMsg, orderID, status: '', makingAmount: '', takingAmount: '', transactionsHashes: [], tradeIDs: [] },
+    accepted: false,
+  });
+  const bad = (error: string): Placed => ({ status: 400, json: { error }, accepted: false });
+  const FOK_KILLED = "order couldn't be fully filled. FOK orders are fully filled or killed.";
+  const FAK_KILLED = 'no orders found to match with FAK order. FAK orders are partially filled or killed if no match is found.';
+
+  /** A delayed marketable order matches when its delay is over (and no later than the next tick). */
+  const matchLater = (o: SimOrder) => {
+    setTimeout(() => {
+      if (o.status !== 'DELAYED' || o.matchAtMs === null) return;
+      o.matchAtMs = null;
+      if (o.orderType === 'FOK' && exchange.available(o) < o.originalSize) o.status = 'CANCELED';
+      else exchange.take(o, Date.now());
+    }, exchange.cfg.takerDelayMs).unref();
+  };
+
+  async function placeOrder(body: unknown, creds: ApiCreds): Promise<Placed> {
     const parsed = PostOrderSchema.safeParse(body);
-    if (!parsed.success) return { status: 400, json: { error: 'Invalid payload' }, accepted: false };
-    const { order: wire, orderType, postOnly } = parsed.data;
+    if (!parsed.success) return bad('Invalid payload');
+    const { order: wire, orderType, postOnly, owner } = parsed.data;
     const w = wire as WireOrder;
+    // §5.1 item 4 (polymarket-php PR #27).
+    if (owner !== creds.apiKey) return bad('the order owner has to be the owner of the API KEY');
     const entry = schedule.byToken.get(w.tokenId);
-    if (!entry) return { status: 400, json: { error: 'Invalid token id' }, accepted: false };
-    if (w.signatureType === 3) {
-      // A deposit wallet's order (§2, §3): maker = signer = the key owner's deployed wallet, signed by the owner.
-      const wallet = relayer.walletOf(creds.address);
-      const lc = (a: string) => a.toLowerCase();
-      if (lc(w.maker) !== lc(wallet) || lc(w.signer) !== lc(wallet) || !relayer.isDeployed(wallet)) {
-        return { status: 400, json: { error: 'the order signer address has to be the address of the API KEY' }, accepted: false };
-      }
-      const owner = await depositWalletOrderOwner(w, EXCHANGE_V2);
-      if (!owner || lc(owner) !== lc(creds.address)) return { status: 400, json: { error: 'invalid signature' }, accepted: false };
-    } else {
-      const signer = await orderSigner(w);
-      if (!signer || signer.toLowerCase() !== w.signer.toLowerCase() || signer.toLowerCase() !== creds.address.toLowerCase()) {
-        return { status: 400, json: { error: 'invalid signature' }, accepted: false };
-      }
-    }
+    if (!entry) return bad('Invalid token id');
+    // §5.2 item 9: post-only only with GTC/GTD.
+    if (postOnly && (orderType === 'FOK' || orderType === 'FAK')) return bad('invalid post-only order: only GTC and GTD order types are allowed');
+    // §5.1 item 4 and §2: who may sign for this key's account (EOA, proxy, Safe, deposit wallet).
+    const signerProblem = await checkOrderSigner(w, accounts.get(creds.address), () => orderSigner(w));
+    if (signerProblem) return bad(signerProblem);
     const id = orderHash(w);
-    if (exchange.orders.has(id)) return { status: 400, json: { error: 'INVALID_ORDER_DUPLICATED: order already exists', orderID: id }, accepted: false };
+    if (exchange.orders.has(id)) return bad(`INVALID_ORDER_DUPLICATED: order ${id} is invalid. Duplicated.`);
     const m = entry.market;
-    if (m.closed) return { status: 400, json: { error: 'MARKET_NOT_READY: market is closed' }, accepted: false };
-    const makerAmt = Number(w.makerAmount) / 1e6;
-    const takerAmt = Number(w.takerAmount) / 1e6;
-    const size = w.side === 'BUY' ? takerAmt : makerAmt;
-    const price = r6(w.side === 'BUY' ? makerAmt / takerAmt : takerAmt / makerAmt);
-    const onGrid = Math.abs(price / TICK - Math.round(price / TICK)) < 1e-6;
-    if (!(size > 0) || !onGrid || price < TICK || price > 1 - TICK) {
-      return { status: 400, json: { error: `INVALID_ORDER_MIN_TICK_SIZE: price ${price} breaks the minimum tick size rule ${TICK}` }, accepted: false };
-    }
+    // §5.3 item 12 (SDK bindings order-response.ts): a market not taking orders.
+    if (m.closed) return refused('the market is not yet ready to process new orders');
+    // §5.2 items 5-7: tick grid, precision, exact size × price, minimums.
+    const checked = checkAmounts(w, orderType, tickOf(m), id);
+    if (!checked.ok) return bad(checked.error);
+    // §5.2 item 8: a GTD order must outlive the one-minute security threshold.
+    const expirationS = Number(w.expiration ?? '0');
+    if (orderType === 'GTD' && !(expirationS * 1_000 > Date.now() + 60_000)) return refused('invalid expiration');
+    // (Balances and what open orders reserve are checked here by the money module: issue 16.)
     const o: SimOrder = {
       id,
       owner: creds.apiKey,
@@ -349,50 +450,55 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
       conditionId: m.conditionId,
       outcome: entry.outcome,
       side: w.side,
-      price: r2(price),
-      originalSize: r2(size),
+      price: checked.order.price,
+      originalSize: checked.order.size,
       sizeMatched: 0,
       status: 'LIVE',
       orderType,
-      expirationS: Number(w.expiration ?? '0'),
+      expirationS,
       createdAtMs: Date.now(),
       matchAtMs: null,
       trades: [],
     };
     const marketable = exchange.marketable(o);
-    if ((orderType === 'GTC' || orderType === 'GTD') && o.originalSize < MIN_SIZE) {
-      return { status: 400, json: { error: `INVALID_ORDER_MIN_SIZE: size ${o.originalSize} is below the minimum ${MIN_SIZE}` }, accepted: false };
-    }
-    if ((orderType === 'FOK' || orderType === 'FAK') && o.originalSize * o.price < 1) {
-      return { status: 400, json: { error: 'INVALID_ORDER_MIN_SIZE: a marketable order needs at least $1' }, accepted: false };
-    }
-    if (postOnly && marketable) return { status: 400, json: { error: 'INVALID_POST_ONLY_ORDER: order crosses the book' }, accepted: false };
+    if (postOnly && marketable) return refused('invalid post-only order: order crosses book', id);
     // The account must hold what the order needs beyond what its open orders reserve (balances.ts).
     const short = balances.refusal(o, marketable && !postOnly);
-    if (short) return { status: 400, json: { error: short }, accepted: false };
+    if (short) return bad(short);
     exchange.orders.set(id, o);
     const takerDelay = exchange.cfg.takerDelayMs;
-    if (marketable && takerDelay > 0) {
+    let status: 'live' | 'matched' | 'delayed' | 'unmatched';
+    if (orderType === 'FOK' && exchange.available(o) < o.originalSize) {
+      // A FOK the book cannot fill in full now is killed at once.
+      o.status = 'CANCELED';
+      log('order', { id, side: o.side, price: o.price, size: o.originalSize, type: orderType, status: o.status });
+      return { ...refused(FOK_KILLED, id), accepted: true };
+    }
+    if (marketable && (orderType === 'GTC' || orderType === 'GTD') && faults.failDelays > 0) {
+      // §5.3 item 11: "unmatched" = marketable, failed to delay, placement successful (it rests).
+      faults.failDelays -= 1;
+      status = 'unmatched';
+    } else if (marketable && takerDelay > 0) {
+      // §5.3 item 13 and polymarket.md §5: marketable orders wait out the taker delay. A FAK can
+      // come back `live` as well as `delayed` (clob-client #317).
       o.status = 'DELAYED';
       o.matchAtMs = Date.now() + takerDelay;
-    } else if (orderType === 'FOK' && exchange.available(o) < o.originalSize) {
-      o.status = 'CANCELED';
-    } else if (marketable) {
-      exchange.take(o, Date.now());
-    } else if (orderType === 'FOK' || orderType === 'FAK') {
-      o.status = 'CANCELED';
+      matchLater(o);
+      status = orderType === 'FAK' && rng.next() < 0.5 ? 'live' : 'delayed';
+    } else {
+      if (orderType === 'FOK' && exchange.available(o) < o.originalSize) o.status = 'CANCELED';
+      else if (marketable) exchange.take(o, Date.now());
+      else if (orderType === 'FOK' || orderType === 'FAK') o.status = 'CANCELED';
+      if (o.status === 'CANCELED' && o.sizeMatched === 0) {
+        log('order', { id, side: o.side, price: o.price, size: o.originalSize, type: orderType, status: o.status });
+        return { ...refused(orderType === 'FOK' ? FOK_KILLED : FAK_KILLED, id), accepted: true };
+      }
+      status = o.sizeMatched > 0 ? 'matched' : 'live';
     }
     log('order', { id, side: o.side, price: o.price, size: o.originalSize, type: orderType, status: o.status, matched: o.sizeMatched });
-    if (o.status === 'CANCELED' && o.sizeMatched === 0) {
-      return {
-        status: 400,
-        json: { error: "FOK_ORDER_NOT_FILLED_ERROR: order couldn't be fully filled. FOK orders are fully filled or killed.", orderID: id },
-        accepted: true,
-      };
-    }
-    const status = o.status === 'DELAYED' ? 'delayed' : o.status === 'LIVE' ? 'live' : 'matched';
-    const making = o.side === 'BUY' ? o.trades.reduce((s, t) => s + t.size * t.price, 0) : o.sizeMatched;
-    const taking = o.side === 'BUY' ? o.sizeMatched : o.trades.reduce((s, t) => s + t.size * t.price, 0);
+    const paid = o.trades.reduce((x, t) => x + t.size * t.price, 0);
+    const making = o.side === 'BUY' ? paid : o.sizeMatched;
+    const taking = o.side === 'BUY' ? o.sizeMatched : paid;
     return {
       status: 200,
       json: {
@@ -400,9 +506,11 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
         errorMsg: '',
         orderID: id,
         status,
-        makingAmount: String(r6(making)),
-        takingAmount: String(r6(taking)),
-        transactionsHashes: o.trades.map((t) => t.transactionHash),
+        // "" when nothing matched (§5.3 item 11).
+        makingAmount: o.sizeMatched > 0 ? String(r6(making)) : '',
+        takingAmount: o.sizeMatched > 0 ? String(r6(taking)) : '',
+        // Best effort: empty while the trades are only MATCHED (§5.3 item 11).
+        transactionsHashes: [],
         tradeIDs: o.trades.map((t) => t.id),
       },
       accepted: true,
@@ -423,6 +531,45 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     if (slugs.length) list = list.filter((m) => slugs.includes(m.slug));
     list.sort((a, b) => Number(a.id) - Number(b.id));
     return list;
+  };
+
+  const accountJson = (a: ReturnType<Accounts['get']>) => ({
+    address: a.eoa,
+    type: a.type,
+    wallet: a.wallet,
+    deployed: a.deployed,
+    signatureType: SIGNATURE_TYPES[a.type],
+  });
+  const setHeaders = (res: http.ServerResponse, headers: Record<string, string>) => {
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  };
+  /** §5.6 item 20: the per-signer bucket; over it, 429 with Retry-After. Headers on every answer. */
+  const limit = (res: http.ServerResponse, creds: ApiCreds, kind: 'order' | 'cancel', cost: number) => {
+    const v = limits.take(creds.apiKey, kind, cost, Date.now());
+    setHeaders(res, v.headers);
+    if (!v.ok) {
+      res.setHeader('Retry-After', String(v.retryAfterS ?? 1));
+      throw new HttpError(429, 'Too Many Requests');
+    }
+  };
+  /**
+   * §5.6 item 21 (ts-sdk restrictions.ts): 425 while the matching engine restarts (orders and
+   * cancels); 503 in cancel-only mode (orders only); 503 `post_only_mode` for orders that are not post-only.
+   */
+  const tradingMode = (res: http.ServerResponse, what: 'post' | 'cancel', bodies: unknown[]) => {
+    const now = Date.now();
+    if (restartUntilMs > now) {
+      res.setHeader('Retry-After', String(Math.ceil((restartUntilMs - now) / 1_000)));
+      throw new HttpError(425, 'Too Early: the trading engine is restarting');
+    }
+    if (what !== 'post') return;
+    if (faults.cancelOnly) {
+      res.setHeader('Retry-After', '5');
+      throw new HttpError(503, 'Trading is currently cancel-only. New orders are not accepted, but cancels are allowed.', { retry_after_seconds: 5 });
+    }
+    if (faults.postOnlyMode && bodies.some((b) => !(b as { postOnly?: unknown } | null)?.postOnly)) {
+      throw new HttpError(503, 'post-only mode: only post-only orders and cancels are allowed', { code: 'post_only_mode' });
+    }
   };
 
   async function route(ctx: Ctx, res: http.ServerResponse): Promise<unknown> {
@@ -487,9 +634,22 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
         if (!parsed.success) throw new HttpError(400, `invalid faults: ${parsed.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`);
         faults = FaultsSchema.parse({ ...faults, ...parsed.data });
         exchange.cfg.failTradeProb = faults.failTrades;
+        if (parsed.data.restartForMs !== undefined) restartUntilMs = Date.now() + parsed.data.restartForMs;
         log('faults set', faults);
       }
       return { faults, counters };
+    }
+    if (seg[0] === 'sim' && seg[1] === 'accounts') {
+      // Sign-up, as polymarket.com does it: which wallet an EOA trades through (§2, §5.1 item 4).
+      if (method === 'POST' && !seg[2]) {
+        const a = z
+          .object({ address: z.string().regex(/^0x[0-9a-fA-F]{40}$/), type: z.enum(['eoa', 'proxy', 'safe', 'deposit']), deployed: z.boolean().optional() })
+          .safeParse(ctx.json);
+        if (!a.success) throw new HttpError(400, 'usage: POST /sim/accounts {"address": "0x…", "type": "eoa"|"proxy"|"safe"|"deposit", "deployed"?: bool}');
+        return accountJson(accounts.register(a.data.address, a.data.type as AccountType, a.data.deployed ?? true));
+      }
+      if (method === 'GET' && seg[2] && /^0x[0-9a-fA-F]{40}$/.test(seg[2])) return accountJson(accounts.get(seg[2]));
+      throw new HttpError(400, 'usage: GET /sim/accounts/{address} or POST /sim/accounts');
     }
     if (seg[0] === 'sim' && seg[1] === 'oracle' && seg[3] === 'jump' && method === 'POST') {
       const p = prices.get((seg[2] ?? '').toUpperCase() as SimAsset);
@@ -499,6 +659,15 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
       exchange.refreshQuotes(Date.now());
       return { asset: p.asset, value: p.latest().value, timestamp: p.latest().timestampMs };
     }
+
+    // §5.6 item 22: the geoblock check lives on polymarket.com (here, on the same host).
+    if (method === 'GET' && path === '/api/geoblock') {
+      return faults.geoblocked
+        ? { blocked: true, ip: '127.0.0.1', country: 'US', region: 'NY' }
+        : { blocked: false, ip: '127.0.0.1', country: 'PT', region: 'LI' };
+    }
+    // The relayer's deployment check (§4, `GET /deployed?address=&type=WALLET`; no auth needed).
+    if (method === 'GET' && path === '/deployed') return { deployed: accounts.isDeployed(query.get('address') ?? '') };
 
     // ---------- faults on the API surface ----------
     if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
@@ -606,7 +775,7 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
           { t: m.upToken, o: 'Up' },
           { t: m.downToken, o: 'Down' },
         ],
-        mts: TICK,
+        mts: tickOf(m),
         nr: false,
         fd: { r: FEE_RATE, e: 1, to: true },
         mos: MIN_SIZE,
@@ -619,8 +788,9 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
       return clobMarket(m);
     }
     if (method === 'GET' && path === '/tick-size') {
-      if (!schedule.byToken.has(query.get('token_id') ?? '')) throw new HttpError(400, 'Invalid token id');
-      return { minimum_tick_size: TICK };
+      const entry = schedule.byToken.get(query.get('token_id') ?? '');
+      if (!entry) throw new HttpError(400, 'Invalid token id');
+      return { minimum_tick_size: tickOf(entry.market) };
     }
     if (method === 'GET' && path === '/neg-risk') return { neg_risk: false };
     if (method === 'GET' && path === '/fee-rate') return { base_fee: 1000 };
@@ -630,15 +800,25 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
 
     // ---------- auth ----------
     if ((method === 'POST' && path === '/auth/api-key') || (method === 'GET' && path === '/auth/derive-api-key')) {
+      // §5.1 item 3: POLY_ADDRESS must be the address that signed.
       const address = await keys.verifyL1(ctx.headers);
       if (!address) throw new HttpError(401, 'Invalid L1 Request headers');
-      const c = keys.derive(address);
+      const nonce = String(ctx.headers['poly_nonce'] ?? '0');
+      // §5.1 items 1-2: create refuses an existing key (clients then derive); derive needs one.
+      const c = method === 'POST' ? keys.create(address, nonce) : keys.deriveExisting(address, nonce);
+      if (!c) throw new HttpError(400, method === 'POST' ? 'Could not create api key' : 'Could not derive api key!');
       return { apiKey: c.apiKey, secret: c.secret, passphrase: c.passphrase };
+    }
+    if (method === 'GET' && path === '/auth/ban-status/closed-only') {
+      needL2(ctx);
+      return { closed_only: faults.closedOnly };
     }
 
     // ---------- CLOB private ----------
     if (method === 'POST' && path === '/order') {
       const creds = needL2(ctx);
+      tradingMode(res, 'post', [ctx.json]);
+      limit(res, creds, 'order', 1);
       const r = await placeOrder(ctx.json, creds);
       if (r.accepted && faults.dropAfterAccept > 0) {
         faults.dropAfterAccept -= 1;
@@ -652,15 +832,20 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     if (method === 'POST' && path === '/orders') {
       const creds = needL2(ctx);
       if (!Array.isArray(ctx.json) || ctx.json.length > 15) throw new HttpError(400, 'Invalid payload: at most 15 orders');
+      tradingMode(res, 'post', ctx.json);
+      // §5.6 item 20: a batch costs one token per order, all or nothing.
+      limit(res, creds, 'order', ctx.json.length);
       const out = [];
       for (const body of ctx.json) {
         const r = await placeOrder(body, creds);
-        out.push(r.status === 200 ? r.json : { success: false, errorMsg: (r.json as { error: string }).error, orderID: '' });
+        // §5.3 item 13: one answer per order, in order; a refused one as success:false.
+        out.push(r.status === 200 ? r.json : { success: false, errorMsg: (r.json as { error: string }).error, orderID: '', status: '' });
       }
       return out;
     }
     if (method === 'DELETE' && (path === '/order' || path === '/orders' || path === '/cancel-all' || path === '/cancel-market-orders')) {
       const creds = needL2(ctx);
+      tradingMode(res, 'cancel', []);
       let ids: string[];
       if (path === '/order') ids = [z.object({ orderID: z.string() }).parse(ctx.json).orderID];
       else if (path === '/orders') ids = z.array(z.string()).parse(ctx.json);
@@ -672,6 +857,9 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
           .filter((o) => (!filter.market || o.conditionId === filter.market) && (!filter.asset_id || o.tokenId === filter.asset_id))
           .map((o) => o.id);
       }
+      // §5.6 item 20: one token per id; cancel-all and cancel-market-orders cost 1 + what they cancel.
+      if (path === '/order' || path === '/orders') limit(res, creds, 'cancel', Math.max(1, ids.length));
+      else setHeaders(res, limits.charge(creds.apiKey, 'cancel', 1 + ids.length, Date.now()));
       const canceled: string[] = [];
       const notCanceled: Record<string, string> = {};
       for (const id of ids) {
@@ -684,7 +872,8 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     if (method === 'GET' && seg[0] === 'data' && seg[1] === 'order' && seg[2]) {
       const creds = needL2(ctx);
       const o = exchange.orders.get(seg[2]);
-      if (!o || o.owner !== creds.apiKey) throw new HttpError(404, 'order not found');
+      // §5.4 item 14: nothing (null) for an order that is not active: filled, cancelled, or unknown.
+      if (!o || o.owner !== creds.apiKey || (o.status !== 'LIVE' && o.status !== 'DELAYED')) return null;
       return orderJson(o);
     }
     if (method === 'GET' && path === '/data/orders') {
@@ -707,15 +896,27 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     }
     if (method === 'POST' && path === '/v1/heartbeats') {
       const creds = needL2(ctx);
+      const body = z.object({ heartbeat_id: z.string().nullish() }).safeParse(ctx.json ?? {});
       if (faults.missHeartbeats) {
         counters.heartbeatsMissed += 1;
         for (const o of exchange.openOrders(creds.apiKey)) o.status = 'CANCELED';
-        heartbeats.delete(creds.apiKey);
-        throw new HttpError(400, 'heartbeat expired: all orders were cancelled');
+        heartbeats.drop(creds.apiKey);
+        res.statusCode = 400;
+        return { error_msg: 'Invalid Heartbeat ID', heartbeat_id: '' };
       }
-      heartbeats.set(creds.apiKey, Date.now());
-      const body = z.object({ heartbeat_id: z.string().nullish() }).safeParse(ctx.json ?? {});
-      return { heartbeat_id: (body.success && body.data.heartbeat_id) || `hb-${creds.apiKey.slice(0, 8)}` };
+      // §5.5 item 18: ids rotate; a wrong or spent one gets 400 carrying the right one.
+      const beat = heartbeats.beat(creds.apiKey, (body.success && body.data.heartbeat_id) || '', Date.now());
+      if (!beat.ok) {
+        res.statusCode = 400;
+        return { error_msg: 'Invalid Heartbeat ID', heartbeat_id: beat.heartbeatId };
+      }
+      return { heartbeat_id: beat.heartbeatId };
+    }
+    if (method === 'POST' && path === '/heartbeats') {
+      // §5.5 item 18: the legacy endpoint shares the session and resets the expected id to "".
+      const creds = needL2(ctx);
+      heartbeats.legacy(creds.apiKey, Date.now());
+      return { status: 'ok' };
     }
     if (method === 'GET' && (path === '/balance-allowance' || path === '/balance-allowance/update')) {
       // polymarket-venue.md §1/§4: the account is the key's address, or its deposit wallet for
@@ -786,7 +987,9 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
           if (status === 500 && !(err instanceof HttpError)) log('internal error', { err: (err as Error).message });
           res.statusCode = status;
           res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify({ error: err instanceof z.ZodError ? 'Invalid payload' : (err as Error).message }));
+          res.end(
+            JSON.stringify({ error: err instanceof z.ZodError ? 'Invalid payload' : (err as Error).message, ...(err instanceof HttpError ? err.extra : {}) }),
+          );
         });
     });
   });

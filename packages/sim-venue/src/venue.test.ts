@@ -1,25 +1,16 @@
-import { ClobClient, Side, OrderType } from '@polymarket/clob-client-v2';
-import { createWalletClient, http as viemHttp } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { polygon } from 'viem/chains';
+import { OrderType, Side, type ClobClient } from '@polymarket/clob-client-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimVenue, type SimVenue } from './index.js';
 import { takerFee } from './exchange.js';
+import { simUser } from './testing/officialClient.js';
 
 let venue: SimVenue;
 let client: ClobClient;
 
-function wallet() {
-  const account = privateKeyToAccount(generatePrivateKey());
-  return createWalletClient({ account, chain: polygon, transport: viemHttp('http://127.0.0.1:1') });
-}
-
 beforeAll(async () => {
   venue = await startSimVenue({ port: 0, windowSeconds: 60, assets: ['BTC'], seed: 3, misprice: 0 });
-  const signer = wallet();
-  const l1 = new ClobClient({ host: venue.url, chain: 137, signer, throwOnError: true });
-  const creds = await l1.createOrDeriveApiKey();
-  client = new ClobClient({ host: venue.url, chain: 137, signer, creds, throwOnError: true });
+  // A new account: a deposit wallet, signed for with type 3 (POLY_1271) by the official client.
+  client = (await simUser(venue.url)).client;
 });
 afterAll(async () => venue?.close());
 
@@ -72,14 +63,21 @@ describe('CLOB', () => {
     const m = liveMarket();
     const book = await get(`/book?token_id=${m.upToken}`);
     const bestAsk = Number(book.asks[book.asks.length - 1].price);
-    const signed = await client.createOrder({ tokenID: m.upToken, price: bestAsk, size: 5, side: Side.BUY });
+    // A little above the best ask: the quotes may move during the taker delay.
+    const signed = await client.createOrder({ tokenID: m.upToken, price: Math.min(0.99, Number((bestAsk + 0.03).toFixed(2))), size: 5, side: Side.BUY });
     const resp = await client.postOrder(signed, OrderType.GTC);
     expect(resp.success).toBe(true);
-    expect(resp.status).toBe('matched');
-    const order = await client.getOrder(resp.orderID);
-    expect(Number(order.size_matched)).toBe(5);
+    expect(resp.status).toBe('delayed'); // marketable: it waits out the taker delay (§5.3 item 13)
+    let trades: Array<{ size: string; taker_order_id: string }> = [];
+    for (let i = 0; i < 30 && !trades.length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      trades = (await client.getTrades({ market: m.conditionId })).filter((t: { taker_order_id: string }) => t.taker_order_id === resp.orderID);
+    }
+    expect(trades.reduce((x, t) => x + Number(t.size), 0)).toBe(5);
+    // Filled: no longer active, so the lookup is empty (§5.4 item 14).
+    expect(await client.getOrder(resp.orderID)).toBeFalsy();
     const sim = (await get('/sim/orders')).orders.find((o: { id: string }) => o.id === resp.orderID);
-    expect(sim.fills[0].fee).toBe(takerFee(5, bestAsk, 0.07));
+    expect(sim.fills[0].fee).toBe(takerFee(sim.fills[0].size, sim.fills[0].price, 0.07));
     // Re-posting the same signed order never creates a second one.
     await expect(client.postOrder(signed, OrderType.GTC)).rejects.toThrow(/DUPLICATED/);
     expect((await get('/sim/orders')).orders.filter((o: { id: string }) => o.id === resp.orderID)).toHaveLength(1);

@@ -15,6 +15,7 @@ import {
   type RateLimiter,
 } from '@polybot/shared';
 import { hardLimitProblem } from '../hardLimits.js';
+import type { PostOutcome, VenueMode } from '../venue/port.js';
 import type { EngineDeps } from './deps.js';
 import type { Reconciliation } from './reconciliation.js';
 
@@ -42,6 +43,8 @@ export class Placement {
   private readonly orderBucket: NamedLimit;
   /** Set once by the engine (reconciliation and placement call each other). */
   recon!: Reconciliation;
+  /** A venue-wide mode that refuses new orders (425 restarting, 503 cancel-only / post-only), until when. */
+  private venueMode: { mode: VenueMode; untilMs: number } | null = null;
 
   constructor(private readonly d: EngineDeps) {
     // The signer's order bucket: shared through Redis by every process signing for it (the worker
@@ -61,6 +64,8 @@ export class Placement {
     }
     if (await this.d.isHalted()) return 'refused: circuit breaker is open';
     if (nowMs > r.windowEndMs - cfg.cancelBeforeEndMs) return 'refused: too close to the window end';
+    const paused = this.pausedFor(r.postOnly);
+    if (paused) return `refused: the venue is ${paused} (no new orders; cancels still go out; trading resumes by itself)`;
     const problem = gridProblem(r);
     if (problem) {
       logger.warn({ orderId: r.id, problem }, 'order request refused before signing');
@@ -69,7 +74,7 @@ export class Placement {
       manager.commit(nowMs);
       return 'rejected';
     }
-    const request = onGrid(r);
+    let request = onGrid(r);
     // Execution's own limits, from its own records: a breaking job is recorded and alerted, never signed.
     const breach = cfg.limits ? hardLimitProblem(request, manager.all(), (c) => manager.isSettled(c), cfg.limits, nowMs, opts.exposureExempt) : null;
     if (breach) {
@@ -87,7 +92,21 @@ export class Placement {
       manager.commit(nowMs);
       return 'rejected';
     }
-    const { id, signed } = await port.sign(request);
+    let sized;
+    try {
+      // The port sizes the order on the venue's precision rules (and its current tick) and signs it.
+      sized = await port.sign(request);
+    } catch (err) {
+      if ((err as { kind?: unknown }).kind !== 'sizing') throw err;
+      const why = (err as Error).message;
+      logger.warn({ orderId: r.id, problem: why }, 'order request refused before signing');
+      manager.createRejected(r, why, nowMs);
+      manager.emitError('rejected', `${r.id}: ${why}`, nowMs);
+      manager.commit(nowMs);
+      return 'rejected';
+    }
+    const { id, signed } = sized;
+    request = sized.request;
     if (request.orderType === 'GTC' || request.orderType === 'GTD') await this.freshHeartbeat();
     manager.create(request, id, signed, nowMs);
     manager.commit(nowMs); // persisted with its hash before it is posted
@@ -96,13 +115,30 @@ export class Placement {
     return manager.get(r.id)!.state;
   }
 
+  /** The venue's mode while it refuses this kind of order (post-only mode lets post-only orders through). */
+  pausedFor(postOnly: boolean): VenueMode | null {
+    const m = this.venueMode;
+    if (!m) return null;
+    if (this.d.clock.now() >= m.untilMs) {
+      this.venueMode = null; // try again: the next post finds out whether it is over
+      return null;
+    }
+    return m.mode === 'post_only' && postOnly ? null : m.mode;
+  }
+
+  /** The venue's rate-limit headers: an empty bucket waits until it refills. */
+  noteRateLimit(h: { remaining: number | null; resetS: number | null; warning: boolean }): void {
+    if (h.warning) this.d.logger.warn({ remaining: h.remaining }, 'venue rate-limit warning (Poly-RateLimit-Warning)');
+    if (h.remaining !== null && h.remaining <= 0) void this.limiter.pause(this.orderBucket, Math.max(1, h.resetS ?? 1) * 1_000);
+  }
+
   /** Posts within the venue's rate limit; a 429 pauses the bucket and the same signed order is re-sent. */
-  private async postRateLimited(o: Order, signed: Record<string, unknown>) {
+  private async postRateLimited(o: Order, signed: Record<string, unknown>): Promise<PostOutcome> {
     const { cfg, port, logger } = this.d;
     const attempts = cfg.maxRateLimitedPosts ?? 3;
     for (let i = 1; ; i++) {
       await this.limiter.acquire([this.orderBucket]);
-      const out = await port.post(signed, o.request.orderType);
+      const out = await port.post(signed, o.request.orderType, o.request.postOnly);
       if (out.kind !== 'rate_limited' || i >= attempts) return out;
       const backoff = out.retryAfterMs ?? cfg.rateLimitBackoffMs ?? 1_000;
       logger.warn({ orderId: o.request.id, backoffMs: backoff, attempt: i }, 'venue rate limit (429): backing off');
@@ -110,29 +146,56 @@ export class Placement {
     }
   }
 
-  /** Posts a persisted order and applies what the venue said. */
-  async postAndApply(o: Order, signed: Record<string, unknown>, nowMs: number): Promise<void> {
+  /**
+   * Posts a persisted order and applies what the venue said. A lost answer (timeout, reset, 5xx:
+   * VenueOutcomeUnknownError) leaves the order in flight for reconciliation, never assumed rejected.
+   * `known`: the venue already lists no such active order, so a duplicate means it is final.
+   */
+  async postAndApply(o: Order, signed: Record<string, unknown>, nowMs: number, known = false): Promise<void> {
     const { manager, logger } = this.d;
-    const out = await this.postRateLimited(o, signed);
     const id = o.request.id;
+    let out: PostOutcome;
+    try {
+      out = await this.postRateLimited(o, signed);
+    } catch (err) {
+      // The venue may have it: stay in flight and ask it later.
+      logger.warn({ orderId: id, err: (err as Error).message }, 'order outcome unknown; will reconcile');
+      manager.emitError('venue', `post ${id}: outcome unknown (${(err as Error).message.slice(0, 200)})`, nowMs);
+      return;
+    }
     switch (out.kind) {
       case 'accepted':
         logger.info({ orderId: id, status: out.status }, 'order accepted by the venue');
-        if (out.status.toLowerCase() === 'live') manager.transition(id, 'accept', nowMs);
-        if (out.status.toLowerCase() !== 'delayed') await this.recon.reconcile(o, nowMs);
+        if (out.status === 'live' || out.status === 'unmatched') manager.transition(id, 'accept', nowMs);
+        if (out.status !== 'delayed') await this.recon.reconcile(o, nowMs);
         return;
       case 'rejected':
-        logger.warn({ orderId: id, reason: out.message }, out.killed ? 'order killed unfilled' : 'order rejected by the venue');
-        manager.transition(id, out.killed ? 'cancel' : 'reject', nowMs, out.message);
+        logger.warn(
+          { orderId: id, reason: out.reason, message: out.message },
+          out.reason === 'killed' ? 'order killed unfilled' : 'order rejected by the venue',
+        );
+        if (out.reason === 'tick_size') this.d.port.tickSizeChanged?.(o.request.tokenId);
+        manager.transition(id, out.reason === 'killed' ? 'cancel' : 'reject', nowMs, out.message);
         return;
       case 'duplicate':
+        if (known) {
+          // The venue has this order and lists it as not active: it is final, with what its trades show.
+          manager.transition(id, 'cancel', nowMs, 'the venue holds it as no longer active');
+          return;
+        }
         await this.recon.reconcile(o, nowMs);
         return;
+      case 'unavailable': {
+        const untilMs = this.d.clock.now() + (out.retryAfterMs ?? 5_000);
+        this.venueMode = { mode: out.mode, untilMs };
+        logger.warn({ orderId: id, mode: out.mode, untilMs }, 'venue refuses new orders: pausing placement (cancels still go out)');
+        manager.transition(id, 'reject', nowMs, `venue ${out.mode.replace('_', '-')}: not accepted`);
+        return;
+      }
       case 'rate_limited':
-      case 'unknown':
-        // The venue may have it: stay in flight and ask it later; never assume a rejection.
-        logger.warn({ orderId: id, outcome: out.kind, ...(out.kind === 'unknown' ? { err: out.message } : {}) }, 'order outcome unknown; will reconcile');
-        manager.emitError('venue', `post ${id}: ${out.kind}`, nowMs);
+        // Still 429 after the retries: the venue did not take it. Reconciliation re-sends the same signed order.
+        logger.warn({ orderId: id }, 'order not accepted (rate limited); will reconcile');
+        manager.emitError('venue', `post ${id}: rate limited`, nowMs);
         return;
     }
   }

@@ -5,7 +5,7 @@
 import { takerFee, TERMINAL_ORDER_STATES, type Order } from '@polybot/shared';
 import { ageProblem } from '../hardLimits.js';
 import { tradeStatusOf } from '../orderManager.js';
-import type { VenueTrade } from '../venue/port.js';
+import type { VenueOrder, VenueTrade } from '../venue/port.js';
 import type { EngineDeps } from './deps.js';
 import type { Placement } from './placement.js';
 
@@ -19,16 +19,44 @@ export class Reconciliation {
 
   constructor(private readonly d: EngineDeps) {}
 
-  /** Asks the venue what happened to an order and applies it (status, then trades). */
-  async reconcile(o: Order, nowMs: number, tradesCache?: TradesCache): Promise<void> {
+  /** The trades of a market, read once per pass (or fresh when there is no pass cache). */
+  private trades(conditionId: string, cache?: TradesCache, fresh = false): Promise<VenueTrade[]> {
+    let t = fresh ? undefined : cache?.get(conditionId);
+    if (!t) {
+      t = this.d.port.tradesFor(conditionId);
+      cache?.set(conditionId, t);
+    }
+    return t;
+  }
+
+  /**
+   * Asks the venue what happened to an order and applies it (trades, then status). Returns the
+   * venue's view (null: it lists no such active order).
+   *
+   * The venue's order lookup is empty for an order that is not active: filled, cancelled, killed,
+   * or never arrived (docs/polymarket-venue.md §5.4 item 14). Then the trades say what it filled;
+   * an order the venue had acknowledged (or that traded) is final with those fills; one never heard
+   * of is re-sent as the very same signed order, and a duplicate answer proves it was there.
+   */
+  async reconcile(o: Order, nowMs: number, tradesCache?: TradesCache): Promise<VenueOrder | null> {
     const { manager, port, cfg, logger } = this.d;
-    if (!o.venueOrderId) return;
+    if (!o.venueOrderId) return null;
+    const conditionId = o.request.conditionId;
+    // Trades read earlier in the pass are older than the status read now: a fill since then is missing.
+    const readBeforeStatus = tradesCache?.has(conditionId) ?? false;
     const v = await port.getOrder(o.venueOrderId);
     if (v === null) {
-      // An in-flight order (or one we asked to cancel before hearing of it) the venue has not seen.
-      if (o.state !== 'submitted' && !(o.state === 'cancel_requested' && o.fills.length === 0)) return;
-      // It may yet arrive (a timed-out post can still be on its way). Re-sending the very same
-      // signed order is safe: the venue refuses a second order with the same hash.
+      this.applyTrades(o, await this.trades(conditionId, tradesCache, readBeforeStatus), nowMs);
+      if (readBeforeStatus) tradesCache?.set(conditionId, this.trades(conditionId, undefined, true));
+      if (TERMINAL_ORDER_STATES.has(o.state)) return null;
+      const seenByVenue = o.fills.length > 0 || o.history.some((h) => h.to === 'open' || h.to === 'partially_filled');
+      if (seenByVenue) {
+        // Acknowledged (or traded) and no longer active: final, with what the trades show.
+        manager.transition(o.request.id, 'cancel', nowMs, 'no longer active at the venue');
+        return null;
+      }
+      // Never heard of: it may yet arrive (a timed-out post can still be on its way). Re-sending the
+      // very same signed order is safe: the venue refuses a second order with the same hash.
       const signed = manager.signedOrder(o.request.id);
       const tradable = o.state === 'submitted' && nowMs < o.request.windowEndMs - cfg.cancelBeforeEndMs;
       // Too old to send now (a restart long after it was signed): kept in flight, never re-sent.
@@ -40,32 +68,26 @@ export class Reconciliation {
           manager.emitError('limit', `${o.request.id} not re-sent: ${stale}`, nowMs);
         }
       } else if (signed && tradable && !(await this.d.isHalted())) {
-        logger.warn({ orderId: o.request.id }, 'venue does not know an in-flight order; re-sending the same signed order');
-        await this.placement.postAndApply(o, signed, nowMs);
+        logger.warn({ orderId: o.request.id }, 'venue lists no such active order; re-sending the same signed order');
+        await this.placement.postAndApply(o, signed, nowMs, true);
+      } else if (o.state === 'cancel_requested' && signed && nowMs < o.request.windowEndMs + (cfg.giveUpAfterEndMs ?? 120_000)) {
+        // We asked to cancel one we never heard of: whether it got there shows by a duplicate post, but
+        // posting it now would trade it. Wait (its trades, if any, still arrive) until the market is over.
       } else if (nowMs > o.request.windowEndMs + (cfg.giveUpAfterEndMs ?? 120_000)) {
-        // The market is over and the venue still has no such order: it can no longer appear.
+        // The market is over and the venue still lists nothing: it can no longer appear.
         manager.transition(o.request.id, 'expire', nowMs, 'never reached the venue');
       }
       // Otherwise (halted, or too late to send) it stays in flight and is asked about again.
-      return;
+      return null;
     }
-    const conditionId = o.request.conditionId;
-    let trades = tradesCache?.get(conditionId);
-    // Trades read earlier in the pass are older than the status just read: a fill since then is missing.
-    const readBeforeStatus = trades !== undefined;
-    if (!trades) {
-      trades = port.tradesFor(conditionId);
-      tradesCache?.set(conditionId, trades);
-    }
-    this.applyTrades(o, await trades, nowMs);
+    this.applyTrades(o, await this.trades(conditionId, tradesCache), nowMs);
     if (readBeforeStatus && Math.abs(o.filledSize - v.sizeMatched) > 1e-6) {
       // The venue matched a different size than those trades say (a fill, or a cancel after one, came
       // in between): read them again before the status, or a final status would hide that fill for good.
-      trades = port.tradesFor(conditionId);
-      tradesCache!.set(conditionId, trades);
-      this.applyTrades(o, await trades, nowMs);
+      this.applyTrades(o, await this.trades(conditionId, tradesCache, true), nowMs);
     }
     manager.applyVenueStatus(o.request.id, v, nowMs);
+    return v;
   }
 
   private applyTrades(o: Order, trades: readonly VenueTrade[], nowMs: number): void {
@@ -94,9 +116,13 @@ export class Reconciliation {
       if (TERMINAL_ORDER_STATES.has(o.state) && !pendingFills) continue;
       if (TERMINAL_ORDER_STATES.has(o.state) && nowMs > o.request.windowEndMs + 600_000) continue;
       try {
-        await this.reconcile(o, nowMs, tradesCache);
+        const v = await this.reconcile(o, nowMs, tradesCache);
+        const live = v !== null && (v.status === 'live' || v.status === 'delayed');
         if (!TERMINAL_ORDER_STATES.has(o.state) && o.state !== 'cancel_requested' && nowMs > o.request.windowEndMs - cfg.cancelBeforeEndMs && o.venueOrderId) {
           if (manager.transition(o.request.id, 'request_cancel', nowMs, 'window about to end')) await port.cancel(o.venueOrderId);
+        } else if (o.state === 'cancel_requested' && live && o.venueOrderId) {
+          // Our cancel did not land (the venue was restarting, or the call failed): send it again.
+          await port.cancel(o.venueOrderId);
         }
       } catch (err) {
         logger.warn({ orderId: o.request.id, err: (err as Error).message }, 'reconcile failed; will retry');

@@ -8,9 +8,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { OrderRequestSchema, PolybotError, type BookLevel, type OrderRequest, type OrderType } from '@polybot/shared';
+import { OrderRequestSchema, PolybotError, type BookLevel, type OrderRequest, type OrderType, type TradeStatus } from '@polybot/shared';
+import { orderAmounts } from '../sizing.js';
 import { writeJsonAtomic } from '../orderStore.js';
-import type { ClobPort, PostOutcome, VenueOrder, VenueTrade } from '../venue/port.js';
+import { OrderSizingError, type ClobPort, type PostOutcome, type VenueOrder, type VenueTrade } from '../venue/port.js';
 import { fillResting, walkBook, type SimulatedFill } from './fillSimulator.js';
 
 /** Public market data the paper venue needs (books best first on both sides). */
@@ -50,7 +51,9 @@ const PaperTradeSchema = z
 const PaperFileSchema = z.object({ version: z.literal(1), orders: z.array(PaperOrderSchema), trades: z.array(PaperTradeSchema) }).strict();
 type PaperOrder = z.infer<typeof PaperOrderSchema>;
 type PaperTrade = z.infer<typeof PaperTradeSchema>;
-const SignedPaperSchema = z.object({ paper: z.literal(true), id: z.string(), request: OrderRequestSchema }).strict();
+const SignedPaperSchema = z
+  .object({ paper: z.literal(true), id: z.string(), request: OrderRequestSchema, makerAmount: z.string().optional(), takerAmount: z.string().optional() })
+  .strict();
 
 function load(file: string | null): z.infer<typeof PaperFileSchema> {
   if (!file || !existsSync(file)) return { version: 1, orders: [], trades: [] };
@@ -65,7 +68,7 @@ function load(file: string | null): z.infer<typeof PaperFileSchema> {
   return p.data;
 }
 
-const r2 = (v: number) => Math.round(v * 100) / 100;
+const r2 = (v: number) => Math.round(v * 1e6) / 1e6;
 
 export function createPaperVenue(opts: PaperOptions): ClobPort {
   const now = opts.now ?? Date.now;
@@ -129,19 +132,33 @@ export function createPaperVenue(opts: PaperOptions): ClobPort {
 
   return {
     async sign(r) {
+      // The same sizing and precision code as the live adapter: an order paper fills is one the
+      // venue would accept (its shares and price are what the signed amounts stand for).
+      const sized = orderAmounts(r);
+      if (!sized.ok) throw new OrderSizingError(sized.problem);
+      const request = { ...r, price: sized.amounts.price, size: sized.amounts.shares };
       // Nothing to sign on paper; the id is still fixed before the post, as with a V2 order hash.
       const id = `0x${createHash('sha256').update(`paper:${r.id}:${randomUUID()}`).digest('hex')}`;
-      return { id, signed: { paper: true, id, request: r } };
+      return {
+        id,
+        signed: { paper: true, id, request, makerAmount: String(sized.amounts.makerAmount), takerAmount: String(sized.amounts.takerAmount) },
+        request,
+      };
+    },
+    async postMany(list) {
+      const out: PostOutcome[] = [];
+      for (const o of list) out.push(await this.post(o.signed, o.orderType, o.postOnly));
+      return out;
     },
     async post(raw, orderType: OrderType): Promise<PostOutcome> {
       const parsed = SignedPaperSchema.safeParse(raw);
-      if (!parsed.success) return { kind: 'rejected', message: 'INVALID_ORDER_ERROR: not a paper order', killed: false };
+      if (!parsed.success) return { kind: 'rejected', reason: 'other', message: 'INVALID_ORDER_ERROR: not a paper order' };
       const { id, request: r } = parsed.data;
       if (orders.has(id)) return { kind: 'duplicate' };
       let levels = await opposite(r);
-      if (!levels) return { kind: 'rejected', message: 'no order book for the token', killed: false };
+      if (!levels) return { kind: 'rejected', reason: 'market_not_ready', message: 'no order book for the token' };
       const marketable = walkBook({ side: r.side, limitPrice: r.price, size: r.size, orderType: 'GTC', levels, feeRate: r.feeRate }).filledSize > 0;
-      if (marketable && r.postOnly) return { kind: 'rejected', message: 'INVALID_POST_ONLY_ORDER: order crosses the book', killed: false };
+      if (marketable && r.postOnly) return { kind: 'rejected', reason: 'post_only_crosses', message: 'invalid post-only order: order crosses book' };
       if (marketable && opts.takerDelayMs > 0) {
         await sleep(opts.takerDelayMs); // the venue matches takers after a delay: use the book as it is then
         levels = (await opposite(r)) ?? [];
@@ -160,21 +177,26 @@ export function createPaperVenue(opts: PaperOptions): ClobPort {
               : 'CANCELED';
       orders.set(id, o);
       save();
-      if (res.killed) return { kind: 'rejected', message: `${orderType}_ORDER_NOT_FILLED_ERROR`, killed: true };
-      return { kind: 'accepted', status: o.status === 'LIVE' ? 'live' : 'matched' };
+      if (res.killed) return { kind: 'rejected', reason: 'killed', message: `${orderType}_ORDER_NOT_FILLED_ERROR` };
+      const paid = res.fills.reduce((x, f) => x + f.size * f.price, 0);
+      const making = r.side === 'BUY' ? paid : o.sizeMatched;
+      const taking = r.side === 'BUY' ? o.sizeMatched : paid;
+      return { kind: 'accepted', status: o.sizeMatched > 0 ? 'matched' : 'live', makingAmount: making, takingAmount: taking };
     },
     async getOrder(id): Promise<VenueOrder | null> {
       const o = orders.get(id);
       if (!o) return null;
       advance();
       await refreshResting(o);
-      return { status: o.status, sizeMatched: o.sizeMatched };
+      // As the venue: an order that is no longer active is not found (its trades tell what it did).
+      if (o.status !== 'LIVE') return null;
+      return { status: 'live', sizeMatched: o.sizeMatched };
     },
     async tradesFor(conditionId): Promise<VenueTrade[]> {
       advance();
       return state.trades
         .filter((t) => t.conditionId === conditionId)
-        .map((t) => ({ id: t.id, orderId: t.orderId, size: t.size, price: t.price, role: t.role, fee: t.fee, status: t.status, atMs: t.atMs }));
+        .map((t) => ({ id: t.id, orderId: t.orderId, size: t.size, price: t.price, role: t.role, fee: t.fee, status: t.status as TradeStatus, atMs: t.atMs }));
     },
     async cancel(id) {
       const o = orders.get(id);

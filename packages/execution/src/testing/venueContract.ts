@@ -32,12 +32,13 @@ export function describeVenueContract(name: string, factory: () => Promise<Venue
       const r = request(uid('twice'), 'resting');
       const { id, signed } = await port.sign(r);
       expect((await port.post(signed, r.orderType)).kind).toBe('accepted');
-      expect((await port.getOrder(id))?.status).toMatch(/^LIVE/);
+      expect((await port.getOrder(id))?.status).toBe('live');
       const again = await port.post(signed, r.orderType);
       expect(['duplicate', 'accepted']).toContain(again.kind);
       expect((await port.getOrder(id))?.sizeMatched).toBe(0);
       await port.cancel(id);
-      expect((await port.getOrder(id))?.status).toMatch(/^CANCELED/);
+      // No longer active: the venue's lookup is empty (docs/polymarket-venue.md §5.4 item 14).
+      expect(await port.getOrder(id)).toBeNull();
     });
 
     it('fills a marketable order as taker, with trades that add up to what the order says it matched', async () => {
@@ -46,15 +47,20 @@ export function describeVenueContract(name: string, factory: () => Promise<Venue
       const { id, signed } = await port.sign(r);
       const out = await port.post(signed, r.orderType);
       expect(out.kind).toBe('accepted');
-      let v = await port.getOrder(id);
-      for (let i = 0; i < 20 && v && v.sizeMatched === 0; i++) {
-        await new Promise((res) => setTimeout(res, 100)); // a delayed (taker-delay) match lands a little later
-        v = await port.getOrder(id);
+      // A delayed (taker-delay) match lands a little later; a filled FAK is then no longer active.
+      let mine = (await port.tradesFor(r.conditionId)).filter((t) => t.orderId === id);
+      for (let i = 0; i < 30 && mine.length === 0; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        mine = (await port.tradesFor(r.conditionId)).filter((t) => t.orderId === id);
       }
-      expect(v!.sizeMatched).toBeGreaterThan(0);
-      const mine = (await port.tradesFor(r.conditionId)).filter((t) => t.orderId === id);
       expect(mine.length).toBeGreaterThan(0);
-      expect(mine.reduce((s, t) => s + t.size, 0)).toBeCloseTo(v!.sizeMatched, 6);
+      const v = await port.getOrder(id);
+      expect(v === null || v.sizeMatched > 0).toBe(true);
+      if (out.kind === 'accepted' && out.status === 'matched')
+        expect(out.takingAmount).toBeCloseTo(
+          mine.reduce((s, t) => s + t.size, 0),
+          6,
+        );
       for (const t of mine) {
         expect(t.role).toBe('taker');
         expect(t.price).toBeLessThanOrEqual(r.price + 1e-9);
@@ -69,7 +75,7 @@ export function describeVenueContract(name: string, factory: () => Promise<Venue
       const { id, signed } = await port.sign(r);
       await port.post(signed, r.orderType);
       await port.cancelAll();
-      expect((await port.getOrder(id))?.status).toMatch(/^CANCELED/);
+      expect(await port.getOrder(id)).toBeNull();
       const c = await port.collateral();
       expect(c.balanceUsd).toBeGreaterThan(0);
       expect(c.allowanceUsd).toBeGreaterThan(0);

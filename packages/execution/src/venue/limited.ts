@@ -19,6 +19,7 @@ export function rateLimitedPort<P extends ClobPort>(port: P, limiter: RateLimite
   return {
     ...port,
     post: limited([L.clob], port.post.bind(port)),
+    postMany: limited([L.clob], port.postMany.bind(port)),
     getOrder: limited([L.order, L.clob], port.getOrder.bind(port)),
     tradesFor: limited([L.trades, L.clob], port.tradesFor.bind(port)),
     cancel: limited([L.cancelBucket(signer), L.cancel, L.clob], port.cancel.bind(port)),

@@ -1,0 +1,28 @@
+/**
+ * Which wallet the bot trades through. Live: the user says (POLYBOT_SIGNATURE_TYPE and
+ * POLYBOT_FUNDER_ADDRESS, checked against what the venue is known to refuse). Sim: the sim venue
+ * is also polymarket.com, so the account it made for the key says (`GET /sim/accounts/{address}`;
+ * a new account is a deposit wallet, as on Polymarket since 2026-05-04).
+ */
+import { privateKeyToAccount } from 'viem/accounts';
+import type { Hex } from 'viem';
+import { z } from 'zod';
+import type { SignatureType } from './signing.js';
+
+export interface WalletSetup {
+  signatureType: SignatureType;
+  funderAddress?: string;
+}
+
+const SimAccountSchema = z
+  .object({ signatureType: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]), wallet: z.string().regex(/^0x[0-9a-fA-F]{40}$/) })
+  .passthrough();
+
+/** The sim account of a key: its signature type and funder wallet. */
+export async function simWallet(host: string, privateKey: Hex, timeoutMs = 5_000): Promise<WalletSetup> {
+  const eoa = privateKeyToAccount(privateKey).address;
+  const res = await fetch(`${host.replace(/\/+$/, '')}/sim/accounts/${eoa}`, { signal: AbortSignal.timeout(timeoutMs) });
+  const p = SimAccountSchema.safeParse(await res.json().catch(() => null));
+  if (!res.ok || !p.success) throw new Error(`sim account of ${eoa}: unexpected answer ${res.status}`);
+  return p.data.signatureType === 0 ? { signatureType: 0 } : { signatureType: p.data.signatureType, funderAddress: p.data.wallet };
+}
