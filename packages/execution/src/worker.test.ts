@@ -136,7 +136,7 @@ describe('one owner, and paper', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'polybot-key-run-'));
     // The account's deposit wallet, as polymarket.com shows it (here: the sim's sign-up).
     const eoa = privateKeyToAccount(`0x${key}`).address;
-    const { wallet } = (await (await fetch(`${venue.url}/sim/accounts/${eoa}`)).json()) as { wallet: string };
+    const { wallet } = (await (await fetch(`${venue.url}/sim/users/${eoa}`)).json()) as { wallet: string };
     const child = spawn(process.execPath, [WORKER, 'execution'], {
       env: {
         ...baseEnv(),

@@ -28,42 +28,48 @@ export interface SimAccount {
   deployed: boolean;
 }
 
-/** The sim's stand-in for the CREATE2 address of an EOA's wallet of a kind (deterministic, not Polymarket's init code). */
-export function walletAddressFor(eoa: string, type: Exclude<AccountType, 'eoa'>): string {
+/** The sim's stand-in for the CREATE2 address of an EOA's proxy or Safe (deterministic, not Polymarket's init code). */
+export function walletAddressFor(eoa: string, type: 'proxy' | 'safe'): string {
   const h = keccak256(encodeAbiParameters([{ type: 'string' }, { type: 'address' }], [`sim-${type}-wallet`, getAddress(eoa)]));
   return getAddress(`0x${h.slice(-40)}`);
 }
 
-export class Accounts {
-  private readonly byEoa = new Map<string, SimAccount>();
+/** Deposit wallets live with the relayer (relayer.ts): their address, deployment, and deploying one. */
+export interface DepositWallets {
+  walletOf(owner: string): string;
+  isDeployed(wallet: string): boolean;
+  deploy(owner: string): string;
+}
 
-  /** The account of an EOA; one not seen before is a new account, hence a deployed deposit wallet. */
+export class Accounts {
+  private readonly byEoa = new Map<string, { eoa: string; type: AccountType; wallet: string; deployed: boolean }>();
+
+  constructor(private readonly deposit: DepositWallets) {}
+
+  private view(a: { eoa: string; type: AccountType; wallet: string; deployed: boolean }): SimAccount {
+    return { ...a, deployed: a.type === 'deposit' ? this.deposit.isDeployed(a.wallet) : a.deployed };
+  }
+
+  /** The account of an EOA; one not seen before is a new account: a deposit wallet, deployed at sign-up. */
   get(eoa: string): SimAccount {
     const key = eoa.toLowerCase();
     let a = this.byEoa.get(key);
     if (!a) {
-      a = { eoa: getAddress(eoa), type: 'deposit', wallet: walletAddressFor(eoa, 'deposit'), deployed: true };
+      const wallet = this.deposit.deploy(eoa);
+      a = { eoa: getAddress(eoa), type: 'deposit', wallet, deployed: true };
       this.byEoa.set(key, a);
     }
-    return a;
+    return this.view(a);
   }
 
   /** Sign-up (what polymarket.com does): an account of a given type, deployed unless told otherwise. */
   register(eoa: string, type: AccountType, deployed = true): SimAccount {
-    const a: SimAccount = {
-      eoa: getAddress(eoa),
-      type,
-      wallet: type === 'eoa' ? getAddress(eoa) : walletAddressFor(eoa, type),
-      deployed: type === 'eoa' ? true : deployed,
-    };
+    let wallet: string = getAddress(eoa);
+    if (type === 'deposit') wallet = deployed ? this.deposit.deploy(eoa) : getAddress(this.deposit.walletOf(eoa));
+    else if (type !== 'eoa') wallet = walletAddressFor(eoa, type);
+    const a = { eoa: getAddress(eoa), type, wallet, deployed: type === 'eoa' ? true : deployed };
     this.byEoa.set(eoa.toLowerCase(), a);
-    return a;
-  }
-
-  /** The relayer's `GET /deployed?address=`: is this wallet a deployed contract of some account? */
-  isDeployed(wallet: string): boolean {
-    for (const a of this.byEoa.values()) if (a.type !== 'eoa' && a.wallet.toLowerCase() === wallet.toLowerCase()) return a.deployed;
-    return false;
+    return this.view(a);
   }
 }
 

@@ -23,8 +23,12 @@ beforeAll(async () => {
 afterAll(async () => venue?.close());
 
 async function clobFor(account: PrivateKeyAccount) {
+  // A legacy account that trades from its own address (type 0), so its balances are the EOA's.
+  await fetch(`${venue.url}/sim/users`, { method: 'POST', body: JSON.stringify({ address: account.address, type: 'eoa' }) });
   const signer = createWalletClient({ account, chain: polygon, transport: viemHttp('http://127.0.0.1:1') });
-  const creds = await new ClobClient({ host: venue.url, chain: 137, signer, throwOnError: true }).createOrDeriveApiKey();
+  const l1 = new ClobClient({ host: venue.url, chain: 137, signer, throwOnError: true });
+  // The key exists after the first call: create answers 400 and the key is derived (§5.1 item 1).
+  const creds = await l1.createApiKey().catch(() => l1.deriveApiKey());
   return new ClobClient({ host: venue.url, chain: 137, signer, creds, throwOnError: true });
 }
 const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
@@ -81,9 +85,14 @@ describe('balances (polymarket-venue.md §5.2 item 10)', () => {
     const before = await clob.getBalanceAllowance({ asset_type: AssetType.COLLATERAL });
     expect(before.balance).toBe('1000000000');
     const ask = venue.state.exchange.books.get(m.upToken)!.asks[0]!.price;
-    const res = await clob.createAndPostOrder({ tokenID: m.upToken, price: ask, size: 5, side: Side.BUY }, { tickSize: '0.01', negRisk: false }, OrderType.GTC);
+    const res = await clob.createAndPostOrder(
+      { tokenID: m.upToken, price: Math.min(0.99, Number((ask + 0.02).toFixed(2))), size: 5, side: Side.BUY },
+      { tickSize: '0.01', negRisk: false },
+      OrderType.GTC,
+    );
     expect(res.success).toBe(true);
     const order = venue.state.exchange.orders.get(res.orderID)!;
+    await new Promise((r) => setTimeout(r, 400)); // a marketable order matches after the taker delay
     await clob.cancelAll(); // what did not fill at once stops reserving
     const cost = order.trades.reduce((s, t) => s + Math.round(t.size * t.price * 1e6) + Math.round(t.fee * 1e6), 0);
     expect(cost).toBeGreaterThan(0);

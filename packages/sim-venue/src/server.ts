@@ -147,14 +147,14 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
   const heartbeats = new Heartbeats(opts.heartbeatTimeoutMs ?? 10_000, opts.heartbeatTimeoutMs === undefined ? 5_000 : 0, () => rng.next());
   const limits = new RateLimits();
   let restartUntilMs = 0;
-  const accounts = new Accounts();
+  const accounts = new Accounts(relayer);
   const subs = new Map<WebSocket, Set<string>>();
   /** Each open market's tick: 0.01, finer (0.001) while the price is above 0.96 or below 0.04 (§5.2 item 5). */
   const ticks = new Map<string, number>();
   const tickOf = (m: SimMarket) => ticks.get(m.conditionId) ?? TICK;
   const send = (tokens: string[], msg: unknown) => {
     const text = JSON.stringify(msg);
-    for (const [ws, set] of subs) if (tokens.some((t) => set.has(t))) ws.send(text);
+    for (const [ws, set] of subs) if (ws.readyState === ws.OPEN && tokens.some((t) => set.has(t))) ws.send(text);
   };
   /** Last book levels sent per token, for `price_change` deltas on the market channel. */
   const lastLevels = new Map<string, Map<string, string>>();
@@ -639,17 +639,17 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
       }
       return { faults, counters };
     }
-    if (seg[0] === 'sim' && seg[1] === 'accounts') {
+    if (seg[0] === 'sim' && seg[1] === 'users') {
       // Sign-up, as polymarket.com does it: which wallet an EOA trades through (§2, §5.1 item 4).
       if (method === 'POST' && !seg[2]) {
         const a = z
           .object({ address: z.string().regex(/^0x[0-9a-fA-F]{40}$/), type: z.enum(['eoa', 'proxy', 'safe', 'deposit']), deployed: z.boolean().optional() })
           .safeParse(ctx.json);
-        if (!a.success) throw new HttpError(400, 'usage: POST /sim/accounts {"address": "0x…", "type": "eoa"|"proxy"|"safe"|"deposit", "deployed"?: bool}');
+        if (!a.success) throw new HttpError(400, 'usage: POST /sim/users {"address": "0x…", "type": "eoa"|"proxy"|"safe"|"deposit", "deployed"?: bool}');
         return accountJson(accounts.register(a.data.address, a.data.type as AccountType, a.data.deployed ?? true));
       }
       if (method === 'GET' && seg[2] && /^0x[0-9a-fA-F]{40}$/.test(seg[2])) return accountJson(accounts.get(seg[2]));
-      throw new HttpError(400, 'usage: GET /sim/accounts/{address} or POST /sim/accounts');
+      throw new HttpError(400, 'usage: GET /sim/users/{address} or POST /sim/users');
     }
     if (seg[0] === 'sim' && seg[1] === 'oracle' && seg[3] === 'jump' && method === 'POST') {
       const p = prices.get((seg[2] ?? '').toUpperCase() as SimAsset);
@@ -666,8 +666,6 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
         ? { blocked: true, ip: '127.0.0.1', country: 'US', region: 'NY' }
         : { blocked: false, ip: '127.0.0.1', country: 'PT', region: 'LI' };
     }
-    // The relayer's deployment check (§4, `GET /deployed?address=&type=WALLET`; no auth needed).
-    if (method === 'GET' && path === '/deployed') return { deployed: accounts.isDeployed(query.get('address') ?? '') };
 
     // ---------- faults on the API surface ----------
     if (faults.delayMs > 0) await new Promise((r) => setTimeout(r, faults.delayMs));
@@ -931,7 +929,13 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
         .safeParse(Object.fromEntries(query));
       if (!q.success || (q.data.asset_type === 'CONDITIONAL' && !q.data.token_id))
         throw new HttpError(400, 'Invalid payload: asset_type COLLATERAL, or CONDITIONAL with token_id');
-      const account = q.data.signature_type === 3 ? relayer.walletOf(creds.address) : creds.address;
+      // Whose balance: the deposit wallet (type 3), the account's proxy or Safe (1, 2), else the key's own address.
+      const account =
+        q.data.signature_type === 3
+          ? relayer.walletOf(creds.address)
+          : q.data.signature_type === 1 || q.data.signature_type === 2
+            ? accounts.get(creds.address).wallet
+            : creds.address;
       const asset = q.data.asset_type === 'COLLATERAL' ? COLLATERAL : q.data.token_id!;
       if (path === '/balance-allowance/update') {
         balances.refresh(account, asset);

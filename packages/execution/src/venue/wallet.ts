@@ -1,7 +1,7 @@
 /**
  * Which wallet the bot trades through. Live: the user says (POLYBOT_SIGNATURE_TYPE and
  * POLYBOT_FUNDER_ADDRESS, checked against what the venue is known to refuse). Sim: the sim venue
- * is also polymarket.com, so the account it made for the key says (`GET /sim/accounts/{address}`;
+ * is also polymarket.com, so the account it made for the key says (`GET /sim/users/{address}`;
  * a new account is a deposit wallet, as on Polymarket since 2026-05-04).
  */
 import { privateKeyToAccount } from 'viem/accounts';
@@ -21,7 +21,7 @@ const SimAccountSchema = z
 /** The sim account of a key: its signature type and funder wallet. */
 export async function simWallet(host: string, privateKey: Hex, timeoutMs = 5_000): Promise<WalletSetup> {
   const eoa = privateKeyToAccount(privateKey).address;
-  const res = await fetch(`${host.replace(/\/+$/, '')}/sim/accounts/${eoa}`, { signal: AbortSignal.timeout(timeoutMs) });
+  const res = await fetch(`${host.replace(/\/+$/, '')}/sim/users/${eoa}`, { signal: AbortSignal.timeout(timeoutMs) });
   const p = SimAccountSchema.safeParse(await res.json().catch(() => null));
   if (!res.ok || !p.success) throw new Error(`sim account of ${eoa}: unexpected answer ${res.status}`);
   return p.data.signatureType === 0 ? { signatureType: 0 } : { signatureType: p.data.signatureType, funderAddress: p.data.wallet };

@@ -23,11 +23,11 @@ export async function simUser(url: string, opts: { type?: 'eoa' | 'proxy' | 'saf
   const signer = createWalletClient({ account, chain: polygon, transport: viemHttp('http://127.0.0.1:1') });
   const acct = (await (
     opts.type
-      ? await fetch(`${url}/sim/accounts`, {
+      ? await fetch(`${url}/sim/users`, {
           method: 'POST',
           body: JSON.stringify({ address: account.address, type: opts.type, deployed: opts.deployed ?? true }),
         })
-      : await fetch(`${url}/sim/accounts/${account.address}`)
+      : await fetch(`${url}/sim/users/${account.address}`)
   ).json()) as { wallet: string; signatureType: number };
   const base = { host: url, chain: 137, signer, throwOnError: true, signatureType: acct.signatureType, funderAddress: acct.wallet };
   const l1 = new ClobClient(base as never);
