@@ -20,7 +20,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { OrderRequest } from '@polybot/shared';
 import { ExecutionEngine, OrderManager, type ClobPort } from '@polybot/execution';
 import { writeJsonAtomic } from '@polybot/execution/store';
-import { createClobV2Port } from '@polybot/execution/venue';
+import { createClobV2Port, simWallet } from '@polybot/execution/venue';
 import { startSimVenue } from '@polybot/sim-venue';
 import { percentiles, type Percentiles } from './stats.js';
 
@@ -96,7 +96,8 @@ export async function executionSteps(n = 150): Promise<ExecSteps> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'polybot-bench-exec-'));
   try {
     const logger = pino({ level: 'silent' });
-    const port = await createClobV2Port({ host: venue.url, privateKey: generatePrivateKey(), timeoutMs: 10_000 });
+    const key = generatePrivateKey();
+    const port = await createClobV2Port({ host: venue.url, privateKey: key, timeoutMs: 10_000, ...(await simWallet(venue.url, key)) });
     const t: Record<string, number[]> = { sign: [], persist: [], post: [], reconcile: [], place: [] };
     const timed =
       <A extends unknown[], R>(name: string, fn: (...a: A) => Promise<R>) =>

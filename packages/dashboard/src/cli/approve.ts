@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { approveMissing, describeMissing, readApprovals } from '@polybot/execution';
 import { moneyRelayer } from '@polybot/execution/money';
-import { createClobV2Port, resolveSigningKey } from '@polybot/execution/venue';
+import { createClobV2Port, resolveSigningKey, resolveWallet } from '@polybot/execution/venue';
 import { parseEnv, type BaseConfig } from '@polybot/shared/config';
 
 const EnvSchema = z.object({
@@ -43,13 +43,13 @@ export async function approveCommand(config: BaseConfig, print: (human: string, 
   }
   const env = parseEnv(EnvSchema, process.env);
   const key = resolveSigningKey(config.venue, process.env, config.dataDir);
-  const port = await createClobV2Port({
-    host: config.clobUrl,
-    privateKey: key,
-    timeoutMs: 10_000,
-    ...(env.POLYBOT_SIGNATURE_TYPE !== undefined ? { signatureType: env.POLYBOT_SIGNATURE_TYPE } : {}),
-    ...(env.POLYBOT_FUNDER_ADDRESS ? { funderAddress: env.POLYBOT_FUNDER_ADDRESS } : {}),
-  });
+  const wallet = await resolveWallet(
+    config.venue,
+    { signatureType: env.POLYBOT_SIGNATURE_TYPE, funderAddress: env.POLYBOT_FUNDER_ADDRESS },
+    config.clobUrl,
+    key,
+  );
+  const port = await createClobV2Port({ host: config.clobUrl, privateKey: key, timeoutMs: 10_000, ...wallet });
   const read = port.balanceAllowance;
   if (!read) {
     print('this venue does not report allowances', { ok: false });

@@ -20,6 +20,7 @@ import { polygon } from 'viem/chains';
 import { z } from 'zod';
 import { roundToStep, type OrderRequest, type OrderType, type TradeStatus } from '@polybot/shared';
 import { orderAmounts } from '../sizing.js';
+import { walletSetupProblem } from './signing.js';
 import { newSalt, orderHash, signOrderV2, ZERO_BYTES32, type SignatureType, type SignedOrderV2, type UnsignedOrderV2 } from './signing.js';
 import {
   OrderSizingError,
@@ -169,25 +170,6 @@ export interface ClobV2Options {
   onRateLimitHeaders?: (h: { remaining: number | null; resetS: number | null; warning: boolean }) => void;
 }
 
-/** A setup the venue is known to refuse: what to configure instead. */
-export function walletSetupProblem(o: { signatureType: number | undefined; funderAddress?: string | undefined; eoa: string }): string | null {
-  if (o.signatureType === undefined) {
-    return "set POLYBOT_SIGNATURE_TYPE: 3 for a deposit wallet (every Polymarket account made since 2026-05-04), 1 for a Polymarket proxy wallet, 2 for a Gnosis Safe, 0 only for a legacy account that trades from the key's own address";
-  }
-  if (o.signatureType === 0) {
-    if (o.funderAddress && o.funderAddress.toLowerCase() !== o.eoa.toLowerCase()) {
-      return `POLYBOT_SIGNATURE_TYPE=0 trades from the key's own address ${o.eoa}; POLYBOT_FUNDER_ADDRESS ${o.funderAddress} would be refused by the venue (set the wallet's type 1, 2 or 3 instead)`;
-    }
-    return null;
-  }
-  if (!o.funderAddress)
-    return `POLYBOT_SIGNATURE_TYPE=${o.signatureType} needs POLYBOT_FUNDER_ADDRESS: the address of the wallet that holds the pUSD (your Polymarket wallet address)`;
-  if (o.funderAddress.toLowerCase() === o.eoa.toLowerCase()) {
-    return `POLYBOT_FUNDER_ADDRESS is the key's own address; for POLYBOT_SIGNATURE_TYPE=${o.signatureType} it must be the ${o.signatureType === 3 ? 'deposit wallet' : o.signatureType === 1 ? 'proxy wallet' : 'Safe'} address`;
-  }
-  return null;
-}
-
 interface Answer {
   status: number;
   json: unknown;
@@ -239,6 +221,8 @@ function postAnswer(raw: unknown): PostOutcome {
   const status = s === 'matched' || s === 'delayed' || s === 'unmatched' ? s : 'live';
   return { kind: 'accepted', status, makingAmount: r.makingAmount, takingAmount: r.takingAmount };
 }
+
+export { walletSetupProblem };
 
 export async function createClobV2Port(opts: ClobV2Options): Promise<ClobPort & { address: string; funder: string; apiKey: string }> {
   const account = privateKeyToAccount(opts.privateKey);

@@ -5,3 +5,5 @@
 export { createClobV2Port, orderHashV2, parseTrade } from './clobV2.js';
 export { resolveSigningKey, LIVE_CONFIRMATION } from '../keys.js';
 export { createRelayer, type RelayerPort, type RelayerOptions, type SubmitOutcome, type WalletBatch } from './relayer.js';
+export { resolveWallet, simWallet, type WalletSetup } from './wallet.js';
+export { walletSetupProblem } from './clobV2.js';

@@ -166,3 +166,22 @@ export async function signOrderV2(account: LocalAccount, o: UnsignedOrderV2, neg
 export function newSalt(nowMs: number): string {
   return String(Math.round(Math.random() * nowMs));
 }
+
+/** A setup the venue is known to refuse: what to configure instead. */
+export function walletSetupProblem(o: { signatureType: number | undefined; funderAddress?: string | undefined; eoa: string }): string | null {
+  if (o.signatureType === undefined) {
+    return "set POLYBOT_SIGNATURE_TYPE: 3 for a deposit wallet (every Polymarket account made since 2026-05-04), 1 for a Polymarket proxy wallet, 2 for a Gnosis Safe, 0 only for a legacy account that trades from the key's own address";
+  }
+  if (o.signatureType === 0) {
+    if (o.funderAddress && o.funderAddress.toLowerCase() !== o.eoa.toLowerCase()) {
+      return `POLYBOT_SIGNATURE_TYPE=0 trades from the key's own address ${o.eoa}; POLYBOT_FUNDER_ADDRESS ${o.funderAddress} would be refused by the venue (set the wallet's type 1, 2 or 3 instead)`;
+    }
+    return null;
+  }
+  if (!o.funderAddress)
+    return `POLYBOT_SIGNATURE_TYPE=${o.signatureType} needs POLYBOT_FUNDER_ADDRESS: the address of the wallet that holds the pUSD (your Polymarket wallet address)`;
+  if (o.funderAddress.toLowerCase() === o.eoa.toLowerCase()) {
+    return `POLYBOT_FUNDER_ADDRESS is the key's own address; for POLYBOT_SIGNATURE_TYPE=${o.signatureType} it must be the ${o.signatureType === 3 ? 'deposit wallet' : o.signatureType === 1 ? 'proxy wallet' : 'Safe'} address`;
+  }
+  return null;
+}

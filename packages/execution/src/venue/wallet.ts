@@ -7,7 +7,7 @@
 import { privateKeyToAccount } from 'viem/accounts';
 import type { Hex } from 'viem';
 import { z } from 'zod';
-import type { SignatureType } from './signing.js';
+import { walletSetupProblem, type SignatureType } from './signing.js';
 
 export interface WalletSetup {
   signatureType: SignatureType;
@@ -25,4 +25,26 @@ export async function simWallet(host: string, privateKey: Hex, timeoutMs = 5_000
   const p = SimAccountSchema.safeParse(await res.json().catch(() => null));
   if (!res.ok || !p.success) throw new Error(`sim account of ${eoa}: unexpected answer ${res.status}`);
   return p.data.signatureType === 0 ? { signatureType: 0 } : { signatureType: p.data.signatureType, funderAddress: p.data.wallet };
+}
+
+/**
+ * The wallet to trade through: the one configured (POLYBOT_SIGNATURE_TYPE, POLYBOT_FUNDER_ADDRESS),
+ * else on the sim the account the sim made for the key. Live without a usable setup throws, saying
+ * what to configure (a setup the venue is known to refuse).
+ */
+export async function resolveWallet(
+  venue: string,
+  configured: { signatureType?: number | undefined; funderAddress?: string | undefined },
+  host: string,
+  privateKey: Hex,
+  timeoutMs = 5_000,
+): Promise<WalletSetup> {
+  const eoa = privateKeyToAccount(privateKey).address;
+  const wallet: WalletSetup | null =
+    configured.signatureType !== undefined
+      ? { signatureType: configured.signatureType as SignatureType, ...(configured.funderAddress ? { funderAddress: configured.funderAddress } : {}) }
+      : null;
+  const problem = walletSetupProblem({ signatureType: wallet?.signatureType, funderAddress: wallet?.funderAddress, eoa });
+  if (venue === 'live' && problem) throw new Error(problem);
+  return wallet ?? (await simWallet(host, privateKey, timeoutMs));
 }
