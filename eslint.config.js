@@ -45,6 +45,7 @@ const ADAPTER_SUBPATHS = [
   '@polybot/execution/money',
   '@polybot/execution/paper',
   '@polybot/execution/lease',
+  '@polybot/execution/store',
   '@polybot/execution/testing/*',
 ];
 
@@ -58,7 +59,18 @@ const ADAPTERS = {
   ingestion: ['bookCache', 'oracleStore', 'tradeTape', 'marketSocket', 'rtds', 'http', 'bookClient', 'stores'],
   strategy: [],
   risk: ['breakerControl', 'ledgerStore'],
-  execution: ['lease', 'keys', 'venue/clobV2', 'venue/relayer', 'venue/index', 'moneyRuntime', 'paper/clobMarketData', 'paper/paperVenue', 'paper/index'],
+  execution: [
+    'sqliteStore',
+    'lease',
+    'keys',
+    'venue/clobV2',
+    'venue/relayer',
+    'venue/index',
+    'moneyRuntime',
+    'paper/clobMarketData',
+    'paper/paperVenue',
+    'paper/index',
+  ],
   backtest: [],
 };
 

@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { OrderSchema } from '@polybot/shared';
 import { usedMemoryMb } from '@polybot/shared/redis';
+import { readOrders } from '@polybot/execution/store';
 import { freePort } from '@polybot/shared/redisServer';
 import { Stack, waitForHttp } from '@polybot/cli/stack';
 import { percentiles, sleep, type Percentiles } from './stats.js';
@@ -126,13 +126,13 @@ const rssAll = (p: RunningPipeline) => Object.fromEntries(p.stack.procs.map((x) 
 const venueOrders = async (p: RunningPipeline) =>
   ((await (await fetch(`http://127.0.0.1:${p.venuePort}/sim/orders`)).json()) as { orders: Array<{ id: string; createdAtMs: number }> }).orders;
 
-/** After the stack stopped (orders.json is final); `venue`: the sim's orders, read before it stopped. */
+/** After the stack stopped (the order store is final); `venue`: the sim's orders, read before it stopped. */
 async function orderTimes(p: RunningPipeline, prefix: string, sinceMs: number, venue: Array<{ id: string; createdAtMs: number }>) {
   const q = new Queue('orders', { connection: p.redis, prefix });
   const jobs = new Map((await q.getJobs(['completed'], 0, 5_000)).map((j) => [j.id, j]));
   await q.close();
-  const file = path.join(p.dataDir, 'orders.json');
-  const orders = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { orders: unknown[] }).orders.map((o) => OrderSchema.parse(o)) : [];
+  const file = path.join(p.dataDir, 'orders.db');
+  const orders = existsSync(file) ? readOrders(file) : [];
   const acked = new Map(venue.map((v) => [v.id, v.createdAtMs]));
   const out: Array<{ at: number; tick: number; signal: number; created: number; job?: { added: number; taken: number; done: number } }> = [];
   for (const o of orders) {

@@ -1,24 +1,23 @@
 /**
  * End to end: the workers as separate processes (compiled JavaScript, as in production) against the
  * sim venue and a real Redis. Passes only when the venue accepted and filled orders that the bot
- * placed, and orders.json records each of them exactly once with the venue's fills.
+ * placed, and the order store (orders.db) records each of them exactly once with the venue's fills.
  *
  * `POLYBOT_E2E_REDIS=cluster` (`pnpm test:cluster`) runs the same test on a local three-node Redis
  * Cluster that it starts itself (`redis-server --cluster-enabled yes` × 3, `redis-cli --cluster create`).
  */
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { OrderSchema } from '@polybot/shared';
+import { readOrders } from '@polybot/execution/store';
 import { createRedisClient, scanKeys } from '@polybot/shared/redis';
 import { freePort, spawnRedisCluster, type SpawnedCluster } from '@polybot/shared/redisServer';
 import { testPrefix } from '@polybot/shared/testing/redis';
 import { testRedisUrl } from '@polybot/shared/testing/vitest';
 import { Stack, waitForHttp } from './stack.js';
 
-const OrdersFileSchema = z.object({ version: z.number(), orders: z.array(OrderSchema) }).passthrough();
 const SimOrdersSchema = z.object({
   orders: z.array(z.object({ id: z.string(), status: z.string(), sizeMatched: z.union([z.number(), z.string()]) }).passthrough()),
 });
@@ -70,13 +69,13 @@ afterAll(async () => {
 async function snapshot() {
   const res = await fetch(`${venueUrl}/sim/orders`);
   const venue = SimOrdersSchema.parse(await res.json()).orders;
-  const file = path.join(dataDir, 'orders.json');
-  const local = existsSync(file) ? OrdersFileSchema.parse(JSON.parse(readFileSync(file, 'utf8'))).orders : [];
+  const file = path.join(dataDir, 'orders.db');
+  const local = existsSync(file) ? readOrders(file) : [];
   return { local, venue };
 }
 
 describe('the stack trades end to end on the sim venue', () => {
-  it('places orders the venue fills, and records each exactly once in orders.json', async () => {
+  it('places orders the venue fills, and records each exactly once in the order store', async () => {
     const deadline = Date.now() + 170_000;
     let snap = await snapshot();
     while (Date.now() < deadline) {

@@ -1,12 +1,13 @@
 /** `pnpm bot halt` against a running execution worker: resting orders are cancelled at the venue and nothing is placed until resume. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderRequest } from '@polybot/shared';
+import { readOrders } from '@polybot/execution/store';
 import { Producer } from '@polybot/shared/queues';
 import { createRedis, type Redis } from '@polybot/shared/redis';
 import { testPrefix } from '@polybot/shared/testing/redis';
@@ -85,8 +86,8 @@ describe('halt', () => {
     const halted = bot('halt', '--reason', 'test halt');
     expect(halted.status, halted.stderr).toBe(0);
     await waitFor(async () => (await venueOrders()).every((o) => o.status.startsWith('CANCELED')));
-    const file = path.join(dir, 'orders.json');
-    await waitFor(async () => existsSync(file) && JSON.parse(readFileSync(file, 'utf8')).orders.every((o: { state: string }) => o.state === 'canceled'));
+    const file = path.join(dir, 'orders.db');
+    await waitFor(async () => existsSync(file) && readOrders(file).every((o) => o.state === 'canceled'));
 
     const status = bot('status', '--json');
     expect(JSON.parse(status.stdout).breaker.state).toMatchObject({ state: 'open', kind: 'manual', reason: 'test halt' });

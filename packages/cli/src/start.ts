@@ -130,7 +130,7 @@ export async function main(argv: string[]): Promise<void> {
           ? `  login         user ${login.credentials.user}, password in ${login.file}`
           : '  login         POLYBOT_DASHBOARD_USER / POLYBOT_DASHBOARD_PASSWORD',
       base.venue === 'sim' ? `  sim venue     http://127.0.0.1:${base.simVenuePort}/sim/orders` : '',
-      `  orders        ${path.join(base.dataDir, 'orders.json')}`,
+      `  orders        ${path.join(base.dataDir, 'orders.db')}  (SQLite)`,
       `  logs          ${logDir}/`,
       '  Ctrl-C stops everything.',
       '',

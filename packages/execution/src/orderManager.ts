@@ -1,9 +1,18 @@
 /**
  * Owns every order: the state machine, overfill protection, provisional fills, and an outbox of
- * execution events, all persisted to orders.json before anything is acknowledged.
+ * execution events, all persisted (the worker's SQLite store) before anything is acknowledged.
  */
 import type { Logger } from 'pino';
-import { TERMINAL_ORDER_STATES, type ExecutionEvent, type Fill, type Order, type OrderRequest, type PairOrderRequest, type TradeStatus } from '@polybot/shared';
+import {
+  ExecutionEventSchema,
+  TERMINAL_ORDER_STATES,
+  type ExecutionEvent,
+  type Fill,
+  type Order,
+  type OrderRequest,
+  type PairOrderRequest,
+  type TradeStatus,
+} from '@polybot/shared';
 import { canApply, transitionOn, type OrderEvent } from './orderStateMachine.js';
 import type { VenueOrder } from './venue/port.js';
 import { emptyOrdersFile, FINAL_PAIR_STATES, loadOrdersFile, writeOrdersFile, type OrdersFile, type PairRecord, type PairState } from './orderStore.js';
@@ -15,28 +24,90 @@ const STATUS_RANK: Record<TradeStatus, number> = { MATCHED: 0, RETRYING: 1, MINE
 /** The venue's view of one order, in domain terms (the adapter translated its strings). */
 export type VenueView = VenueOrder;
 
+/**
+ * Where the records live (the worker's is SQLite, `sqliteStore.ts`). `save` writes what changed in
+ * one transaction or throws; it names the records that may leave memory (history stays on disk).
+ */
+export interface OrderPersistence {
+  load(): OrdersFile;
+  save(data: OrdersFile, nowMs: number, quarantined?: ReadonlyArray<{ event: unknown; reason: string }>): { evictOrders: string[]; evictPairs: string[] };
+  findOrder(id: string): Order | undefined;
+  findPair(id: string): PairRecord | undefined;
+}
+
 export class OrderManager {
   private data: OrdersFile;
+  private readonly file: string | null;
+  private readonly store: OrderPersistence | null;
+  /** Events that failed their schema, set aside on the next commit. */
+  private quarantine: Array<{ event: unknown; reason: string }> = [];
 
+  /** `source`: a persistence (the worker's SQLite store), a JSON file path (tools and unit tests), or nothing. */
   constructor(
-    private readonly file: string | null,
+    source: string | OrderPersistence | null,
     private readonly logger: Logger,
     initial?: OrdersFile,
   ) {
-    this.data = initial ?? (file ? loadOrdersFile(file) : emptyOrdersFile());
+    this.file = typeof source === 'string' ? source : null;
+    this.store = source !== null && typeof source === 'object' ? source : null;
+    this.data = initial ?? (this.store ? this.store.load() : this.file ? loadOrdersFile(this.file) : emptyOrdersFile());
   }
 
-  /** Writes the whole record atomically; throws (and so stops trading) when it cannot. */
+  /** Persists what changed (one transaction in the store); throws (and so stops trading) when it cannot. */
   commit(nowMs: number): void {
     this.data.updatedAtMs = nowMs;
     if (this.file) writeOrdersFile(this.file, this.data);
+    if (!this.store) return;
+    const { evictOrders, evictPairs } = this.store.save(this.data, nowMs, this.quarantine);
+    this.quarantine = [];
+    if (evictOrders.length) {
+      const gone = new Set(evictOrders);
+      this.data.orders = this.data.orders.filter((o) => !gone.has(o.request.id));
+      for (const id of evictOrders) delete this.data.signed[id];
+    }
+    if (evictPairs.length) {
+      const gone = new Set(evictPairs);
+      this.data.pairs = this.data.pairs.filter((p) => !gone.has(p.request.id));
+    }
+  }
+
+  /**
+   * Events that fail their schema leave the outbox for the store's quarantine (recorded, never
+   * shipped, never a blocker), each replaced by an `outbox` error event that says so. Returns how many.
+   */
+  setAsideInvalidEvents(nowMs: number): number {
+    const bad: Array<{ event: unknown; reason: string }> = [];
+    const ok: ExecutionEvent[] = [];
+    for (const e of this.data.outbox) {
+      const p = ExecutionEventSchema.safeParse(e);
+      if (p.success) ok.push(e);
+      else
+        bad.push({
+          event: e,
+          reason: p.error.issues
+            .slice(0, 3)
+            .map((i) => `${i.path.join('.')}: ${i.message}`)
+            .join('; '),
+        });
+    }
+    if (!bad.length) return 0;
+    this.data.outbox = ok;
+    this.quarantine.push(...bad);
+    for (const b of bad) {
+      const id = typeof (b.event as { id?: unknown } | null)?.id === 'string' ? (b.event as { id: string }).id : 'without an id';
+      this.logger.error({ eventId: id, reason: b.reason }, 'outbox event failed its schema: set aside');
+      this.emitError('outbox', `event ${id} failed its schema and was set aside: ${b.reason}`, nowMs);
+    }
+    this.commit(nowMs);
+    return bad.length;
   }
 
   snapshot(): OrdersFile {
     return structuredClone(this.data);
   }
+  /** An order by id: in memory, or from the store's history (a job redelivered long after). */
   get(id: string): Order | undefined {
-    return this.data.orders.find((o) => o.request.id === id);
+    return this.data.orders.find((o) => o.request.id === id) ?? this.store?.findOrder(id);
   }
   all(): readonly Order[] {
     return this.data.orders;
@@ -121,7 +192,7 @@ export class OrderManager {
   }
 
   getPair(id: string): PairRecord | undefined {
-    return this.data.pairs.find((p) => p.request.id === id);
+    return this.data.pairs.find((p) => p.request.id === id) ?? this.store?.findPair(id);
   }
   /** Pairs not yet final (in placement, or with a lone leg to unwind). */
   openPairs(): PairRecord[] {

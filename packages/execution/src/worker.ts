@@ -1,5 +1,5 @@
 /**
- * The execution process (exactly one): holds the lease, recovers from orders.json and the venue,
+ * The execution process (exactly one): holds the lease, recovers from the order store (orders.db) and the venue,
  * then places orders from the `orders` queue and ships execution events from its outbox.
  */
 import path from 'node:path';
@@ -17,6 +17,7 @@ import { DEFAULT_HARD_LIMITS } from './hardLimits.js';
 import { resolveSigningKey } from './keys.js';
 import { createLease } from './lease.js';
 import { OrderManager } from './orderManager.js';
+import { openOrderStore, type SqliteOrderStore } from './sqliteStore.js';
 import { clobMarketData } from './paper/clobMarketData.js';
 import { createPaperVenue } from './paper/paperVenue.js';
 import { describeMissing } from './money/allowances.js';
@@ -47,6 +48,8 @@ const EnvSchema = z.object({
   EXEC_PAPER_TAKER_DELAY_MS: z.coerce.number().int().nonnegative().default(250),
   EXEC_PAPER_CONFIRM_MS: z.coerce.number().int().nonnegative().default(5_000),
   EXEC_PAPER_BALANCE_USD: z.coerce.number().positive().default(1_000),
+  /** No new order is placed while more execution events than this wait in the outbox (the queue is not taking them). */
+  EXEC_MAX_OUTBOX: z.coerce.number().int().positive().default(500),
   /** Execution's own hard limits (apart from risk's RISK_*): a job that breaks one is refused, recorded and alerted, never signed. */
   EXEC_MAX_ORDER_USD: z.coerce.number().positive().default(DEFAULT_HARD_LIMITS.maxOrderUsd),
   EXEC_MAX_MARKET_EXPOSURE_USD: z.coerce.number().positive().default(DEFAULT_HARD_LIMITS.maxMarketExposureUsd),
@@ -117,12 +120,16 @@ export async function runWorker(): Promise<void> {
     Math.floor(env.EXEC_LEASE_TTL_MS / 3),
   );
 
-  const file = path.join(config.dataDir, 'orders.json');
+  // The order store: SQLite in WAL mode (an orders.json from before is migrated on first start).
+  const file = path.join(config.dataDir, 'orders.db');
   let manager: OrderManager;
+  let orderStore: SqliteOrderStore;
   try {
-    manager = new OrderManager(file, logger);
+    orderStore = openOrderStore(file);
+    manager = new OrderManager(orderStore, logger);
   } catch (err) {
     if (isPolybotError(err, 'PERSISTENCE_CORRUPT')) fatal(err.message, 2);
+    if (isPolybotError(err, 'PERSISTENCE_FAILED')) fatal(`${err.message}; stopping rather than trading unrecorded`, 1);
     throw err;
   }
 
@@ -247,7 +254,7 @@ export async function runWorker(): Promise<void> {
     (tokenId) => marketData.book(tokenId),
   );
   rateLimitHeaders = (h) => engine.noteRateLimit(h);
-  /** orders.json could not be written: stop rather than trade unrecorded (the job is not acknowledged). */
+  /** The order store could not be written: stop rather than trade unrecorded (the job is not acknowledged). */
   const stopIfUnrecorded = (err: unknown) => {
     if (isPolybotError(err, 'PERSISTENCE_FAILED')) {
       process.stderr.write(`polybot execution: ${err.message}; stopping rather than trading unrecorded\n`);
@@ -280,6 +287,8 @@ export async function runWorker(): Promise<void> {
       }
       store.ackOutbox(moneySent, Date.now());
     }
+    // One event that fails its schema is set aside (recorded, alerted), never a blocker.
+    manager.setAsideInvalidEvents(Date.now());
     const out = [...manager.outbox()];
     const sent: string[] = [];
     for (const e of out) {
@@ -372,7 +381,7 @@ export async function runWorker(): Promise<void> {
   };
 
   // Start-up recovery: reconcile everything not final with the venue before taking any job.
-  logger.info({ orders: manager.all().length, inFlight: manager.nonTerminal().length, outbox: manager.outbox().length }, 'recovering from orders.json');
+  logger.info({ orders: manager.all().length, inFlight: manager.nonTerminal().length, outbox: manager.outbox().length }, 'recovering from the order store');
   try {
     await engine.poll();
     // A redemption or merge a crash interrupted is found at the relayer (or re-sent) before anything new.
@@ -415,6 +424,14 @@ export async function runWorker(): Promise<void> {
     async (job) => {
       let result: string;
       try {
+        // Events that cannot reach the queue pile up in the outbox: no new order until they drain
+        // (a redelivered job of a known order is still reconciled).
+        const backlog = manager.outbox().length;
+        const known = 'kind' in job ? manager.getPair(job.id) : manager.get(job.id);
+        if (backlog > env.EXEC_MAX_OUTBOX && !known) {
+          logger.error({ orderId: job.id, backlog, max: env.EXEC_MAX_OUTBOX }, 'order refused: the execution-events outbox is backed up');
+          return `refused: outbox backed up (${backlog} events waiting)`;
+        }
         // A pair carries both legs: placed as a unit, a lone leg unwound (see placePair).
         result = 'kind' in job ? await engine.placePair(job) : await engine.place(job);
         shipEvents();
@@ -480,7 +497,7 @@ export async function runWorker(): Promise<void> {
     await consumer.close();
     if (env.EXEC_CANCEL_ON_SHUTDOWN === 'true' && manager.nonTerminal().length) {
       await engine.cancelAll('shutdown').catch(() => undefined);
-      // Ask the venue once more so orders.json ends with what the cancel did, not "cancel requested".
+      // Ask the venue once more so the store ends with what the cancel did, not "cancel requested".
       await engine.poll().catch(() => undefined);
     }
     await shipping;
@@ -489,6 +506,7 @@ export async function runWorker(): Promise<void> {
     await sub.quit().catch(() => undefined);
     clearInterval(leaseTimer);
     await lease.release().catch(() => undefined);
+    orderStore.close();
   });
   logger.info({ venue: config.venue, clob: config.clobUrl, address, file }, 'execution running');
 }

@@ -3,17 +3,18 @@
  * Redis restarts and the venue misbehaves. After each scenario nothing may be lost or duplicated.
  * Bounded for CI; `pnpm test:chaos --soak <minutes>` repeats the scenarios for longer.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { OrderSchema, redisKeys, type Order } from '@polybot/shared';
+import { redisKeys, type Order } from '@polybot/shared';
 import { readBreaker } from '@polybot/shared/breaker';
 import { createRedis, type Redis } from '@polybot/shared/redis';
 import { freePort, spawnRedisServer, type SpawnedRedis } from '@polybot/shared/redisServer';
 import { pino } from 'pino';
 import { Producer } from '@polybot/shared/queues';
+import { readOrders } from '@polybot/execution/store';
 import { Stack, waitForHttp } from '../stack.js';
 
 const SOAK_MIN = Number(process.env.CHAOS_SOAK_MINUTES ?? 0);
@@ -35,20 +36,15 @@ async function venueOrders() {
   return VenueOrders.parse(await (await fetch(`${venueUrl}/sim/orders`)).json()).orders;
 }
 function localOrders(): Order[] {
-  const file = path.join(dir, 'orders.json');
-  return existsSync(file)
-    ? z
-        .object({ orders: z.array(OrderSchema) })
-        .passthrough()
-        .parse(JSON.parse(readFileSync(file, 'utf8'))).orders
-    : [];
+  const file = path.join(dir, 'orders.db');
+  return existsSync(file) ? readOrders(file) : [];
 }
 async function faults(body: Record<string, unknown>) {
   const r = await fetch(`${venueUrl}/sim/faults`, { method: 'POST', body: JSON.stringify(body) });
   if (!r.ok) throw new Error(`faults: ${r.status} ${await r.text()}`);
 }
 
-/** The invariants: venue ↔ orders.json exactly once, no fill above its order, every order on a real market. */
+/** The invariants: venue ↔ order store exactly once, no fill above its order, every order on a real market. */
 async function check(name: string, counts: { kills?: number; faults?: number }) {
   const venue = await venueOrders(); // venue first: execution persists before it posts
   const local = localOrders();
@@ -65,7 +61,7 @@ async function check(name: string, counts: { kills?: number; faults?: number }) 
     `[chaos] ${name.padEnd(28)} orders=${venue.length} recorded=${local.length} kills=${counts.kills ?? 0} faults=${counts.faults ?? 0} duplicates=${duplicates} losses=${losses} overfills=${overfills}\n`,
   );
   expect(duplicates, `${name}: duplicates`).toBe(0);
-  expect(losses, `${name}: venue orders missing from orders.json`).toBe(0);
+  expect(losses, `${name}: venue orders missing from the order store`).toBe(0);
   expect(overfills, `${name}: overfills`).toBe(0);
   expect(strays).toBe(0);
   return { venue, local };
@@ -136,7 +132,7 @@ function scenarios(round: number) {
       await sleep(1_500 + Math.random() * 3_000);
       if (stack.kill('execution')) kills++;
     }
-    await sleep(6_000); // the supervisor restarts it; it recovers from orders.json and the venue
+    await sleep(6_000); // the supervisor restarts it; it recovers from the order store and the venue
     expect(await ordersGrow(30_000)).toBeGreaterThan(0);
     await check(`r${round} execution kills`, { kills });
   }, 120_000);

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { configOrExit, loadBaseConfig } from '@polybot/shared/config';
 import { createRedisClient } from '@polybot/shared/redis';
 import { createBreakerControl } from '@polybot/risk/breaker';
+import { openOrderHistory } from '@polybot/execution/store';
 import { readStatus, type StatusData } from '../statusData.js';
 import { approveCommand } from './approve.js';
 
@@ -52,12 +53,16 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === 'trace') {
     if (!arg) return (process.stderr.write(`${USAGE}\n`), 2);
     const lines = traceLines(path.join(config.dataDir, 'logs'), arg);
-    const file = path.join(config.dataDir, 'orders.json');
-    const order = existsSync(file)
-      ? (JSON.parse(readFileSync(file, 'utf8')) as { orders?: Array<{ request: { id: string }; history: unknown[] }> }).orders?.find(
-          (o) => o.request.id === arg,
-        )
-      : undefined;
+    const file = path.join(config.dataDir, 'orders.db');
+    let order: { history: unknown[] } | undefined;
+    if (existsSync(file)) {
+      const h = openOrderHistory(file);
+      try {
+        order = h.order(arg);
+      } finally {
+        h.close();
+      }
+    }
     print(
       [
         table(lines.map((l) => ({ time: l.time, process: l.proc, event: l.msg }))),

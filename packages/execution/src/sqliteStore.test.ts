@@ -1,0 +1,186 @@
+/** The SQLite order store: one transaction per commit, history queryable, migration, corrupt and unwritable stores, the outbox quarantine. */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { ExecutionEvent, OrderRequest } from '@polybot/shared';
+import { OrderManager } from './orderManager.js';
+import { openOrderHistory, openOrderStore, readOrders } from './sqliteStore.js';
+
+const logger = pino({ level: 'silent' });
+const A = `0x${'d'.repeat(64)}` as const;
+const B = `0x${'e'.repeat(64)}` as const;
+const req = (id: string, over: Partial<OrderRequest> = {}): OrderRequest => ({
+  id,
+  signalId: id,
+  createdAtMs: 1,
+  conditionId: A,
+  asset: 'SOL',
+  outcome: 'DOWN',
+  tokenId: '9',
+  side: 'BUY',
+  orderType: 'GTC',
+  postOnly: false,
+  price: 0.33,
+  size: 12,
+  windowEndMs: 2_000_000,
+  tickSize: 0.01,
+  minOrderSize: 5,
+  negRisk: false,
+  feeRate: 0.07,
+  sizing: { bankrollUsd: 100, kellyFraction: 0.1, notionalUsd: 4, cappedBy: null },
+  ...over,
+});
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'polybot-sqlite-'));
+
+describe('SQLite order store', () => {
+  it('writes each commit as one transaction in WAL mode, and a restart reads back the same records', () => {
+    const file = path.join(tmp(), 'orders.db');
+    const m = new OrderManager(openOrderStore(file), logger);
+    m.create(req('a'), '0xaa', { s: 1 }, 10);
+    m.commit(10);
+    m.transition('a', 'accept', 11);
+    m.applyFill('a', { tradeId: 't1', size: 5, price: 0.33, fee: 0, status: 'MATCHED', atMs: 12 }, 12);
+    m.commit(12);
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+    const again = new OrderManager(openOrderStore(file), logger);
+    const o = again.get('a')!;
+    expect(o.filledSize).toBe(5);
+    expect(o.history.map((h) => [h.from, h.to, h.atMs])).toEqual([
+      [null, 'new', 10],
+      ['new', 'submitted', 10],
+      ['submitted', 'open', 11],
+      ['open', 'partially_filled', 12],
+    ]);
+    expect(again.signedOrder('a')).toEqual({ s: 1 }); // the same signed order can be re-sent after a restart
+    expect(again.outbox().map((e) => e.id)).toEqual(m.outbox().map((e) => e.id));
+  });
+
+  it('keeps settled history queryable by time and market, and lets it leave memory after its window', () => {
+    const file = path.join(tmp(), 'orders.db');
+    const store = openOrderStore(file, { retainMs: 60_000 });
+    const m = new OrderManager(store, logger);
+    for (const [id, cid, at] of [
+      ['o1', A, 100],
+      ['o2', B, 200],
+      ['o3', A, 300],
+    ] as const) {
+      m.create(req(id, { conditionId: cid, orderType: 'FAK' }), `0x${id}`, { s: id }, at);
+      m.applyFill(id, { tradeId: `t-${id}`, size: 12, price: 0.33, fee: 0.1, status: 'CONFIRMED', atMs: at + 1 }, at + 1);
+    }
+    m.ackOutbox(
+      m.outbox().map((e) => e.id),
+      400,
+    );
+    const h = openOrderHistory(file);
+    expect(h.orders().map((o) => o.request.id)).toEqual(['o1', 'o2', 'o3']);
+    expect(h.fills({ sinceMs: 150 }).map((f) => f.tradeId)).toEqual(['t-o2', 't-o3']);
+    expect(h.fills({ conditionId: A }).map((f) => [f.orderId, f.size, f.price, f.status])).toEqual([
+      ['o1', 12, 0.33, 'CONFIRMED'],
+      ['o3', 12, 0.33, 'CONFIRMED'],
+    ]);
+    expect(h.orders({ conditionId: B }).map((o) => o.state)).toEqual(['filled']);
+    expect(h.outboxSize()).toBe(0);
+    // A day (here a minute) after their window, final orders leave memory; the store still has them.
+    m.commit(2_000_000 + 600_001 + 60_000);
+    expect(m.all()).toHaveLength(0);
+    expect(m.get('o2')!.state).toBe('filled'); // a redelivered job still finds it
+    expect(new OrderManager(openOrderStore(file), logger).all()).toHaveLength(0); // and a restart does not load it
+    expect(h.orders().map((o) => o.request.id)).toEqual(['o1', 'o2', 'o3']);
+    h.close();
+  });
+
+  it('migrates an orders.json on first start, in one transaction, and renames it', () => {
+    const dir = tmp();
+    const legacy = new OrderManager(path.join(dir, 'orders.json'), logger);
+    legacy.create(req('old-1'), '0x01', { s: 1 }, 5);
+    legacy.createRejected(req('old-2'), 'off grid', 6);
+    legacy.markSettled(B, {
+      id: `set-${B}`,
+      atMs: 7,
+      type: 'settlement',
+      conditionId: B,
+      asset: 'SOL',
+      winner: 'UP',
+      upShares: 0,
+      downShares: 0,
+      costUsd: 0,
+      feesUsd: 0,
+      payoutUsd: 0,
+      realisedPnlUsd: 0,
+    });
+    legacy.commit(7);
+    const m = new OrderManager(openOrderStore(path.join(dir, 'orders.db')), logger);
+    expect(m.all().map((o) => [o.request.id, o.state])).toEqual([
+      ['old-1', 'submitted'],
+      ['old-2', 'rejected'],
+    ]);
+    expect(m.signedOrder('old-1')).toEqual({ s: 1 });
+    expect(m.isSettled(B)).toBe(true);
+    expect(m.outbox().length).toBe(legacy.outbox().length);
+    expect(existsSync(path.join(dir, 'orders.json'))).toBe(false);
+    expect(existsSync(path.join(dir, 'orders.json.migrated'))).toBe(true);
+    expect(readOrders(path.join(dir, 'orders.db'))).toHaveLength(2);
+  });
+
+  it('a corrupt store, or a row that breaks the schema, stops with a clear message and is never written', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'orders.db');
+    writeFileSync(file, 'this is not a database at all, just text that happens to be here');
+    const before = readFileSync(file);
+    expect(() => openOrderStore(file)).toThrow(/orders\.db cannot be read as the order store .*left untouched/);
+    expect(readFileSync(file).equals(before)).toBe(true);
+    const good = path.join(tmp(), 'orders.db');
+    const m = new OrderManager(openOrderStore(good), logger);
+    m.create(req('x'), '0x1', {}, 1);
+    m.commit(1);
+    const db = new Database(good);
+    db.prepare(`UPDATE orders SET json = '{"request":{}}' WHERE id = 'x'`).run();
+    db.close();
+    expect(() => new OrderManager(openOrderStore(good), logger)).toThrow(/order x breaks the schema/);
+  });
+
+  it('an unwritable store throws PERSISTENCE_FAILED, writes nothing of that commit, and keeps what was committed before', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'orders.db');
+    const m = new OrderManager(openOrderStore(file, { busyTimeoutMs: 50 }), logger);
+    m.create(req('kept'), '0x1', {}, 1);
+    m.commit(1);
+    const other = new Database(file);
+    other.exec('BEGIN EXCLUSIVE'); // stands for a disk that refuses the write
+    m.create(req('lost'), '0x2', {}, 2);
+    m.transition('kept', 'accept', 2);
+    expect(() => m.commit(2)).toThrow(/could not write .*orders\.db: database is locked/);
+    other.exec('ROLLBACK');
+    other.close();
+    const h = openOrderHistory(file);
+    expect(h.orders().map((o) => [o.request.id, o.state])).toEqual([['kept', 'submitted']]); // the whole commit or nothing
+    h.close();
+    m.commit(3); // once the disk takes writes again, the same commit goes through whole
+    expect(readOrders(file).map((o) => [o.request.id, o.state])).toEqual([
+      ['kept', 'open'],
+      ['lost', 'submitted'],
+    ]);
+  });
+
+  it('an outbox event that fails its schema is set aside in quarantine and alerted; the others still ship', () => {
+    const file = path.join(tmp(), 'orders.db');
+    const m = new OrderManager(openOrderStore(file), logger);
+    m.create(req('ok'), '0x1', {}, 1);
+    (m.outbox() as ExecutionEvent[]).push({ id: 'bad-1', atMs: 1, type: 'fill' } as unknown as ExecutionEvent);
+    m.commit(1);
+    expect(m.setAsideInvalidEvents(2)).toBe(1);
+    expect(m.outbox().map((e) => e.id)).not.toContain('bad-1');
+    expect(m.outbox().some((e) => e.type === 'order' && e.orderId === 'ok')).toBe(true);
+    const alert = m.outbox().find((e) => e.type === 'error' && e.source === 'outbox');
+    expect(alert && alert.type === 'error' && alert.message).toMatch(/event bad-1 failed its schema and was set aside/);
+    const h = openOrderHistory(file);
+    expect(h.quarantined().map((q) => q.id)).toEqual(['bad-1']);
+    h.close();
+    expect(new OrderManager(openOrderStore(file), logger).outbox().map((e) => e.id)).not.toContain('bad-1'); // for good
+  });
+});
