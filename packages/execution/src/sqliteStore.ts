@@ -20,7 +20,19 @@ import { OrderSchema, PolybotError, TERMINAL_ORDER_STATES, type ExecutionEvent, 
 import type { OrderPersistence } from './orderManager.js';
 import { emptyOrdersFile, loadOrdersFile, PairRecordSchema, type OrdersFile, type PairRecord } from './orderStore.js';
 
-export { loadOrdersFile, OrdersFileSchema, PairRecordSchema, FINAL_PAIR_STATES, type OrdersFile, type PairRecord, type PairState } from './orderStore.js';
+export {
+  emptyOrdersFile,
+  loadOrdersFile,
+  writeOrdersFile,
+  writeJsonAtomic,
+  OrdersFileSchema,
+  ORDERS_FILE_VERSION,
+  PairRecordSchema,
+  FINAL_PAIR_STATES,
+  type OrdersFile,
+  type PairRecord,
+  type PairState,
+} from './orderStore.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
