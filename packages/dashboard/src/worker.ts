@@ -7,6 +7,10 @@ import { startWorkerRuntime } from '@polybot/shared/runtime';
 import { Queue } from 'bullmq';
 import { registerSecret } from '@polybot/shared/logger';
 import { startAlerts, type AlertTargets } from './alerts/alerts.js';
+import { startTelegramCommands } from './alerts/telegram.js';
+import { createBreakerControl } from '@polybot/risk/breaker';
+import { dailyOf } from './history.js';
+import { readTradeHistory } from './historySource.js';
 import { dashboardCredentials } from './credentials.js';
 import { createDashboardServer } from './server.js';
 import { readStatus } from './statusData.js';
@@ -119,6 +123,51 @@ export async function runWorker(): Promise<void> {
       : null;
   if (!stopAlerts) logger.info('no alert target configured (POLYBOT_ALERT_WEBHOOK_URL, POLYBOT_TELEGRAM_BOT_TOKEN)');
   rt.shutdown.add('alerts', async () => stopAlerts?.());
+  // Telegram commands (/status, /daily, /halt, /resume), obeyed only from the configured chat id.
+  const tg = targets.telegram;
+  const stopCommands =
+    tg && process.env.POLYBOT_TELEGRAM_COMMANDS !== 'false'
+      ? startTelegramCommands({
+          token: tg.token,
+          chatId: tg.chatId,
+          ...(tg.baseUrl ? { baseUrl: tg.baseUrl } : {}),
+          logger,
+          handlers: {
+            status: async () => {
+              const s = await readStatus(redis, config.queuePrefix);
+              const b = s.breaker.state;
+              return [
+                b.state === 'open' ? `breaker OPEN (${b.kind}): ${b.reason}` : 'breaker closed (trading)',
+                s.risk
+                  ? `bankroll $${s.risk.bankrollUsd.toFixed(2)}, realised PnL $${s.risk.realisedPnlUsd.toFixed(2)}, open exposure $${s.risk.openExposureUsd.toFixed(2)}`
+                  : 'risk: no status yet',
+                `workers: ${s.workers.map((w) => w.kind).join(', ') || 'none'}; live windows: ${s.markets.length}`,
+              ].join('\n');
+            },
+            daily: async () => {
+              const rows = dailyOf(readTradeHistory(config.dataDir)).slice(-3);
+              return rows.length
+                ? rows
+                    .map(
+                      (d) =>
+                        `${d.day}: PnL $${d.pnlUsd.toFixed(2)}, fees $${d.feesUsd.toFixed(2)}, ${d.trades} trades, hit rate ${d.hitRate === null ? '–' : `${(d.hitRate * 100).toFixed(1)} %`}`,
+                    )
+                    .join('\n')
+                : 'no trade yet';
+            },
+            halt: async (reason) =>
+              (await createBreakerControl(redis, config.queuePrefix).halt(reason)) ? 'halted: execution cancels open orders' : 'already halted',
+            resume: async () => {
+              const r = await createBreakerControl(redis, config.queuePrefix).resumeChecked({
+                confirm: false,
+                fallbackMaxDailyLossUsd: env.RISK_MAX_DAILY_LOSS_USD,
+              });
+              return r.ok ? 'resumed' : `resume refused: ${r.reason}`;
+            },
+          },
+        })
+      : null;
+  rt.shutdown.add('telegram commands', async () => stopCommands?.());
   rt.shutdown.add('dashboard', async () => {
     clearInterval(depth);
     await new Promise<void>((r) => server.close(() => r()));
