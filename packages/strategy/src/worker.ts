@@ -42,8 +42,13 @@ const EnvSchema = z.object({
   STRATEGY_TOXICITY_BOOK_SPEED_SHORT_MS: z.coerce.number().int().positive().optional(),
   STRATEGY_TOXICITY_BOOK_SPEED_LONG_MS: z.coerce.number().int().positive().optional(),
   STRATEGY_TOXICITY_BOOK_SPEED_MIN_CHANGES: z.coerce.number().int().nonnegative().optional(),
-  /** Which strategies run (liveStrategies.ts): value bets on the model, on the market-anchored fair value, or none; pair accumulation on or off. */
-  STRATEGY_VALUE: z.enum(VALUE_MODES).default('model'),
+  /**
+   * Which strategies run (liveStrategies.ts): value bets on the model, on the market-anchored fair
+   * value, or none; pair accumulation on or off. Unset, value bets run on the sim venue only: on
+   * the recorded Polymarket markets no setting earned money out of sample (backtest README), so
+   * paper and live take none unless asked.
+   */
+  STRATEGY_VALUE: z.enum(VALUE_MODES).optional(),
   STRATEGY_ANCHOR_INTERCEPT: z.coerce.number().finite().default(ANCHOR_BTC_15M.intercept),
   STRATEGY_ANCHOR_W_MODEL: z.coerce.number().finite().default(ANCHOR_BTC_15M.wModel),
   STRATEGY_ANCHOR_W_MARKET: z.coerce.number().finite().default(ANCHOR_BTC_15M.wMarket),
@@ -77,8 +82,9 @@ export async function runWorker(): Promise<void> {
   const tape = createTradeTape(redis, config.queuePrefix);
   const status = statusStore(redis, config.queuePrefix);
   const signals = new Producer('signals', rt.queues);
+  const valueMode = env.STRATEGY_VALUE ?? (config.venue === 'sim' ? 'model' : 'off');
   const strategies = buildStrategies({
-    value: env.STRATEGY_VALUE,
+    value: valueMode,
     anchor: { intercept: env.STRATEGY_ANCHOR_INTERCEPT, wModel: env.STRATEGY_ANCHOR_W_MODEL, wMarket: env.STRATEGY_ANCHOR_W_MARKET },
     pairs:
       env.STRATEGY_PAIRS === 'on'
@@ -218,8 +224,5 @@ export async function runWorker(): Promise<void> {
   rt.shutdown.add('signals producer', () => signals.close());
   const prune = setInterval(() => void status.pruneMarkets(Date.now() - 120_000).catch(() => undefined), 30_000);
   rt.shutdown.add('prune', () => clearInterval(prune));
-  logger.info(
-    { minEdge: env.STRATEGY_MIN_EDGE, value: env.STRATEGY_VALUE, pairs: env.STRATEGY_PAIRS, concurrency: env.ANALYSIS_CONCURRENCY },
-    'analysis running',
-  );
+  logger.info({ minEdge: env.STRATEGY_MIN_EDGE, value: valueMode, pairs: env.STRATEGY_PAIRS, concurrency: env.ANALYSIS_CONCURRENCY }, 'analysis running');
 }
