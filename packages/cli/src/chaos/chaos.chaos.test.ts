@@ -172,8 +172,10 @@ function scenarios(round: number) {
     process.stderr.write(
       `[chaos] r${round} breaker after faults: ${afterFaults.state}${afterFaults.state === 'open' ? ` (${afterFaults.kind}: ${afterFaults.reason})` : ''}\n`,
     );
-    // A venue outage also fails heartbeats, which trips at once: either reason is right here.
-    if (afterFaults.state === 'open') expect(['error_rate', 'heartbeat']).toContain(afterFaults.kind);
+    // A venue outage also fails heartbeats, which trips at once; lost answers can also leave the
+    // risk ledger and the venue account apart for two checks (the reconciliation rule): each reason
+    // is right here.
+    if (afterFaults.state === 'open') expect(['error_rate', 'heartbeat', 'reconciliation']).toContain(afterFaults.kind);
     // A human resumes (and the old errors age out of the window).
     await client.del(redisKeys(prefix).riskErrors);
     await client.set(redisKeys(prefix).breaker, JSON.stringify({ state: 'closed', resumedAtMs: Date.now() }));

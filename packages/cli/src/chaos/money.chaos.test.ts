@@ -13,6 +13,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { OrderSchema, type OrderRequest } from '@polybot/shared';
+import { readOrders } from '@polybot/execution/store';
 import { readBreaker } from '@polybot/shared/breaker';
 import { Producer } from '@polybot/shared/queues';
 import { createRedis, type Redis } from '@polybot/shared/redis';
@@ -189,10 +190,9 @@ describe('money end to end', () => {
     const afterBuys = await until('the buys on chain', async () => ((await pusd()) < start - 5 ? pusd() : null), 30_000);
     const venueOrders = (await get('/sim/orders')).orders as Array<{ id: string; side: string; price: number; sizeMatched: number }>;
     expect(venueOrders.length).toBe(2); // the oversized one never reached the venue
-    const file = JSON.parse(readFileSync(path.join(dataDir, 'orders.json'), 'utf8')) as { orders: unknown[] };
     const tooBig = z
       .array(OrderSchema)
-      .parse(file.orders)
+      .parse(readOrders(path.join(dataDir, 'orders.db')))
       .find((o) => o.request.id === 'too-big');
     expect(tooBig?.state).toBe('rejected');
     expect(tooBig?.history.at(-1)?.note).toMatch(/available/);
