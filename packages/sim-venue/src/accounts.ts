@@ -14,7 +14,7 @@
  * address of the API KEY" (clob-client-v2 #66/#73/#103).
  */
 import { getAddress, keccak256, encodeAbiParameters, recoverTypedDataAddress, toHex, type Hex } from 'viem';
-import { CHAIN_ID, EXCHANGE_V2, NEG_RISK_EXCHANGE_V2, type WireOrder } from './auth.js';
+import { CHAIN_ID, EXCHANGE_V2, NEG_RISK_EXCHANGE_V2, ORDER_TYPES, type WireOrder } from './auth.js';
 
 export type AccountType = 'eoa' | 'proxy' | 'safe' | 'deposit';
 export const SIGNATURE_TYPE: Record<AccountType, number> = { eoa: 0, proxy: 1, safe: 2, deposit: 3 };
@@ -73,21 +73,6 @@ export class Accounts {
   }
 }
 
-const ORDER_TYPES = {
-  Order: [
-    { name: 'salt', type: 'uint256' },
-    { name: 'maker', type: 'address' },
-    { name: 'signer', type: 'address' },
-    { name: 'tokenId', type: 'uint256' },
-    { name: 'makerAmount', type: 'uint256' },
-    { name: 'takerAmount', type: 'uint256' },
-    { name: 'side', type: 'uint8' },
-    { name: 'signatureType', type: 'uint8' },
-    { name: 'timestamp', type: 'uint256' },
-    { name: 'metadata', type: 'bytes32' },
-    { name: 'builder', type: 'bytes32' },
-  ],
-} as const;
 const ORDER_TYPE_STRING =
   'Order(uint256 salt,address maker,address signer,uint256 tokenId,uint256 makerAmount,uint256 takerAmount,uint8 side,uint8 signatureType,uint256 timestamp,bytes32 metadata,bytes32 builder)';
 

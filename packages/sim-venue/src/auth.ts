@@ -123,7 +123,8 @@ export interface WireOrder {
   signature: string;
 }
 
-const ORDER_TYPES = {
+/** The CTF Exchange V2 order struct, as signed (EIP-712); also the inner struct of a type-3 signature. */
+export const ORDER_TYPES = {
   Order: [
     { name: 'salt', type: 'uint256' },
     { name: 'maker', type: 'address' },
