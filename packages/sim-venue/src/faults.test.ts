@@ -19,15 +19,25 @@ const setFaults = (f: Record<string, unknown>) => fetch(`${venue.url}/sim/faults
 const simOrder = async (id: string) => ((await get('/sim/orders')).orders as { id: string; status: string }[]).filter((o) => o.id === id);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function liveMarket() {
-  const m = [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.asset === 'BTC' && x.startMs <= Date.now());
-  if (!m) throw new Error('no live market');
-  return m;
+/**
+ * A BTC market that trades now and still has `minLeftMs` to run. Windows here are 60 s: an order
+ * sent in a window's last seconds met its resolution (CANCELED_MARKET_RESOLVED, CI of 2026-12-02),
+ * so a test waits for the next window rather than racing the end of this one.
+ */
+async function liveMarket(minLeftMs = 12_000) {
+  const deadline = Date.now() + 25_000;
+  for (;;) {
+    const now = Date.now();
+    const m = [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.asset === 'BTC' && x.startMs <= now && x.endMs - now >= minLeftMs);
+    if (m) return m;
+    if (now > deadline) throw new Error('no live market');
+    await sleep(250);
+  }
 }
 
 /** The outcome the maker values more: a bid at 0.01 there is far from every ask, so it rests. */
 async function richToken(): Promise<string> {
-  const m = liveMarket();
+  const m = await liveMarket();
   const best = async (t: string) => {
     const b = await get(`/book?token_id=${t}`);
     return b.bids.length ? Number(b.bids[b.bids.length - 1].price) : 0;
@@ -78,7 +88,7 @@ describe('fault switches', () => {
     await setFaults({ malformedGamma: 1, malformedBooks: 1 });
     const g = await fetch(`${venue.url}/markets?limit=1`);
     await expect(g.json()).rejects.toThrow();
-    const token = liveMarket().upToken;
+    const token = (await liveMarket()).upToken;
     const bad = await get(`/book?token_id=${token}`);
     const ok = (b: any) =>
       Array.isArray(b?.bids) && Array.isArray(b?.asks) && b.bids.every((l: any) => typeof l.price === 'string' && typeof l.size === 'string');
@@ -98,10 +108,13 @@ describe('fault switches', () => {
 
   it('fails trades on chain when asked: FAILED instead of CONFIRMED', async () => {
     await setFaults({ failTrades: 1 });
-    const m = liveMarket();
+    const m = await liveMarket();
     const book = await get(`/book?token_id=${m.upToken}`);
     const ask = Number(book.asks[book.asks.length - 1].price);
-    const signed = await client.createOrder({ tokenID: m.upToken, price: ask, size: Math.max(5, Math.ceil(1.5 / ask)), side: Side.BUY });
+    // Priced ten cents through the ask: the maker requotes during the taker delay (§5.3 item 13), and an
+    // order at exactly the old ask found nothing left to take on a loaded machine (CI of 2026-12-02).
+    const price = Math.min(0.99, Math.round((ask + 0.1) * 100) / 100);
+    const signed = await client.createOrder({ tokenID: m.upToken, price, size: Math.max(5, Math.ceil(1.5 / price)), side: Side.BUY });
     const resp = await client.postOrder(signed, OrderType.FAK);
     expect(['delayed', 'live']).toContain(resp.status); // the taker delay (§5.3 item 13)
     const end = Date.now() + 6_000;
@@ -119,7 +132,7 @@ describe('fault switches', () => {
 
 describe('FOK', () => {
   it('kills a fill-or-kill order the book cannot fill in full', async () => {
-    const m = liveMarket();
+    const m = await liveMarket();
     const book = await get(`/book?token_id=${m.upToken}`);
     const depth = book.asks.reduce((s: number, l: { size: string }) => s + Number(l.size), 0);
     const ask = Number(book.asks[book.asks.length - 1].price);

@@ -16,10 +16,16 @@ afterAll(async () => venue?.close());
 
 const get = async (path: string) => (await fetch(`${venue.url}${path}`)).json() as Promise<any>;
 
-function liveMarket() {
-  const m = [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.startMs <= Date.now());
-  if (!m) throw new Error('no live market');
-  return m;
+/** A market that trades now with at least `minLeftMs` to run: windows here are 60 s, and an order sent in a window's last seconds meets its resolution. */
+async function liveMarket(minLeftMs = 12_000) {
+  const deadline = Date.now() + 25_000;
+  for (;;) {
+    const now = Date.now();
+    const m = [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.startMs <= now && x.endMs - now >= minLeftMs);
+    if (m) return m;
+    if (now > deadline) throw new Error('no live market');
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 describe('Gamma', () => {
@@ -50,7 +56,7 @@ describe('Gamma', () => {
 
 describe('CLOB', () => {
   it('serves books best-last, as the real CLOB', async () => {
-    const m = liveMarket();
+    const m = await liveMarket();
     const book = await get(`/book?token_id=${m.upToken}`);
     const bids = book.bids.map((l: { price: string }) => Number(l.price));
     const asks = book.asks.map((l: { price: string }) => Number(l.price));
@@ -60,7 +66,7 @@ describe('CLOB', () => {
   });
 
   it('takes an order from the official client, fills it with the taker fee, and knows it by its hash', async () => {
-    const m = liveMarket();
+    const m = await liveMarket();
     const book = await get(`/book?token_id=${m.upToken}`);
     const bestAsk = Number(book.asks[book.asks.length - 1].price);
     // A little above the best ask: the quotes may move during the taker delay.
@@ -84,7 +90,7 @@ describe('CLOB', () => {
   });
 
   it('rests a passive order, lists it, heartbeats and cancels it', async () => {
-    const m = liveMarket();
+    const m = await liveMarket();
     const signed = await client.createOrder({ tokenID: m.downToken, price: 0.02, size: 10, side: Side.BUY });
     const resp = await client.postOrder(signed, OrderType.GTC);
     expect(resp.status).toBe('live');
@@ -96,7 +102,7 @@ describe('CLOB', () => {
   });
 
   it('refuses a tampered signature and a bad HMAC', async () => {
-    const m = liveMarket();
+    const m = await liveMarket();
     const signed = await client.createOrder({ tokenID: m.upToken, price: 0.03, size: 5, side: Side.BUY });
     const tampered = { ...signed, takerAmount: String(Number(signed.takerAmount) * 2) };
     await expect(client.postOrder(tampered, OrderType.GTC)).rejects.toThrow(/signature/);
