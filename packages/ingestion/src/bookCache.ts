@@ -115,4 +115,13 @@ export class LiveBooks {
     }
     return null;
   }
+
+  /** Forgets the books of tokens whose market is over. */
+  forget(tokenIds: string[]): void {
+    for (const t of tokenIds) this.books.delete(t);
+  }
+
+  get size(): number {
+    return this.books.size;
+  }
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Asset, Market } from '@polybot/shared';
 import type { HttpClient } from './http.js';
 import { normaliseGammaMarket, windowSlugs } from './polymarket/gamma.js';
+import { ExpiringSet } from './expiring.js';
 
 export interface DiscoveryConfig {
   assets: Asset[];
@@ -26,10 +27,13 @@ const KeysetPageSchema = z
   .object({ markets: z.array(z.unknown()).optional(), data: z.array(z.unknown()).optional(), next_cursor: z.string().nullish() })
   .passthrough();
 
+const KEEP_AFTER_END_MS = 3_600_000;
+
 /** Finds the active Up/Down markets of the configured assets and interval on Gamma. */
 export class MarketDiscovery {
-  private readonly booksSeen = new Set<string>();
-  private readonly ptbCompared = new Set<string>();
+  // Keyed by market and kept an hour past its window's end (a sweep may still list it), then dropped.
+  private readonly booksSeen = new ExpiringSet<string>();
+  private readonly ptbCompared = new ExpiringSet<string>();
   rejected = 0;
 
   constructor(
@@ -79,6 +83,8 @@ export class MarketDiscovery {
 
   private async normalise(raws: unknown[], nowMs: number): Promise<Market[]> {
     const out = new Map<string, Market>();
+    this.booksSeen.prune(nowMs);
+    this.ptbCompared.prune(nowMs);
     for (const raw of raws) {
       let r = normaliseGammaMarket(raw, { intervalSeconds: this.cfg.intervalSeconds });
       if (!r.ok && r.reason.startsWith('no fee schedule') && this.deps.clobFee) {
@@ -95,14 +101,14 @@ export class MarketDiscovery {
       if (!m.acceptingOrders || m.windowEndMs <= nowMs) continue;
       if (!this.booksSeen.has(m.conditionId)) {
         if (!(await this.deps.hasBook([m.upTokenId, m.downTokenId]).catch(() => false))) continue;
-        this.booksSeen.add(m.conditionId);
+        this.booksSeen.add(m.conditionId, m.windowEndMs + KEEP_AFTER_END_MS);
       }
       if (m.priceToBeat === null && nowMs >= m.windowStartMs) {
         const own = await this.deps.ownPriceToBeat(m.asset, m.windowStartMs, m.settlement);
         if (own !== null) m = { ...m, priceToBeat: own };
       } else if (m.priceToBeat !== null && !this.ptbCompared.has(m.conditionId)) {
         // Gamma's published price to beat is trusted; ours is compared once and any difference logged.
-        this.ptbCompared.add(m.conditionId);
+        this.ptbCompared.add(m.conditionId, m.windowEndMs + KEEP_AFTER_END_MS);
         const own = await this.deps.ownPriceToBeat(m.asset, m.windowStartMs, m.settlement);
         if (own !== null && Math.abs(own / m.priceToBeat - 1) > 1e-5) {
           this.deps.logger.warn({ slug: m.slug, gamma: m.priceToBeat, ours: own }, 'price to beat differs from our settlement feed; trusting Gamma');

@@ -82,4 +82,22 @@ describe('MarketSocket', () => {
     expect(subscriptions[1]).toEqual(subscriptions[0]);
     expect(pings).toBeGreaterThanOrEqual(1);
   });
+
+  it('lets go of ended tokens: unsubscribes them, and a reconnect no longer asks for them', async () => {
+    subscriptions.length = 0;
+    const s = new MarketSocket({ url, logger: pino({ level: 'silent' }), onUpdate: () => undefined, reconnectBaseMs: 50, pingMs: 1_000 });
+    s.subscribe(['333', '444']);
+    s.start();
+    const wait = async (ok: () => boolean) => {
+      const end = Date.now() + 5_000;
+      while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    };
+    await wait(() => s.connected && subscriptions.length >= 1);
+    s.unsubscribe(['333', '999']);
+    expect(s.subscribed).toBe(1);
+    await wait(() => subscriptions.length >= 2);
+    // The first connection of this server already dropped (previous test), so this one stays up.
+    expect(subscriptions[1]).toEqual({ assets_ids: ['333'], operation: 'unsubscribe' });
+    s.close();
+  });
 });

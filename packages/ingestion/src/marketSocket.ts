@@ -39,6 +39,17 @@ export class MarketSocket {
     if (fresh.length && this.connected) this.ws!.send(JSON.stringify({ assets_ids: fresh, operation: 'subscribe' }));
   }
 
+  /** Stops the updates of tokens whose market is over (docs/polymarket-venue.md §5 item 24: `operation: "unsubscribe"`). */
+  unsubscribe(tokenIds: string[]): void {
+    const gone = tokenIds.filter((t) => this.assets.delete(t));
+    if (gone.length && this.connected) this.ws!.send(JSON.stringify({ assets_ids: gone, operation: 'unsubscribe' }));
+  }
+
+  /** How many tokens the channel follows (what a reconnect resubscribes). */
+  get subscribed(): number {
+    return this.assets.size;
+  }
+
   private connect(): void {
     if (this.closed) return;
     const ws = new WebSocket(this.opts.url);

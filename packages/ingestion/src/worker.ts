@@ -18,6 +18,7 @@ import { MarketSocket } from './marketSocket.js';
 import { Recorder } from './recorder.js';
 import { createTradeTape } from './tradeTape.js';
 import { createBookCache, LiveBooks } from './bookCache.js';
+import { ExpiringSet } from './expiring.js';
 import { redisKeys } from '@polybot/shared';
 import path from 'node:path';
 
@@ -90,7 +91,9 @@ export async function runWorker(): Promise<void> {
   const wsUrl =
     env.POLYBOT_MARKET_WS_URL ??
     (config.venue === 'sim' ? `${config.clobUrl.replace(/^http/, 'ws')}/ws/market` : 'wss://ws-subscriptions-clob.polymarket.com/ws/market');
-  const recordedMarkets = new Set<string>();
+  // What the market channel follows, kept one minute past each window's end (for the resolution message), then let go.
+  const followed = new ExpiringSet<string>();
+  const recordedMarkets = new ExpiringSet<string>();
   const bookCache = createBookCache(redis, config.queuePrefix);
   const liveBooks = new LiveBooks();
   const socket = new MarketSocket({
@@ -114,12 +117,23 @@ export async function runWorker(): Promise<void> {
   }).start();
   rt.shutdown.add('market socket', () => socket.close());
   const watch = (found: Market[]) => {
+    const now = Date.now();
+    const ended = followed.prune(now);
+    if (ended.length) {
+      socket.unsubscribe(ended);
+      liveBooks.forget(ended);
+    }
+    recordedMarkets.prune(now);
+    for (const m of found) {
+      followed.add(m.upTokenId, m.windowEndMs + 60_000);
+      followed.add(m.downTokenId, m.windowEndMs + 60_000);
+    }
     socket.subscribe(found.flatMap((m) => [m.upTokenId, m.downTokenId]));
     for (const m of found) {
       // Recorded when first seen, and again once its price to beat is known.
       const key = `${m.conditionId}:${m.priceToBeat ?? ''}`;
       if (recorder && !recordedMarkets.has(key)) {
-        recordedMarkets.add(key);
+        recordedMarkets.add(key, m.windowEndMs + 3_600_000);
         recorder.record('market', Date.now(), { market: m });
       }
     }
