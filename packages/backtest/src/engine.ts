@@ -5,7 +5,7 @@
  * OrderManager (execution) — and each window settled on what really happened.
  */
 import { pino } from 'pino';
-import { readOracle, type Asset, type Market, type TradeSignal } from '@polybot/shared';
+import { feeOf, readOracle, type Asset, type Market, type TradeSignal } from '@polybot/shared';
 import {
   consecutiveLossesRule,
   dayOf,
@@ -280,6 +280,7 @@ export function runBacktest(
           orderType: request.orderType,
           levels: asks,
           feeRate: request.feeRate,
+          feeExponent: feeOf(request).exponent,
         });
         bookOrder(book, request, filled, nowMs, fillAtMs);
         for (const f of filled.fills) {

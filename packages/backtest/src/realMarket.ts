@@ -323,6 +323,7 @@ export function runValue(
           orderType: d.request.orderType,
           levels: asks,
           feeRate: d.request.feeRate,
+          feeExponent: d.request.feeExponent ?? fee.exponent,
         });
         bookOrder(book, d.request, filled, s.tMs, fillAt);
         for (const f of filled.fills) {
@@ -460,6 +461,7 @@ export function runPairs(
             orderType: 'FAK',
             levels: asks,
             feeRate: d.request.feeRate,
+            feeExponent: d.request.feeExponent ?? fee.exponent,
           });
           bookOrder(book, d.request, filled, s.tMs, fillAt);
           for (const f of filled.fills) {

@@ -282,6 +282,7 @@ export function replayRecording(records: readonly RecordLine[], opts: ReplayOpti
             orderType: request.orderType,
             levels: (request.outcome === 'UP' ? up! : down!).asks,
             feeRate: m.feeSchedule.rate,
+            feeExponent: m.feeSchedule.exponent,
           });
         for (const signal of ev.signals) {
           if (manager.get(signal.id)) continue; // one decision per signal id, as live

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { RedisClient } from '@polybot/shared/redis';
 import type { Logger } from 'pino';
-import { takerFee, type OrderRequest, type VenueAccount } from '@polybot/shared';
+import { feeOf, takerFee, type OrderRequest, type VenueAccount } from '@polybot/shared';
 import { putVenueAccount } from '@polybot/shared/status';
 import type { Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -125,7 +125,7 @@ export async function startMoney(o: MoneyOptions): Promise<Money> {
       const a = compute(Date.now());
       if (!a) return null;
       const marketable = r.orderType === 'FOK' || r.orderType === 'FAK';
-      const need = r.size * r.price + (marketable ? takerFee(r.size, r.price, { rate: r.feeRate, exponent: 1 }) : 0);
+      const need = r.size * r.price + (marketable ? takerFee(r.size, r.price, feeOf(r)) : 0);
       if (need <= a.availableUsd + 1e-6) return null;
       return `needs $${need.toFixed(4)} but the account has $${a.availableUsd.toFixed(4)} available (pUSD $${a.balanceUsd.toFixed(2)} − open orders $${a.openOrdersUsd.toFixed(2)} − unsettled fills $${a.pendingUsd.toFixed(2)})`;
     },

@@ -21,6 +21,8 @@ export interface LoneLegInput {
   /** The other side's asks, best first. */
   otherAsks: readonly BookLevel[];
   feeRate: number;
+  /** The fee curve's exponent; 1 when not given (every crypto market since Fee Structure V2). */
+  feeExponent?: number;
 }
 
 export interface LoneLegChoice {
@@ -35,7 +37,7 @@ export interface LoneLegChoice {
   holdLoss: number;
 }
 
-function walk(levels: readonly BookLevel[], shares: number, feeRate: number) {
+function walk(levels: readonly BookLevel[], shares: number, feeRate: number, feeExponent = 1) {
   let filled = 0;
   let value = 0;
   let fee = 0;
@@ -45,7 +47,7 @@ function walk(levels: readonly BookLevel[], shares: number, feeRate: number) {
     const q = Math.min(l.size, shares - filled);
     filled += q;
     value += q * l.price;
-    fee += q * takerFeePerShare(l.price, { rate: feeRate, exponent: 1 });
+    fee += q * takerFeePerShare(l.price, { rate: feeRate, exponent: feeExponent });
     worst = l.price;
   }
   const size = floorToStep(filled, SIZE_STEP);
@@ -54,8 +56,8 @@ function walk(levels: readonly BookLevel[], shares: number, feeRate: number) {
 }
 
 export function loneLegChoice(i: LoneLegInput): LoneLegChoice | null {
-  const sell = walk(i.ownBids, i.shares, i.feeRate);
-  const hold = walk(i.otherAsks, i.shares, i.feeRate);
+  const sell = walk(i.ownBids, i.shares, i.feeRate, i.feeExponent);
+  const hold = walk(i.otherAsks, i.shares, i.feeRate, i.feeExponent);
   const sellLoss = sell ? i.paidPerShare - (sell.vwap - sell.feePerShare) : Infinity;
   const holdLoss = hold ? i.paidPerShare + hold.vwap + hold.feePerShare - 1 : Infinity;
   if (sell && sellLoss <= holdLoss) return { action: 'sell', shares: sell.size, limitPrice: sell.worst, lossPerShare: sellLoss, sellLoss, holdLoss };

@@ -17,6 +17,8 @@ describe('decideSignal', () => {
     expect(OrderRequestSchema.parse(d.request)).toEqual(d.request);
     expect(d.request.size).toBe(cores.sizer.size(s, 1_000, { market: 0, asset: 0, total: 0 }).shares);
     expect(d.request).toMatchObject({ id: s.id, price: s.limitPrice, tokenId: s.tokenId, createdAtMs: now, signalAtMs: s.createdAtMs });
+    // The fee curve travels whole, so execution and paper charge the market's own exponent.
+    expect(d.request).toMatchObject({ feeRate: s.market.feeSchedule.rate, feeExponent: s.market.feeSchedule.exponent });
     expect(d.request.sizing.kellyFraction).toBeCloseTo(DEFAULT_SIZER.kellyFraction * s.kellyFraction, 12);
   });
 

@@ -64,6 +64,7 @@ function requestFor(s: TradeSignal, shares: number, nowMs: number, sizing: Order
     minOrderSize: s.market.minOrderSize,
     negRisk: s.market.negRisk,
     feeRate: s.market.feeSchedule.rate,
+    feeExponent: s.market.feeSchedule.exponent,
     ...(s.tickAtMs !== undefined ? { tickAtMs: s.tickAtMs } : {}),
     ...(s.expiresAtMs !== undefined ? { expiresAtMs: s.expiresAtMs } : {}),
     signalAtMs: s.createdAtMs,

@@ -3,7 +3,7 @@
  * signed; the legs and any unwind are ordinary orders with deterministic ids, so a redelivered job
  * or a restart only advances the pair from where the record says it is (never places a leg twice).
  */
-import { roundToStep, SIZE_STEP, type Order, type OrderRequest, type PairOrderRequest } from '@polybot/shared';
+import { feeOf, roundToStep, SIZE_STEP, type Order, type OrderRequest, type PairOrderRequest } from '@polybot/shared';
 import { FINAL_PAIR_STATES, type PairRecord, type PairState } from '../orderStore.js';
 import { pairLimitProblem } from '../hardLimits.js';
 import { loneLegChoice } from '../pairs.js';
@@ -160,7 +160,14 @@ export class PairJobs {
     const fills = lone.fills.filter((f) => f.status !== 'FAILED');
     const filled = fills.reduce((s, f) => s + f.size, 0);
     const paidPerShare = filled > 0 ? fills.reduce((s, f) => s + f.size * f.price + f.fee, 0) / filled : leg.price;
-    const choice = loneLegChoice({ paidPerShare, shares, ownBids: ownBook?.bids ?? [], otherAsks: otherBook?.asks ?? [], feeRate: leg.feeRate });
+    const choice = loneLegChoice({
+      paidPerShare,
+      shares,
+      ownBids: ownBook?.bids ?? [],
+      otherAsks: otherBook?.asks ?? [],
+      feeRate: leg.feeRate,
+      feeExponent: feeOf(leg).exponent,
+    });
     const signalRule = rec.request.onLoneFill[leg.outcome];
     if (!choice) {
       manager.setPairState(

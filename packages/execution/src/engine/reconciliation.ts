@@ -2,7 +2,7 @@
  * Reconciliation: ask the venue what became of an order (its status, then its market's trades)
  * and apply it; re-send an in-flight order the venue never saw; cancel what rests near the end.
  */
-import { takerFee, TERMINAL_ORDER_STATES, type Order } from '@polybot/shared';
+import { feeOf, takerFee, TERMINAL_ORDER_STATES, type Order } from '@polybot/shared';
 import { ageProblem } from '../hardLimits.js';
 import { tradeStatusOf } from '../orderManager.js';
 import type { VenueOrder, VenueTrade } from '../venue/port.js';
@@ -95,7 +95,7 @@ export class Reconciliation {
     for (const t of [...mine].sort((a, b) => a.atMs - b.atMs)) {
       const status = tradeStatusOf(t.status);
       if (!status || status === 'RETRYING') continue;
-      const fee = t.role === 'maker' ? 0 : (t.fee ?? takerFee(t.size, t.price, { rate: o.request.feeRate, exponent: 1 }));
+      const fee = t.role === 'maker' ? 0 : (t.fee ?? takerFee(t.size, t.price, feeOf(o.request)));
       this.d.manager.applyFill(o.request.id, { tradeId: t.id, size: t.size, price: t.price, fee, status, atMs: t.atMs || nowMs }, nowMs);
     }
   }

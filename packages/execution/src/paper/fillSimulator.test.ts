@@ -23,6 +23,15 @@ describe('walkBook', () => {
     expect(r.fills[1]!.fee).toBeCloseTo(feeOf(4, 0.5), 10);
   });
 
+  it("charges the market's own fee curve: the January 2026 one was 0.25·(p(1−p))², not 0.25·p(1−p)", () => {
+    const r = walkBook({ side: 'BUY', limitPrice: 0.5, size: 100, orderType: 'FAK', levels: [{ price: 0.5, size: 100 }], feeRate: 0.25, feeExponent: 2 });
+    // 100 × 0.25 × 0.0625 = 1.5625 pUSD; with exponent 1 it would be 6.25.
+    expect(r.fills[0]!.fee).toBeCloseTo(1.5625, 10);
+    expect(
+      walkBook({ side: 'BUY', limitPrice: 0.5, size: 100, orderType: 'FAK', levels: [{ price: 0.5, size: 100 }], feeRate: 0.25 }).fills[0]!.fee,
+    ).toBeCloseTo(6.25, 10);
+  });
+
   it('floors the fee to 1e-5 like the chain', () => {
     const r = walkBook({ side: 'BUY', limitPrice: 0.48, size: 2.08, orderType: 'FAK', levels: asks, feeRate: 0.07 });
     // 2.08 × 0.07 × 0.48 × 0.52 = 0.036341.. → 0.03634

@@ -1,7 +1,7 @@
 /**
  * Simulated fills against a real order book: pure, so paper trading and the backtest share it.
  * A marketable order walks the opposite side level by level from the best price up to its limit;
- * each level's fill pays the taker fee `shares × rate × p(1−p)` floored to 1e-5 (as on chain).
+ * each level's fill pays the taker fee `shares × rate × (p(1−p))^exponent` floored to 1e-5 (as on chain).
  * The taker delay is the caller's job: match against the book as it stands `takerDelayMs` later.
  */
 import { floorToStep, SIZE_STEP, takerFee, type BookLevel, type OrderType, type Side } from '@polybot/shared';
@@ -23,6 +23,8 @@ export interface TakerInput {
   /** The opposite side, best first: asks ascending for a BUY, bids descending for a SELL. */
   levels: readonly BookLevel[];
   feeRate: number;
+  /** The fee curve's exponent (fee per share = rate × (p(1−p))^exponent); 1 when the market's schedule says so or is not known. */
+  feeExponent?: number;
 }
 
 export interface TakerResult {
@@ -43,7 +45,7 @@ export function walkBook(input: TakerInput): TakerResult {
     if (remaining <= 0 || !crosses(input.side, level.price, input.limitPrice)) break;
     const size = floorToStep(Math.min(remaining, level.size), SIZE_STEP);
     if (size <= 0) continue;
-    fills.push({ price: level.price, size, fee: takerFee(size, level.price, { rate: input.feeRate, exponent: 1 }) });
+    fills.push({ price: level.price, size, fee: takerFee(size, level.price, { rate: input.feeRate, exponent: input.feeExponent ?? 1 }) });
     remaining = floorToStep(remaining - size, SIZE_STEP);
   }
   const filledSize = floorToStep(input.size - remaining, SIZE_STEP);

@@ -8,7 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { OrderRequestSchema, PolybotError, type BookLevel, type OrderRequest, type OrderType, type TradeStatus } from '@polybot/shared';
+import { feeOf, OrderRequestSchema, PolybotError, type BookLevel, type OrderRequest, type OrderType, type TradeStatus } from '@polybot/shared';
 import { orderAmounts } from '../sizing.js';
 import { writeJsonAtomic } from '../orderStore.js';
 import { OrderSizingError, type ClobPort, type PostOutcome, type VenueOrder, type VenueTrade } from '../venue/port.js';
@@ -157,13 +157,15 @@ export function createPaperVenue(opts: PaperOptions): ClobPort {
       if (orders.has(id)) return { kind: 'duplicate' };
       let levels = await opposite(r);
       if (!levels) return { kind: 'rejected', reason: 'market_not_ready', message: 'no order book for the token' };
-      const marketable = walkBook({ side: r.side, limitPrice: r.price, size: r.size, orderType: 'GTC', levels, feeRate: r.feeRate }).filledSize > 0;
+      const marketable =
+        walkBook({ side: r.side, limitPrice: r.price, size: r.size, orderType: 'GTC', levels, feeRate: r.feeRate, feeExponent: feeOf(r).exponent }).filledSize >
+        0;
       if (marketable && r.postOnly) return { kind: 'rejected', reason: 'post_only_crosses', message: 'invalid post-only order: order crosses book' };
       if (marketable && opts.takerDelayMs > 0) {
         await sleep(opts.takerDelayMs); // the venue matches takers after a delay: use the book as it is then
         levels = (await opposite(r)) ?? [];
       }
-      const res = walkBook({ side: r.side, limitPrice: r.price, size: r.size, orderType, levels, feeRate: r.feeRate });
+      const res = walkBook({ side: r.side, limitPrice: r.price, size: r.size, orderType, levels, feeRate: r.feeRate, feeExponent: feeOf(r).exponent });
       const o: PaperOrder = { id, request: r, status: 'LIVE', sizeMatched: 0, createdAtMs: now() };
       addTrades(o, res.fills, 'taker');
       const rests = orderType === 'GTC' || orderType === 'GTD';

@@ -25,6 +25,12 @@ export const OrderRequestSchema = z
     minOrderSize: z.number().positive(),
     negRisk: z.boolean(),
     feeRate: z.number().min(0).max(1),
+    /**
+     * The fee curve's exponent: fee per share = feeRate × (p(1−p))^feeExponent (docs/quant.md; Gamma's
+     * `feeSchedule.exponent`). Absent in jobs written before it was carried; `feeOf` reads that as 1,
+     * the exponent of every crypto market since Fee Structure V2 (2026-03-01).
+     */
+    feeExponent: z.number().positive().optional(),
     /** The originating tick and the signal's time, for latency accounting. */
     tickAtMs: EpochMsSchema.optional(),
     signalAtMs: EpochMsSchema.optional(),
@@ -33,6 +39,12 @@ export const OrderRequestSchema = z
   })
   .strict();
 export type OrderRequest = z.infer<typeof OrderRequestSchema>;
+
+/** The taker fee schedule an order request was sized with. */
+export const feeOf = (r: Pick<OrderRequest, 'feeRate' | 'feeExponent'>): { rate: number; exponent: number } => ({
+  rate: r.feeRate,
+  exponent: r.feeExponent ?? 1,
+});
 
 export const ORDER_STATES = ['new', 'submitted', 'open', 'partially_filled', 'filled', 'cancel_requested', 'canceled', 'rejected', 'expired'] as const;
 export const OrderStateSchema = z.enum(ORDER_STATES);
