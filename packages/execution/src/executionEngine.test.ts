@@ -36,7 +36,8 @@ function marketableRequest(id: string): OrderRequest {
     side: 'BUY',
     orderType: 'FAK',
     postOnly: false,
-    price: Math.min(0.99, Number((book.asks[0]!.price + 0.03).toFixed(2))), // room for the quotes to move during the taker delay
+    // Ten cents of room: the maker requotes during the taker delay, and on a loaded machine the delayed match runs late (3 cents was flaky).
+    price: Math.min(0.99, Number((book.asks[0]!.price + 0.1).toFixed(2))),
     size: Math.max(5, Math.ceil(1.5 / book.asks[0]!.price)), // a taker needs ≥ $1, even at a price near 0
     windowEndMs: m.endMs,
     tickSize: 0.01,
@@ -51,7 +52,7 @@ const venueOrders = async () =>
   ((await (await fetch(`${venue.url}/sim/orders`)).json()) as { orders: Array<{ id: string; sizeMatched: number; status: string }> }).orders;
 /** Polls (as the worker does) until the order is final: marketable orders wait out the taker delay. */
 async function untilFinal(engine: ExecutionEngine, manager: OrderManager, id: string): Promise<string> {
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 100; i++) {
     const s = manager.get(id)?.state;
     if (s === 'filled' || s === 'canceled' || s === 'rejected' || s === 'expired') return s;
     await new Promise((r) => setTimeout(r, 100));
