@@ -1,31 +1,44 @@
 /**
- * The one place trade history reads the order store. Today the store is execution's orders.json
- * (`@polybot/execution/store`); when the store moves (SQLite), re-point this function and nothing
- * else changes. Settlements: the store's settlement events (kept with the
- * orders since this store version; older files have only those still in the outbox).
+ * The one place trade history reads the order store: execution's `orders.db` (SQLite,
+ * `@polybot/execution/store`), read-only beside the running worker (WAL). Orders and fills from its
+ * orders, each market's realised PnL from its `settlements` table; every row parsed by the store's
+ * schemas. A data directory execution has not opened since the store moved to SQLite still has an
+ * `orders.json`: that is read instead (also parsed), until execution migrates it.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadOrdersFile } from '@polybot/execution/store';
+import { loadOrdersFile, openOrderHistory, SettlementEventSchema, type SettlementEvent } from '@polybot/execution/store';
 import type { HistoryData, SettlementRow } from './history.js';
 
+const row = (e: SettlementEvent): SettlementRow => ({
+  atMs: e.atMs,
+  market: e.conditionId,
+  asset: e.asset,
+  winner: e.winner,
+  costUsd: e.costUsd,
+  feesUsd: e.feesUsd,
+  payoutUsd: e.payoutUsd,
+  realisedPnlUsd: e.realisedPnlUsd,
+});
+
+/** Empty when execution has never written to this data directory. */
 export function readTradeHistory(dataDir: string): HistoryData {
-  const file = loadOrdersFile(path.join(dataDir, 'orders.json'));
-  const events = [...file.settlements, ...file.outbox] as Array<{ type?: string } & Record<string, unknown>>;
-  const seen = new Set<string>();
-  const settlements: SettlementRow[] = [];
-  for (const e of events) {
-    if (e.type !== 'settlement' || typeof e.conditionId !== 'string' || seen.has(e.conditionId)) continue;
-    seen.add(e.conditionId);
-    settlements.push({
-      atMs: Number(e.atMs),
-      market: e.conditionId,
-      asset: e.asset as SettlementRow['asset'],
-      winner: e.winner as SettlementRow['winner'],
-      costUsd: Number(e.costUsd),
-      feesUsd: Number(e.feesUsd),
-      payoutUsd: Number(e.payoutUsd),
-      realisedPnlUsd: Number(e.realisedPnlUsd),
-    });
+  const db = path.join(dataDir, 'orders.db');
+  if (existsSync(db)) {
+    const h = openOrderHistory(db);
+    try {
+      return { orders: h.orders(), settlements: h.settlements().map(row) };
+    } finally {
+      h.close();
+    }
   }
-  return { orders: file.orders, settlements };
+  const json = path.join(dataDir, 'orders.json');
+  if (!existsSync(json)) return { orders: [], settlements: [] };
+  const file = loadOrdersFile(json);
+  const byMarket = new Map<string, SettlementEvent>();
+  for (const e of [...file.settlements, ...file.outbox]) {
+    const p = SettlementEventSchema.safeParse(e);
+    if (p.success && !byMarket.has(p.data.conditionId)) byMarket.set(p.data.conditionId, p.data);
+  }
+  return { orders: file.orders, settlements: [...byMarket.values()].map(row) };
 }

@@ -27,6 +27,7 @@ export type VenueView = VenueOrder;
 /**
  * Where the records live (the worker's is SQLite, `sqliteStore.ts`). `save` writes what changed in
  * one transaction or throws; it names the records that may leave memory (history stays on disk).
+ * `data.settlements` are written in that transaction too; the manager drops them from memory after.
  */
 export interface OrderPersistence {
   load(): OrdersFile;
@@ -60,6 +61,8 @@ export class OrderManager {
     if (!this.store) return;
     const { evictOrders, evictPairs } = this.store.save(this.data, nowMs, this.quarantine);
     this.quarantine = [];
+    // Settlement events are history once in the store (its `settlements` table), never state.
+    if (this.data.settlements.length) this.data.settlements = [];
     if (evictOrders.length) {
       const gone = new Set(evictOrders);
       this.data.orders = this.data.orders.filter((o) => !gone.has(o.request.id));

@@ -34,6 +34,20 @@ const req = (id: string, over: Partial<OrderRequest> = {}): OrderRequest => ({
   ...over,
 });
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'polybot-sqlite-'));
+const settlement = (cid: `0x${string}`, atMs: number, pnl: number): Extract<ExecutionEvent, { type: 'settlement' }> => ({
+  id: `set-${cid}`,
+  atMs,
+  type: 'settlement',
+  conditionId: cid,
+  asset: 'SOL',
+  winner: pnl > 0 ? 'DOWN' : 'UP',
+  upShares: 0,
+  downShares: 12,
+  costUsd: 3.96,
+  feesUsd: 0.1,
+  payoutUsd: pnl > 0 ? 12 : 0,
+  realisedPnlUsd: pnl,
+});
 
 describe('SQLite order store', () => {
   it('writes each commit as one transaction in WAL mode, and a restart reads back the same records', () => {
@@ -99,20 +113,7 @@ describe('SQLite order store', () => {
     const legacy = new OrderManager(path.join(dir, 'orders.json'), logger);
     legacy.create(req('old-1'), '0x01', { s: 1 }, 5);
     legacy.createRejected(req('old-2'), 'off grid', 6);
-    legacy.markSettled(B, {
-      id: `set-${B}`,
-      atMs: 7,
-      type: 'settlement',
-      conditionId: B,
-      asset: 'SOL',
-      winner: 'UP',
-      upShares: 0,
-      downShares: 0,
-      costUsd: 0,
-      feesUsd: 0,
-      payoutUsd: 0,
-      realisedPnlUsd: 0,
-    });
+    legacy.markSettled(B, settlement(B, 7, -4.06));
     legacy.commit(7);
     const m = new OrderManager(openOrderStore(path.join(dir, 'orders.db')), logger);
     expect(m.all().map((o) => [o.request.id, o.state])).toEqual([
@@ -125,6 +126,79 @@ describe('SQLite order store', () => {
     expect(existsSync(path.join(dir, 'orders.json'))).toBe(false);
     expect(existsSync(path.join(dir, 'orders.json.migrated'))).toBe(true);
     expect(readOrders(path.join(dir, 'orders.db'))).toHaveLength(2);
+    const h = openOrderHistory(path.join(dir, 'orders.db'));
+    expect(h.settlements()).toEqual([settlement(B, 7, -4.06)]); // its settlement history came along
+    h.close();
+  });
+
+  it('keeps each settlement event in the same transaction as its settled mark, as history outside memory', () => {
+    const file = path.join(tmp(), 'orders.db');
+    const m = new OrderManager(openOrderStore(file, { busyTimeoutMs: 50 }), logger);
+    m.create(req('s1', { orderType: 'FAK' }), '0x1', {}, 1);
+    m.applyFill('s1', { tradeId: 't1', size: 12, price: 0.33, fee: 0.1, status: 'CONFIRMED', atMs: 2 }, 2);
+    m.commit(2);
+    const other = new Database(file);
+    other.exec('BEGIN EXCLUSIVE'); // the write fails: neither the mark nor the event may be on disk
+    m.markSettled(A, settlement(A, 2_003_000, 7.94));
+    expect(() => m.commit(2_003_000)).toThrow(/could not write .*orders\.db: database is locked/);
+    other.exec('ROLLBACK');
+    other.close();
+    let h = openOrderHistory(file);
+    expect(h.settlements()).toEqual([]);
+    h.close();
+    expect(new OrderManager(openOrderStore(file), logger).isSettled(A)).toBe(false);
+    m.commit(2_003_001); // the same commit, once the disk takes it: mark and event together
+    expect(m.snapshot().settlements).toEqual([]); // not kept in memory
+    m.markSettled(B, settlement(B, 2_004_000, -4.06));
+    m.commit(2_004_000);
+    m.ackOutbox(
+      m.outbox().map((e) => e.id),
+      2_005_000,
+    ); // shipped: gone from the outbox, still in history
+    h = openOrderHistory(file);
+    expect(h.outboxSize()).toBe(0);
+    expect(h.settlements().map((e) => [e.conditionId, e.realisedPnlUsd])).toEqual([
+      [A, 7.94],
+      [B, -4.06],
+    ]);
+    expect(h.settlements({ sinceMs: 2_003_500 }).map((e) => e.conditionId)).toEqual([B]);
+    expect(h.settlements({ conditionId: A }).map((e) => e.atMs)).toEqual([2_003_000]);
+    h.close();
+    const again = new OrderManager(openOrderStore(file), logger);
+    expect(again.isSettled(A) && again.isSettled(B)).toBe(true);
+    expect(again.snapshot().settlements).toEqual([]);
+    const db = new Database(file);
+    db.prepare(`UPDATE settlements SET json = '{"type":"settlement"}' WHERE condition_id = ?`).run(A);
+    db.close();
+    h = openOrderHistory(file);
+    expect(() => h.settlements()).toThrow(/settlement set-0xd+ breaks the schema/);
+    h.close();
+  });
+
+  it('a store from before the settlements table gets the settlements still in its outbox and in its migrated orders.json', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'orders.db');
+    // An orders.json migrated by the store of before: its settlements list was not carried over.
+    const legacy = new OrderManager(path.join(dir, 'orders.json'), logger);
+    legacy.markSettled(A, settlement(A, 100, 7.94));
+    legacy.ackOutbox([`set-${A}`], 101);
+    legacy.commit(101);
+    const m = new OrderManager(openOrderStore(file), logger);
+    m.markSettled(B, settlement(B, 200, -4.06)); // settled and not yet shipped
+    m.commit(200);
+    const old = new Database(file);
+    old.exec(`DROP TABLE settlements; DELETE FROM meta WHERE key = 'settlementsBackfilled'; UPDATE meta SET value = '1' WHERE key = 'schema'`);
+    old.close();
+    let h = openOrderHistory(file); // read before execution reopens it: the outbox's are there already
+    expect(h.settlements().map((e) => e.conditionId)).toEqual([B]);
+    h.close();
+    new OrderManager(openOrderStore(file), logger).commit(300);
+    h = openOrderHistory(file);
+    expect(h.settlements().map((e) => [e.conditionId, e.realisedPnlUsd])).toEqual([
+      [A, 7.94],
+      [B, -4.06],
+    ]);
+    h.close();
   });
 
   it('a corrupt store, or a row that breaks the schema, stops with a clear message and is never written', () => {

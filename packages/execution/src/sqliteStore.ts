@@ -11,12 +11,16 @@
  *   the caller stops rather than trade unrecorded.
  * - An `orders.json` from before is migrated on first start (one transaction), then renamed
  *   `orders.json.migrated`; a corrupt one stops the worker and is left untouched, as before.
+ * - Each market's settlement event is kept in `settlements`, written in the same transaction as the
+ *   `settled` mark and the outbox event, for trade history (daily PnL). It is history: never loaded
+ *   into memory. A store written before that table existed gets, once, the settlements still in its
+ *   outbox and in the `orders.json.migrated` it came from (the ones already shipped are gone).
  */
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { OrderSchema, PolybotError, TERMINAL_ORDER_STATES, type ExecutionEvent, type Order } from '@polybot/shared';
+import { ExecutionEventSchema, OrderSchema, PolybotError, TERMINAL_ORDER_STATES, type ExecutionEvent, type Order } from '@polybot/shared';
 import type { OrderPersistence } from './orderManager.js';
 import { emptyOrdersFile, loadOrdersFile, PairRecordSchema, type OrdersFile, type PairRecord } from './orderStore.js';
 
@@ -53,7 +57,20 @@ CREATE TABLE IF NOT EXISTS pairs (id TEXT PRIMARY KEY, state TEXT NOT NULL, upda
 CREATE TABLE IF NOT EXISTS settled (condition_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS quarantine (id TEXT PRIMARY KEY, at_ms INTEGER NOT NULL, reason TEXT NOT NULL, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS settlements (
+  id TEXT PRIMARY KEY, condition_id TEXT NOT NULL, asset TEXT NOT NULL, at_ms INTEGER NOT NULL, realised_pnl_usd REAL NOT NULL, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS settlements_at ON settlements(at_ms);
+CREATE INDEX IF NOT EXISTS settlements_market ON settlements(condition_id, at_ms);
 `;
+const SCHEMA_VERSION = '2';
+
+/** A market's settlement: what was held, the winner, cost, fees, payout and realised PnL. */
+export type SettlementEvent = Extract<ExecutionEvent, { type: 'settlement' }>;
+export const SettlementEventSchema = ExecutionEventSchema.refine(
+  (e) => e.type === 'settlement',
+  'not a settlement event',
+) as unknown as z.ZodType<SettlementEvent>;
+const isSettlement = (e: unknown): e is SettlementEvent => SettlementEventSchema.safeParse(e).success;
 
 const SignedSchema = z.record(z.string(), z.unknown());
 
@@ -132,7 +149,7 @@ export class SqliteOrderStore implements OrderPersistence {
       this.db.pragma('synchronous = FULL');
       this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(opts.busyTimeoutMs ?? 5_000))}`);
       this.db.exec(SCHEMA);
-      this.db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', '1')`).run();
+      this.db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)`).run(SCHEMA_VERSION);
     } catch (err) {
       throw new PolybotError('PERSISTENCE_FAILED', `cannot open ${file} for writing: ${(err as Error).message}`, { cause: err });
     }
@@ -141,6 +158,7 @@ export class SqliteOrderStore implements OrderPersistence {
   /** The records still in play, plus a migrated orders.json on first start. */
   load(): OrdersFile {
     this.migrateJson();
+    this.backfillSettlements();
     const data = emptyOrdersFile();
     for (const r of this.db.prepare('SELECT id, json, signed FROM orders WHERE active = 1 ORDER BY created_at_ms, rowid').all() as Array<{
       id: string;
@@ -217,10 +235,12 @@ export class SqliteOrderStore implements OrderPersistence {
       pairRows.push({ p, json, active: leaves ? 0 : 1 });
     }
     const newSettled = data.settled.filter((c) => !this.settledSaved.has(c));
+    // Settlement events are history: written (once, by id) and then dropped from memory by the caller.
+    const settlements = data.settlements.filter(isSettlement);
     const inOutbox = new Set(data.outbox.map((e) => e.id));
     const newEvents = data.outbox.filter((e) => !this.outboxSaved.has(e.id));
     const ackedEvents = [...this.outboxSaved].filter((id) => !inOutbox.has(id));
-    if (!orderRows.length && !pairRows.length && !newSettled.length && !newEvents.length && !ackedEvents.length && !quarantined.length)
+    if (!orderRows.length && !pairRows.length && !newSettled.length && !settlements.length && !newEvents.length && !ackedEvents.length && !quarantined.length)
       return { evictOrders, evictPairs };
     try {
       const upsertOrder = this.db.prepare(
@@ -238,6 +258,7 @@ export class SqliteOrderStore implements OrderPersistence {
          ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at_ms = excluded.updated_at_ms, active = excluded.active, json = excluded.json`,
       );
       const insSettled = this.db.prepare('INSERT OR IGNORE INTO settled (condition_id) VALUES (?)');
+      const insSettlement = this.settlementInsert();
       const insEvent = this.db.prepare('INSERT OR IGNORE INTO outbox (id, json) VALUES (?, ?)');
       const delEvent = this.db.prepare('DELETE FROM outbox WHERE id = ?');
       const insQuarantine = this.db.prepare('INSERT OR REPLACE INTO quarantine (id, at_ms, reason, json) VALUES (?, ?, ?, ?)');
@@ -263,6 +284,7 @@ export class SqliteOrderStore implements OrderPersistence {
         }
         for (const { p, json, active } of pairRows) upsertPair.run(p.request.id, p.state, p.updatedAtMs, active, json);
         for (const c of newSettled) insSettled.run(c);
+        for (const e of settlements) insSettlement(e);
         for (const e of newEvents) insEvent.run(e.id, JSON.stringify(e));
         for (const id of ackedEvents) delEvent.run(id);
         for (const q of quarantined) {
@@ -288,6 +310,50 @@ export class SqliteOrderStore implements OrderPersistence {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  private settlementInsert(): (e: SettlementEvent) => void {
+    const ins = this.db.prepare('INSERT OR IGNORE INTO settlements (id, condition_id, asset, at_ms, realised_pnl_usd, json) VALUES (?, ?, ?, ?, ?, ?)');
+    return (e) => void ins.run(e.id, e.conditionId, e.asset, e.atMs, e.realisedPnlUsd, JSON.stringify(e));
+  }
+
+  /**
+   * Once per store: settlement events written before the `settlements` table existed (those still
+   * in the outbox, and those of the orders.json it was migrated from). Unreadable leftovers are
+   * skipped, never a reason to stop trading: this is history, not state.
+   */
+  private backfillSettlements(): void {
+    if (this.db.prepare(`SELECT value FROM meta WHERE key = 'settlementsBackfilled'`).get()) return;
+    const found: SettlementEvent[] = [];
+    for (const r of this.db.prepare('SELECT json FROM outbox ORDER BY seq').all() as Array<{ json: string }>) {
+      try {
+        const e: unknown = JSON.parse(r.json);
+        if (isSettlement(e)) found.push(e);
+      } catch {
+        // an unreadable outbox row is the quarantine's business
+      }
+    }
+    const migrated = path.join(path.dirname(this.file), 'orders.json.migrated');
+    let note = `outbox: ${found.length}`;
+    if (existsSync(migrated)) {
+      try {
+        const old = loadOrdersFile(migrated);
+        const before = found.length;
+        found.push(...[...old.settlements, ...old.outbox].filter(isSettlement));
+        note += `; ${migrated}: ${found.length - before}`;
+      } catch (err) {
+        note += `; ${migrated} skipped: ${(err as Error).message.slice(0, 200)}`;
+      }
+    }
+    try {
+      const ins = this.settlementInsert();
+      this.db.transaction(() => {
+        for (const e of found) ins(e);
+        this.db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('settlementsBackfilled', ?)`).run(note);
+      })();
+    } catch (err) {
+      throw new PolybotError('PERSISTENCE_FAILED', `could not write ${this.file}: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   /** orders.json from before the store: moved in whole, in one transaction, then renamed. */
@@ -344,6 +410,7 @@ export function openOrderHistory(file: string) {
   if (!existsSync(file)) throw new PolybotError('CONFIG_INVALID', `no order store at ${file}`);
   const db = new Database(file, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 5000');
+  const hasTable = (name: string) => db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
   const where = (q: HistoryQuery, timeCol: string) => {
     const parts: string[] = [];
     const args: Array<string | number> = [];
@@ -384,6 +451,36 @@ export function openOrderHistory(file: string) {
       return (db.prepare('SELECT id, json FROM pairs ORDER BY rowid').all() as Array<{ id: string; json: string }>).map((r) =>
         parseRow(file, PairRecordSchema, r.json, `pair ${r.id}`),
       );
+    },
+    /**
+     * Settlement events (oldest first) since a time, optionally of one market: the `settlements`
+     * table, plus any still in the outbox of a store execution has not opened since that table came.
+     */
+    settlements(q: HistoryQuery = {}): SettlementEvent[] {
+      const out = new Map<string, SettlementEvent>();
+      if (hasTable('settlements')) {
+        const w = where(q, 'at_ms');
+        const rows = db.prepare(`SELECT id, json FROM settlements ${w.sql} ORDER BY at_ms, rowid LIMIT ?`).all(...w.args, q.limit ?? -1) as Array<{
+          id: string;
+          json: string;
+        }>;
+        for (const r of rows) out.set(r.id, parseRow(file, SettlementEventSchema, r.json, `settlement ${r.id}`));
+      }
+      for (const r of db.prepare('SELECT id, json FROM outbox ORDER BY seq').all() as Array<{ id: string; json: string }>) {
+        if (out.has(r.id) || !r.json.includes('"settlement"')) continue;
+        let v: unknown;
+        try {
+          v = JSON.parse(r.json);
+        } catch {
+          continue; // the quarantine's business
+        }
+        if (!isSettlement(v)) continue;
+        if (q.sinceMs !== undefined && v.atMs < q.sinceMs) continue;
+        if (q.conditionId !== undefined && v.conditionId !== q.conditionId) continue;
+        out.set(v.id, v);
+      }
+      const all = [...out.values()].sort((a, b) => a.atMs - b.atMs);
+      return q.limit !== undefined && q.limit >= 0 ? all.slice(0, q.limit) : all;
     },
     /** Events set aside because they failed their schema. */
     quarantined(): Array<{ id: string; atMs: number; reason: string; json: string }> {

@@ -1,6 +1,11 @@
-/** An order store with known fills and settlements over two UTC days, for the history tests. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+/**
+ * An order store (execution's orders.db, written by its own store code) with known fills and
+ * settlements over two UTC days, for the page and /api tests. The real path (execution placing,
+ * filling and settling on the sim venue, then `polybot trades`/`daily`) is `cli/src/history.test.ts`.
+ */
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { openOrderStore, type OrdersFile } from '@polybot/execution/store';
 import type { Asset, ExecutionEvent, Order, Outcome } from '@polybot/shared';
 
 export const DAY1 = Date.parse('2026-12-01T10:00:00Z');
@@ -65,7 +70,7 @@ export function writeHistoryFixture(dataDir: string): void {
   failed.fills[0]!.status = 'FAILED';
   failed.state = 'canceled';
   failed.filledSize = 0;
-  const file = {
+  const file: OrdersFile = {
     version: 1,
     updatedAtMs: DAY2,
     orders: [
@@ -80,5 +85,10 @@ export function writeHistoryFixture(dataDir: string): void {
     pairs: [],
     settlements: [settlement('a', 'BTC', 4.9, DAY1 + 900_000), settlement('b', 'ETH', -4.1, DAY2 + 900_000), settlement('c', 'BTC', 3.9, DAY2 + 900_000)],
   };
-  writeFileSync(path.join(dataDir, 'orders.json'), JSON.stringify(file));
+  const store = openOrderStore(path.join(dataDir, 'orders.db'));
+  try {
+    store.save(file, DAY2 + 900_000);
+  } finally {
+    store.close();
+  }
 }
