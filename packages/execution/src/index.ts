@@ -5,6 +5,7 @@ export { OrderManager, tradeStatusOf, type VenueView } from './orderManager.js';
 export { canApply, canTransition, nextState, transitionOn, ORDER_EVENTS, TRANSITIONS, type OrderEvent } from './orderStateMachine.js';
 export { systemClock, ManualClock, type Clock } from './clock.js';
 export { ExecutionEngine, gridProblem, type BookReader, type EngineConfig } from './executionEngine.js';
+export { DEFAULT_HARD_LIMITS, type HardLimits } from './hardLimits.js';
 export { loneLegChoice, type LoneLegChoice, type LoneLegInput } from './pairs.js';
 export { chunk, MAX_BATCH } from './rateLimiter.js';
 export type { ClobPort, Collateral, PostOutcome, VenueOrder, VenueTrade } from './venue/port.js';

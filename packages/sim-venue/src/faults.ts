@@ -33,6 +33,11 @@ export const FaultsSchema = z
     geoblocked: z.boolean().default(false),
     /** Every account is in closed-only mode (`GET /auth/ban-status/closed-only`, §5.6 item 21). */
     closedOnly: z.boolean().default(false),
+    /**
+     * `GET /time` (unix seconds, docs/polymarket.md §3) reads this far ahead of the host's clock: the
+     * venue's clock against a client whose clock is off by as much the other way.
+     */
+    clockOffsetMs: z.number().int().min(-3_600_000).max(3_600_000).default(0),
   })
   .strict();
 export type Faults = z.infer<typeof FaultsSchema>;

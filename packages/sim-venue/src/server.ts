@@ -792,7 +792,8 @@ export async function startSimVenue(opts: SimVenueOptions = {}): Promise<SimVenu
     }
     if (method === 'GET' && path === '/neg-risk') return { neg_risk: false };
     if (method === 'GET' && path === '/fee-rate') return { base_fee: 1000 };
-    if (method === 'GET' && path === '/time') return Math.floor(Date.now() / 1_000);
+    // docs/polymarket.md §3: the server's clock in unix seconds (clients sign L1/L2 timestamps against it).
+    if (method === 'GET' && path === '/time') return Math.floor((Date.now() + faults.clockOffsetMs) / 1_000);
     if (method === 'GET' && path === '/version') return { version: 2 };
     if (method === 'GET' && path === '/ok') return 'OK';
 

@@ -1,6 +1,7 @@
 /**
- * `polybot bot <status|orders|positions|halt|resume|trace>`: steer the running stack through Redis
- * (the dashboard package's `bot` tool does the work). A new subcommand: one `.command()` below
+ * `polybot bot <status|orders|positions|halt|resume|approve|trace>`: steer the running stack through Redis
+ * (the dashboard package's `bot` tool does the work). `preflight` runs here (preflight.ts): it needs
+ * ingestion's discovery beside execution's venue adapter. A new subcommand: one `.command()` below
  * and its branch in packages/dashboard/src/cli/bot.ts.
  */
 import type { Command } from 'commander';
@@ -42,6 +43,19 @@ export function registerBot(program: Command, io: Io): void {
       .option('--json', 'one JSON object'),
     'approve',
   );
+  bot
+    .command('preflight')
+    .description(
+      'read-only checks before trading live: geoblock, wallet type and deployment, API key, closed-only, clock skew, discovery, a book and its fees, pUSD balance and allowances; exit 0 only if all pass',
+    )
+    .option('--json', 'one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const { runPreflight, formatChecks, preflightPassed } = await import('../preflight.js');
+      const { loadBaseConfig } = await import('@polybot/shared/config');
+      const results = await runPreflight({ config: loadBaseConfig(), env: process.env });
+      io.out(opts.json ? `${JSON.stringify({ ok: preflightPassed(results), checks: results })}\n` : formatChecks(results));
+      io.exitCode = preflightPassed(results) ? 0 : 1;
+    });
   pass(
     bot
       .command('trace')

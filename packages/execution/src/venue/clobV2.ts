@@ -102,6 +102,7 @@ const MarketJsonSchema = z
   .passthrough();
 const HeartbeatSchema = z.object({ heartbeat_id: z.string().optional() }).passthrough();
 const TickSchema = z.object({ minimum_tick_size: Num }).passthrough();
+const ClosedOnlySchema = z.object({ closed_only: z.boolean() }).passthrough();
 
 /** A venue trade status (REST `TRADE_STATUS_*` or the plain WS value) → the domain's. */
 export function tradeStatusFromVenue(s: string): TradeStatus | null {
@@ -224,7 +225,16 @@ function postAnswer(raw: unknown): PostOutcome {
 
 export { walletSetupProblem };
 
-export async function createClobV2Port(opts: ClobV2Options): Promise<ClobPort & { address: string; funder: string; apiKey: string }> {
+/** The CLOB V2 port, with what only a live account has: its addresses, its key, and its account status. */
+export type ClobV2Port = ClobPort & {
+  address: string;
+  funder: string;
+  apiKey: string;
+  /** `GET /auth/ban-status/closed-only` (§5.6 item 21): true when the account may only close positions. */
+  closedOnly(): Promise<boolean>;
+};
+
+export async function createClobV2Port(opts: ClobV2Options): Promise<ClobV2Port> {
   const account = privateKeyToAccount(opts.privateKey);
   const problem = walletSetupProblem({ signatureType: opts.signatureType, funderAddress: opts.funderAddress, eoa: account.address });
   if (problem) throw new Error(problem);
@@ -419,6 +429,11 @@ export async function createClobV2Port(opts: ClobV2Options): Promise<ClobPort & 
       const p = BalanceUnitsSchema.safeParse(await read('/balance-allowance', params));
       if (!p.success) throw new Error('balance-allowance: unexpected shape');
       return { balance: p.data.balance, allowances: p.data.allowances ?? {} };
+    },
+    async closedOnly() {
+      const p = ClosedOnlySchema.safeParse(await read('/auth/ban-status/closed-only'));
+      if (!p.success) throw new Error('closed-only status: unexpected shape');
+      return p.data.closed_only;
     },
     tickSize,
     tickSizeChanged(tokenId, tick) {

@@ -18,6 +18,9 @@ const SimAccountSchema = z
   .object({ signatureType: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]), wallet: z.string().regex(/^0x[0-9a-fA-F]{40}$/) })
   .passthrough();
 
+/** The address of a signing key (the EOA that signs L1 auth and, for types 0-2, orders). */
+export const keyAddress = (privateKey: Hex): string => privateKeyToAccount(privateKey).address;
+
 /** The sim account of a key: its signature type and funder wallet. */
 export async function simWallet(host: string, privateKey: Hex, timeoutMs = 5_000): Promise<WalletSetup> {
   const eoa = privateKeyToAccount(privateKey).address;
