@@ -48,6 +48,8 @@ describe('polybot --help and --version', () => {
       'bot status',
       'bot halt',
       'bot trace',
+      'bot preflight',
+      'bot approve',
       'model price',
       'calibrate',
       'toxicity-study',

@@ -323,14 +323,18 @@ export const SETTINGS = {
     confirm: field('POLYBOT_LIVE', z.string().optional(), 'must be `I_UNDERSTAND_REAL_MONEY` for live orders'),
     privateKey: field('POLYBOT_PRIVATE_KEY', z.string().optional(), 'signing key (environment only, never in the file)', { secret: true, envOnly: true }),
     privateKeyFile: field('POLYBOT_PRIVATE_KEY_FILE', z.string().min(1).optional(), 'file holding the signing key'),
-    signatureType: field('POLYBOT_SIGNATURE_TYPE', int(undefined, 0, 3), '0 EOA, 1/2 proxy wallets, 3 Safe'),
+    signatureType: field(
+      'POLYBOT_SIGNATURE_TYPE',
+      int(undefined, 0, 3),
+      '3 deposit wallet (every account since 2026-05-04), 1 Polymarket proxy, 2 Gnosis Safe, 0 legacy EOA',
+    ),
     funderAddress: field(
       'POLYBOT_FUNDER_ADDRESS',
       z
         .string()
         .regex(/^0x[0-9a-fA-F]{40}$/, 'a 0x address')
         .optional(),
-      'address holding the funds (proxy wallets)',
+      'the wallet holding the pUSD (types 1-3: your Polymarket wallet address)',
     ),
   },
   dashboard: {
