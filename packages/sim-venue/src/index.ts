@@ -3,3 +3,5 @@
 export { startSimVenue, type SimVenue, type SimVenueOptions } from './server.js';
 export { SIM_ASSETS, type SimAsset } from './prices.js';
 export { FaultsSchema, type Faults } from './faults.js';
+// The venue's amount and precision checks (§5.2), for tests of order builders against them.
+export { checkAmounts, TICK_DECIMALS } from './rules.js';
