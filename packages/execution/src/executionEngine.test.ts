@@ -2,10 +2,11 @@
 import { pino } from 'pino';
 import { generatePrivateKey } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrderRequest } from '@polybot/shared';
+import { PairOrderRequestSchema, type OrderRequest } from '@polybot/shared';
 import { startSimVenue, type SimVenue } from '@polybot/sim-venue';
 import { ExecutionEngine } from './executionEngine.js';
 import { OrderManager } from './orderManager.js';
+import { clobMarketData } from './paper/clobMarketData.js';
 import { openSimMarkets } from './testing/simMarkets.js';
 import { createClobV2Port } from './venue/clobV2.js';
 import { simWallet } from './venue/wallet.js';
@@ -151,5 +152,76 @@ describe('exactly once at the venue', () => {
     const engine = new ExecutionEngine(manager, port, { cancelBeforeEndMs: 5_000, settleAfterMs: 1_000 }, logger, async () => true);
     expect(await engine.place(marketableRequest('sig-halted'))).toMatch(/breaker/);
     expect(manager.all()).toHaveLength(0);
+  });
+});
+
+describe('arbitrage legs in one POST /orders at the venue', () => {
+  it('sends both legs in one batch; the venue kills one and fills the other: the lone leg is recorded and unwound at the book', async () => {
+    const m = openSimMarkets(venue, 60_000)[0]!;
+    const upAsk = venue.state.exchange.books.get(m.upToken)!.asks[0]!.price;
+    const downBid = venue.state.exchange.books.get(m.downToken)!.bids[0]!.price;
+    const shares = Math.max(5, Math.ceil(1.5 / Math.min(upAsk, downBid)));
+    const up = { ...marketableRequest('arb-sim-1-UP'), size: shares };
+    // The Down leg bids below its ask: a FOK there cannot fill and is killed (§5.3 item 12).
+    const down: OrderRequest = {
+      ...up,
+      id: 'arb-sim-1-DOWN',
+      signalId: 'arb-sim-1-DOWN',
+      outcome: 'DOWN',
+      tokenId: m.downToken,
+      orderType: 'FOK',
+      price: downBid,
+      sizing: { ...up.sizing, notionalUsd: Number((shares * downBid).toFixed(6)) },
+    };
+    const pair = PairOrderRequestSchema.parse({
+      kind: 'pair',
+      id: 'arb-sim-1',
+      createdAtMs: Date.now(),
+      conditionId: m.conditionId,
+      asset: 'BTC',
+      shares,
+      worstCostPerPair: 0.9,
+      expectedProfitUsd: 0.1,
+      legs: [{ ...up, orderType: 'FOK' }, down],
+      onLoneFill: { UP: 'sell', DOWN: 'sell' },
+    });
+    let batches = 0;
+    let singles = 0;
+    const counted: ClobPort = {
+      ...port,
+      postMany: (o) => (batches++, port.postMany(o)),
+      post: (s, t, p) => (singles++, port.post(s, t, p)),
+    };
+    const manager = new OrderManager(null, logger);
+    const books = clobMarketData(venue.url);
+    const engine = new ExecutionEngine(
+      manager,
+      counted,
+      { cancelBeforeEndMs: 5_000, settleAfterMs: 1_000 },
+      logger,
+      async () => false,
+      (t) => books.book(t),
+    );
+    await engine.placePair(pair);
+    expect(batches).toBe(1);
+    expect(singles).toBe(0);
+    const ids = [manager.get('arb-sim-1-UP')!.venueOrderId, manager.get('arb-sim-1-DOWN')!.venueOrderId];
+    expect((await venueOrders()).filter((v) => ids.includes(v.id))).toHaveLength(2); // both reached the venue
+    for (let i = 0; i < 100 && !['unwound', 'held'].includes(manager.getPair('arb-sim-1')!.state); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await engine.poll();
+    }
+    expect(manager.get('arb-sim-1-UP')!.state).toBe('filled');
+    expect(manager.get('arb-sim-1-DOWN')!.state).toBe('canceled');
+    const rec = manager.getPair('arb-sim-1')!;
+    expect(rec.history.map((h) => h.state)).toContain('lone');
+    expect(['unwound', 'held']).toContain(rec.state);
+    if (rec.state === 'unwound') {
+      // Sold back at the Up bid, or completed by buying Down at its ask: whichever lost less at the book.
+      const u = manager.get('arb-sim-1-unwind')!.request;
+      expect(u.orderType).toBe('FAK');
+      expect([`${u.side} ${u.outcome}`]).toEqual([rec.unwind!.action === 'sell' ? 'SELL UP' : 'BUY DOWN']);
+    }
+    expect(singles).toBeLessThanOrEqual(1); // the unwind, alone
   });
 });

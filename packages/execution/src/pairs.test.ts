@@ -111,15 +111,48 @@ describe('arbitrage pair: both legs fill', () => {
 });
 
 describe('arbitrage pair: a leg killed', () => {
-  it('first leg killed: the second is never placed and nothing is held', async () => {
+  it('both legs go out in one POST /orders; both killed: abandoned, nothing held', async () => {
     const { venue, make } = setup();
-    (venue as FakeClob).killTokens.add(UP);
+    const fake = venue as FakeClob;
+    fake.killTokens.add(UP).add(DOWN);
     const { engine, manager } = make();
     expect(await engine.placePair(pair())).toBe('pair abandoned');
+    expect(fake.calls.filter((c) => c !== 'hb')).toEqual(['batch', 'post', 'post']);
     expect(manager.get('arb-aaaa-1-UP')!.state).toBe('canceled');
-    expect(manager.get('arb-aaaa-1-DOWN')).toBeUndefined();
-    expect((venue as FakeClob).posts).toBe(1);
+    expect(manager.get('arb-aaaa-1-DOWN')!.state).toBe('canceled');
+    expect(manager.getPair('arb-aaaa-1')!.history.at(-1)!.note).toMatch(/neither leg filled/);
     expect(manager.positions()).toEqual([]);
+  });
+
+  it('first leg killed in the batch while the second filled: the lone Down is sold back at its bid', async () => {
+    const books = new Map<string, Book>([
+      [UP, { bids: L([0.4, 50]), asks: L([0.6, 50]) }],
+      [DOWN, { bids: L([0.44, 50]), asks: L([0.47, 50]) }],
+    ]);
+    const { venue, make } = setup(new FakeClob(), books);
+    const fake = venue as FakeClob;
+    fake.killTokens.add(UP);
+    const { engine, manager } = make();
+    expect(await engine.placePair(pair())).toBe('pair unwound');
+    expect(fake.calls.filter((c) => c !== 'hb').slice(0, 3)).toEqual(['batch', 'post', 'post']);
+    expect(manager.get('arb-aaaa-1-UP')!.state).toBe('canceled');
+    expect(manager.get('arb-aaaa-1-DOWN')!.state).toBe('filled');
+    expect(manager.get('arb-aaaa-1-unwind')!.request).toMatchObject({ side: 'SELL', outcome: 'DOWN', tokenId: DOWN, price: 0.44, size: 20 });
+    expect(manager.getPair('arb-aaaa-1')!.history.map((h) => h.state)).toEqual(['placing', 'lone', 'unwinding', 'unwound']);
+  });
+
+  it('a leg refused before signing (execution hard limit): neither leg is posted', async () => {
+    const { venue, make } = setup();
+    const fake = venue as FakeClob;
+    const { engine, manager } = make();
+    const p = pair();
+    // The Down leg is off the tick grid: refused before signing, so the batch is not sent.
+    const bad = PairOrderRequestSchema.parse({ ...p, legs: [p.legs[0], { ...p.legs[1], price: 0.465 }] });
+    expect(await engine.placePair(bad)).toBe('pair abandoned');
+    expect(fake.posts).toBe(0);
+    expect(manager.get('arb-aaaa-1-UP')).toBeUndefined();
+    expect(manager.get('arb-aaaa-1-DOWN')!.state).toBe('rejected');
+    expect(manager.getPair('arb-aaaa-1')!.history.at(-1)!.note).toMatch(/refused before posting: neither leg sent/);
   });
 
   it('second leg killed, the other side ran away: sells the lone Up back at the bid (FAK SELL), recorded like any order', async () => {
@@ -202,19 +235,17 @@ describe('arbitrage pair: exactly once', () => {
     expect([...fake.orders.values()].map((o) => o.request.id)).toEqual(['arb-aaaa-1-UP', 'arb-aaaa-1-DOWN']);
   });
 
-  it('the second leg waits while the first is still in flight, and follows once the poll sees it fill', async () => {
+  it('legs that rest are both posted at once; the pair completes once the poll sees both fill', async () => {
     const { venue, make } = setup();
     const fake = venue as FakeClob;
-    fake.fillOnPost = false; // the first leg is accepted but not matched yet
+    fake.fillOnPost = false; // accepted, not matched yet
     const { engine, manager } = make();
     expect(await engine.placePair(pair())).toBe('pair placing');
-    expect(manager.get('arb-aaaa-1-DOWN')).toBeUndefined();
-    expect(fake.posts).toBe(1);
+    expect(fake.posts).toBe(2);
     fake.fill(manager.get('arb-aaaa-1-UP')!.venueOrderId!, 20, 'taker');
     await engine.poll();
-    const down = manager.get('arb-aaaa-1-DOWN')!;
-    expect(down.request.size).toBe(20);
-    fake.fill(down.venueOrderId!, 20, 'taker');
+    expect(manager.getPair('arb-aaaa-1')!.state).toBe('placing'); // Down still in flight
+    fake.fill(manager.get('arb-aaaa-1-DOWN')!.venueOrderId!, 20, 'taker');
     await engine.poll();
     expect(manager.getPair('arb-aaaa-1')!.state).toBe('complete');
     expect(fake.posts).toBe(2);

@@ -1,6 +1,6 @@
 /**
- * Pairs: both legs of an arbitrage placed as a unit. The pair is recorded before its first leg is
- * signed; the legs and any unwind are ordinary orders with deterministic ids, so a redelivered job
+ * Pairs: both legs of an arbitrage placed as a unit, in one `POST /orders`. The pair is recorded
+ * before its legs are signed; the legs and any unwind are ordinary orders with deterministic ids, so a redelivered job
  * or a restart only advances the pair from where the record says it is (never places a leg twice).
  */
 import { feeOf, roundToStep, SIZE_STEP, type Order, type OrderRequest, type PairOrderRequest } from '@polybot/shared';
@@ -53,10 +53,11 @@ export class PairJobs {
   }
 
   /**
-   * One pair, as far as it can go now. First leg; once it filled, the second (the same size); once
-   * both are final, complete, or a lone leg to unwind by the cheaper of selling it back at the bid
-   * or buying the other side at the ask, judged at the current book. A leg or unwind still in
-   * flight stops the walk: the periodic poll reconciles it and calls this again.
+   * One pair, as far as it can go now. Both legs together in one batch; once both are final,
+   * complete (equal fills), abandoned (neither filled), or a lone leg (one refused, killed or filled
+   * less) to unwind by the cheaper of selling it back at the bid or buying the other side at the
+   * ask, judged at the current book. A leg or unwind still in flight stops the walk: the periodic
+   * poll reconciles it and calls this again.
    */
   private async advance(pairId: string, nowMs: number): Promise<void> {
     const { manager, cfg, logger } = this.d;
@@ -66,23 +67,37 @@ export class PairJobs {
       const [first, second] = rec.request.legs;
       const a = manager.get(first.id);
       if (!a) {
-        // Nothing is held yet: a pair that could not start soon after risk sent it is dropped.
-        if (nowMs - rec.request.createdAtMs > (cfg.pairStartTimeoutMs ?? 10_000)) {
-          manager.setPairState(pairId, 'abandoned', 'first leg not placed in time: nothing held', nowMs);
+        if (manager.get(second.id)) {
+          // The batch refused the second leg before signing: nothing was posted.
+          manager.setPairState(pairId, 'abandoned', `leg ${second.outcome} refused before posting: neither leg sent, nothing held`, nowMs);
           return;
         }
-        const res = await this.placement.placeOne(first, nowMs);
-        if (!manager.get(first.id)) return this.note(rec, 'placing', `first leg not placed: ${res}`, nowMs);
+        // Nothing is held yet: a pair that could not start soon after risk sent it is dropped.
+        if (nowMs - rec.request.createdAtMs > (cfg.pairStartTimeoutMs ?? 10_000)) {
+          manager.setPairState(pairId, 'abandoned', 'legs not placed in time: nothing held', nowMs);
+          return;
+        }
+        // Both legs in one `POST /orders` (§5.3 item 13): neither waits on the other's answer.
+        const res = await this.placement.placeMany([first, second], nowMs);
+        if (!manager.get(first.id) && !manager.get(second.id)) return this.note(rec, 'placing', `legs not placed: ${res}`, nowMs);
         continue;
       }
       if (!(await this.recon.isFinal(a, nowMs))) return; // still in flight: the poll asks again
-      if (a.filledSize <= 0) {
-        manager.setPairState(pairId, 'abandoned', `first leg ${first.outcome} ${a.state} unfilled: second leg not placed, nothing held`, nowMs);
-        logger.info({ pairId, leg: first.id, state: a.state }, 'arbitrage pair abandoned: first leg did not fill');
+      const b = manager.get(second.id);
+      if (b && !(await this.recon.isFinal(b, nowMs))) return;
+      const filledB = b?.filledSize ?? 0;
+      if (a.filledSize <= 0 && filledB <= 0) {
+        manager.setPairState(
+          pairId,
+          'abandoned',
+          `neither leg filled (${first.outcome} ${a.state}, ${second.outcome} ${b?.state ?? 'not placed'}): nothing held`,
+          nowMs,
+        );
+        logger.info({ pairId, first: a.state, second: b?.state ?? null }, 'arbitrage pair abandoned: no leg filled');
         return;
       }
-      const b = manager.get(second.id);
       if (!b && rec.state === 'placing') {
+        // A pair recorded before its legs were batched: the second leg follows the first's fill.
         if (nowMs > second.windowEndMs - cfg.cancelBeforeEndMs) {
           manager.setPairState(pairId, 'lone', `second leg ${second.outcome} not placed: too close to the window end`, nowMs);
           continue;
@@ -92,8 +107,6 @@ export class PairJobs {
         if (manager.get(second.id)) continue;
         return this.note(rec, 'placing', `second leg waits: ${res}`, nowMs); // halted: retried by the poll
       }
-      if (b && !(await this.recon.isFinal(b, nowMs))) return;
-      const filledB = b?.filledSize ?? 0;
       if (rec.state === 'placing' && Math.abs(a.filledSize - filledB) < SIZE_STEP / 2) {
         const legs = [a, b!];
         const cost = legs.reduce((s, o) => s + o.fills.filter((f) => f.status !== 'FAILED').reduce((t, f) => t + f.size * f.price + f.fee, 0), 0);

@@ -15,7 +15,7 @@ import {
   type RateLimiter,
 } from '@polybot/shared';
 import { hardLimitProblem } from '../hardLimits.js';
-import type { PostOutcome, VenueMode } from '../venue/port.js';
+import { VenueOutcomeUnknownError, type PostOutcome, type VenueMode } from '../venue/port.js';
 import type { EngineDeps } from './deps.js';
 import type { Reconciliation } from './reconciliation.js';
 
@@ -115,6 +115,89 @@ export class Placement {
     return manager.get(r.id)!.state;
   }
 
+  /**
+   * New orders sent together in one `POST /orders` (at most 15; one answer per order, in request
+   * order: docs/polymarket-venue.md §5.3 item 13): both legs of an arbitrage pair. All or none are
+   * posted: a request refused before signing (grid, execution's hard limits, funds, sizing) is
+   * recorded as rejected and nothing is sent. Every order is persisted with its hash before the
+   * post; each answer is then applied as a single post's would be (one leg may be refused while the
+   * other is accepted), and a lost answer leaves all of them in flight for reconciliation.
+   */
+  async placeMany(rs: readonly OrderRequest[], nowMs: number): Promise<string> {
+    const { manager, cfg, logger, port, clock } = this.d;
+    if (rs.length === 0) return 'nothing to place';
+    if (rs.length > 15) throw new Error(`at most 15 orders per batch (got ${rs.length})`);
+    if (rs.some((r) => manager.get(r.id))) throw new Error('placeMany places new orders only');
+    if (await this.d.isHalted()) return 'refused: circuit breaker is open';
+    if (rs.some((r) => nowMs > r.windowEndMs - cfg.cancelBeforeEndMs)) return 'refused: too close to the window end';
+    const paused = rs.map((r) => this.pausedFor(r.postOnly)).find((m) => m !== null);
+    if (paused) return `refused: the venue is ${paused} (no new orders; cancels still go out; trading resumes by itself)`;
+    const refuse = (r: OrderRequest, why: string, kind: 'rejected' | 'limit' | null) => {
+      logger.warn({ orderId: r.id, problem: why }, 'batched order refused before signing: nothing of the batch is posted');
+      manager.createRejected(r, why, nowMs);
+      if (kind) manager.emitError(kind, `${r.id}: ${why}`, nowMs);
+      manager.commit(nowMs);
+      return `refused: ${r.id}: ${why}`;
+    };
+    const requests: OrderRequest[] = [];
+    for (const r of rs) {
+      const problem = gridProblem(r);
+      if (problem) return refuse(r, problem, 'rejected');
+      const request = onGrid(r);
+      const breach = cfg.limits ? hardLimitProblem(request, manager.all(), (c) => manager.isSettled(c), cfg.limits, nowMs) : null;
+      if (breach) return refuse(r, breach, 'limit');
+      const short = cfg.funds?.(request);
+      if (short) return refuse(r, short, null);
+      requests.push(request);
+    }
+    const signed: Array<{ id: string; signed: Record<string, unknown>; request: OrderRequest }> = [];
+    for (const request of requests) {
+      try {
+        signed.push(await port.sign(request));
+      } catch (err) {
+        if ((err as { kind?: unknown }).kind !== 'sizing') throw err;
+        return refuse(request, (err as Error).message, 'rejected');
+      }
+    }
+    if (signed.some((x) => x.request.orderType === 'GTC' || x.request.orderType === 'GTD')) await this.freshHeartbeat();
+    for (const x of signed) manager.create(x.request, x.id, x.signed, nowMs);
+    manager.commit(nowMs); // every order persisted with its hash before the batch is posted
+    const orders = signed.map((x) => manager.get(x.request.id)!);
+    let outs: PostOutcome[];
+    try {
+      outs = await this.postManyRateLimited(
+        orders,
+        signed.map((x) => x.signed),
+      );
+    } catch (err) {
+      for (const o of orders) {
+        logger.warn({ orderId: o.request.id, err: (err as Error).message }, 'batched order outcome unknown; will reconcile');
+        manager.emitError('venue', `post ${o.request.id}: outcome unknown (${(err as Error).message.slice(0, 200)})`, clock.now());
+      }
+      manager.commit(clock.now());
+      return orders.map((o) => o.state).join(', ');
+    }
+    for (let i = 0; i < orders.length; i++) await this.apply(orders[i]!, outs[i]!, clock.now());
+    manager.commit(clock.now());
+    return orders.map((o) => manager.get(o.request.id)!.state).join(', ');
+  }
+
+  /** A batch within the order bucket (one token per order, all or nothing: §5.6 item 20); a 429 pauses it and re-sends the same batch. */
+  private async postManyRateLimited(orders: Order[], signed: Array<Record<string, unknown>>): Promise<PostOutcome[]> {
+    const { cfg, port, logger } = this.d;
+    const attempts = cfg.maxRateLimitedPosts ?? 3;
+    for (let i = 1; ; i++) {
+      await this.limiter.acquire([this.orderBucket], orders.length);
+      const outs = await port.postMany(orders.map((o, k) => ({ signed: signed[k]!, orderType: o.request.orderType, postOnly: o.request.postOnly })));
+      if (outs.length !== orders.length) throw new VenueOutcomeUnknownError(`a batch of ${orders.length} answered ${outs.length} outcomes`);
+      const limited = outs.find((x): x is Extract<PostOutcome, { kind: 'rate_limited' }> => x.kind === 'rate_limited');
+      if (!limited || i >= attempts) return outs;
+      const backoff = limited.retryAfterMs ?? cfg.rateLimitBackoffMs ?? 1_000;
+      logger.warn({ orders: orders.map((o) => o.request.id), backoffMs: backoff, attempt: i }, 'venue rate limit (429) on a batch: backing off');
+      await this.limiter.pause(this.orderBucket, backoff);
+    }
+  }
+
   /** The venue's mode while it refuses this kind of order (post-only mode lets post-only orders through). */
   pausedFor(postOnly: boolean): VenueMode | null {
     const m = this.venueMode;
@@ -163,6 +246,13 @@ export class Placement {
       manager.emitError('venue', `post ${id}: outcome unknown (${(err as Error).message.slice(0, 200)})`, nowMs);
       return;
     }
+    await this.apply(o, out, nowMs, known);
+  }
+
+  /** What the venue said to one posted order, applied to its record. */
+  private async apply(o: Order, out: PostOutcome, nowMs: number, known = false): Promise<void> {
+    const { manager, logger } = this.d;
+    const id = o.request.id;
     switch (out.kind) {
       case 'accepted':
         logger.info({ orderId: id, status: out.status }, 'order accepted by the venue');

@@ -24,6 +24,10 @@ export class Reconciliation {
     let t = fresh ? undefined : cache?.get(conditionId);
     if (!t) {
       t = this.d.port.tradesFor(conditionId);
+      // A read kept for later in the pass may never be awaited (no other order of the market asks):
+      // its failure must not become an unhandled rejection, which would stop the process. Whoever
+      // awaits it still sees the error.
+      t.catch(() => undefined);
       cache?.set(conditionId, t);
     }
     return t;
