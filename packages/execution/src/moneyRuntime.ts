@@ -7,11 +7,11 @@
 import path from 'node:path';
 import type { RedisClient } from '@polybot/shared/redis';
 import type { Logger } from 'pino';
-import { feeOf, takerFee, type OrderRequest, type VenueAccount } from '@polybot/shared';
+import type { OrderRequest, VenueAccount } from '@polybot/shared';
 import { putVenueAccount } from '@polybot/shared/status';
 import type { Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { venueAccount } from './money/account.js';
+import { fundsProblem, venueAccount } from './money/account.js';
 import { MoneyStore } from './money/store.js';
 import { Treasury, type BalanceReader } from './money/treasury.js';
 import type { OrderManager } from './orderManager.js';
@@ -36,6 +36,8 @@ export interface MoneyOptions {
   depositWallet: { address: string | null } | null;
   relayer: { url: string; apiKey: string | null; apiKeyAddress: string | null } | null;
   timeoutMs: number;
+  /** A buy is refused when the pUSD balance was read longer ago than this (EXEC_ACCOUNT_MAX_AGE_MS). */
+  accountMaxAgeMs: number;
 }
 
 export interface Money {
@@ -104,6 +106,7 @@ export async function startMoney(o: MoneyOptions): Promise<Money> {
   const store = new MoneyStore(path.join(o.dataDir, 'money.json'));
   const treasury = new Treasury(manager, store, relayer, balances, (cid) => port.winner(cid), logger);
   let lastBalanceUsd: number | null = null;
+  let balanceAtMs = 0;
   let last: VenueAccount | null = null;
   const compute = (nowMs: number): VenueAccount | null =>
     lastBalanceUsd === null
@@ -121,13 +124,9 @@ export async function startMoney(o: MoneyOptions): Promise<Money> {
     treasury,
     merged: (cid) => treasury.merged(cid),
     funds(r) {
-      if (r.side !== 'BUY') return null;
-      const a = compute(Date.now());
-      if (!a) return null;
-      const marketable = r.orderType === 'FOK' || r.orderType === 'FAK';
-      const need = r.size * r.price + (marketable ? takerFee(r.size, r.price, feeOf(r)) : 0);
-      if (need <= a.availableUsd + 1e-6) return null;
-      return `needs $${need.toFixed(4)} but the account has $${a.availableUsd.toFixed(4)} available (pUSD $${a.balanceUsd.toFixed(2)} − open orders $${a.openOrdersUsd.toFixed(2)} − unsettled fills $${a.pendingUsd.toFixed(2)})`;
+      const nowMs = Date.now();
+      const a = compute(nowMs);
+      return fundsProblem(r, a ? { account: a, balanceAtMs } : null, nowMs, o.accountMaxAgeMs);
     },
     async step(nowMs) {
       await treasury.plan(nowMs);
@@ -137,6 +136,7 @@ export async function startMoney(o: MoneyOptions): Promise<Money> {
       if (!balances) return null;
       const b = await balances({ kind: 'collateral' }, true);
       lastBalanceUsd = Number(b.balance) / 1e6;
+      balanceAtMs = nowMs;
       last = compute(nowMs);
       if (last) await putVenueAccount(o.redis, o.prefix, last);
       return last;

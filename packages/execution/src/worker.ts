@@ -71,6 +71,8 @@ const EnvSchema = z.object({
     .optional(),
   /** How often the venue account (pUSD after /balance-allowance/update) is re-read and published. */
   EXEC_ACCOUNT_MS: z.coerce.number().int().min(500).default(2_000),
+  /** A buy is refused before signing when the pUSD balance is older than this (the funds check would run on stale cash). */
+  EXEC_ACCOUNT_MAX_AGE_MS: z.coerce.number().int().min(1_000).default(30_000),
 });
 
 function fatal(message: string, code: number): never {
@@ -218,6 +220,7 @@ export async function runWorker(): Promise<void> {
           apiKeyAddress: env.POLYBOT_RELAYER_API_KEY_ADDRESS ?? null,
         },
         timeoutMs: env.EXEC_VENUE_TIMEOUT_MS,
+        accountMaxAgeMs: env.EXEC_ACCOUNT_MAX_AGE_MS,
       });
       await money.refresh(Date.now());
     } catch (err) {

@@ -6,7 +6,7 @@
  * risk ledger's basis, never an unrealised gain); settled markets' winning shares not yet redeemed
  * at 1 pUSD each, losing shares at 0.
  */
-import { TERMINAL_ORDER_STATES, type Order, type VenueAccount } from '@polybot/shared';
+import { feeOf, takerFee, TERMINAL_ORDER_STATES, type Order, type OrderRequest, type VenueAccount } from '@polybot/shared';
 import type { ChainAction } from './store.js';
 import type { MarketPosition } from './treasury.js';
 
@@ -60,4 +60,28 @@ export function venueAccount(i: AccountInputs): VenueAccount {
     equityUsd: r6(bankrollUsd + openOrdersUsd),
     atMs: i.nowMs,
   };
+}
+
+/**
+ * Execution's own funds check before signing a BUY: what it costs (price × size, plus the taker fee
+ * for a marketable order) against the account's available pUSD. No balance read yet, or one older
+ * than `maxAgeMs`, refuses the buy: available cash from a stale balance would count fills already
+ * on chain as still unspent. A SELL pays nothing (the venue checks the shares).
+ */
+export function fundsProblem(
+  r: Pick<OrderRequest, 'side' | 'orderType' | 'size' | 'price' | 'feeRate' | 'feeExponent'>,
+  a: { account: VenueAccount; balanceAtMs: number } | null,
+  nowMs: number,
+  maxAgeMs: number,
+): string | null {
+  if (r.side !== 'BUY') return null;
+  if (!a) return 'the pUSD balance has not been read from the venue yet: no buy is signed without it';
+  const ageMs = nowMs - a.balanceAtMs;
+  if (ageMs > maxAgeMs)
+    return `the pUSD balance was last read ${(ageMs / 1000).toFixed(1)} s ago (over ${(maxAgeMs / 1000).toFixed(1)} s, EXEC_ACCOUNT_MAX_AGE_MS): no buy is signed on it`;
+  const marketable = r.orderType === 'FOK' || r.orderType === 'FAK';
+  const need = r.size * r.price + (marketable ? takerFee(r.size, r.price, feeOf(r)) : 0);
+  const acc = a.account;
+  if (need <= acc.availableUsd + 1e-6) return null;
+  return `needs $${need.toFixed(4)} but the account has $${acc.availableUsd.toFixed(4)} available (pUSD $${acc.balanceUsd.toFixed(2)} − open orders $${acc.openOrdersUsd.toFixed(2)} − unsettled fills $${acc.pendingUsd.toFixed(2)})`;
 }
