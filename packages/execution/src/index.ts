@@ -6,6 +6,7 @@ export { canApply, canTransition, nextState, transitionOn, ORDER_EVENTS, TRANSIT
 export { systemClock, ManualClock, type Clock } from './clock.js';
 export { ExecutionEngine, gridProblem, type BookReader, type EngineConfig } from './executionEngine.js';
 export { DEFAULT_HARD_LIMITS, type HardLimits } from './hardLimits.js';
+export { applyTickSizeMessage } from './tickSizes.js';
 export { loneLegChoice, type LoneLegChoice, type LoneLegInput } from './pairs.js';
 export { chunk, MAX_BATCH } from './rateLimiter.js';
 export type { ClobPort, Collateral, PostOutcome, VenueOrder, VenueTrade } from './venue/port.js';

@@ -17,6 +17,7 @@ import { DEFAULT_HARD_LIMITS } from './hardLimits.js';
 import { resolveSigningKey } from './keys.js';
 import { createLease } from './lease.js';
 import { OrderManager } from './orderManager.js';
+import { applyTickSizeMessage } from './tickSizes.js';
 import { openOrderStore, type SqliteOrderStore } from './sqliteStore.js';
 import { clobMarketData } from './paper/clobMarketData.js';
 import { createPaperVenue } from './paper/paperVenue.js';
@@ -479,8 +480,15 @@ export async function runWorker(): Promise<void> {
 
   // Halt from the breaker: cancel every open order.
   const sub = createRedisClient(config.redisUrl, { logger, name: 'polybot-execution-control' });
-  await sub.subscribe(keys.controlChannel);
-  sub.on('message', (_channel: string, raw: string) => {
+  await sub.subscribe(keys.controlChannel, keys.tickSizeChannel);
+  sub.on('message', (channel: string, raw: string) => {
+    if (channel === keys.tickSizeChannel) {
+      // The market channel's tick_size_change, relayed by ingestion: the next order uses the new grid.
+      const change = applyTickSizeMessage(port, raw);
+      if (change) logger.info({ tokenId: change.tokenId, tickSize: change.tickSize }, 'tick size changed at the venue');
+      else logger.warn('tick-size message failed its schema; ignored');
+      return;
+    }
     const msg = ControlMessageSchema.safeParse(safeJson(raw));
     if (!msg.success) return logger.warn('control message failed its schema; ignored');
     if (msg.data.type === 'halt') {

@@ -19,7 +19,7 @@ import { Recorder } from './recorder.js';
 import { createTradeTape } from './tradeTape.js';
 import { createBookCache, LiveBooks } from './bookCache.js';
 import { ExpiringSet } from './expiring.js';
-import { redisKeys } from '@polybot/shared';
+import { redisKeys, TickSizeChangeSchema } from '@polybot/shared';
 import path from 'node:path';
 
 const ClobMarketInfoSchema = z.object({ fd: z.object({ r: z.number().min(0).max(1), e: z.number().positive(), to: z.boolean() }).nullish() }).passthrough();
@@ -96,6 +96,7 @@ export async function runWorker(): Promise<void> {
   const recordedMarkets = new ExpiringSet<string>();
   const bookCache = createBookCache(redis, config.queuePrefix);
   const liveBooks = new LiveBooks();
+  const tickSizeChannel = redisKeys(config.queuePrefix).tickSizeChannel;
   const socket = new MarketSocket({
     url: wsUrl,
     logger,
@@ -104,6 +105,12 @@ export async function runWorker(): Promise<void> {
       const change = liveBooks.apply(u);
       if (change && 'publish' in change) void bookCache.put(change.publish).catch(() => undefined);
       else if (change) void bookCache.drop(change.drop).catch(() => undefined);
+      if (u.kind === 'tick_size') {
+        // Execution signs on the venue's grid: tell it at once (keys.tickSizeChannel, TickSizeChangeSchema).
+        const change = TickSizeChangeSchema.safeParse({ tokenId: u.tokenId, tickSize: u.tickSize, atMs: Math.round(u.timestampMs) });
+        if (change.success) void redis.publish(tickSizeChannel, JSON.stringify(change.data)).catch(() => undefined);
+        else logger.warn({ tokenId: u.tokenId, tickSize: u.tickSize }, 'tick_size_change with a tick the venue does not use; not relayed');
+      }
       if (u.kind === 'trade') {
         void tape.push(u.tokenId, { price: u.price, size: u.size, side: u.side, timestampMs: u.timestampMs }).catch(() => undefined);
         recorder?.record('trade', u.timestampMs, { tokenId: u.tokenId, conditionId: u.conditionId, price: u.price, size: u.size, side: u.side });

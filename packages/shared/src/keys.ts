@@ -26,6 +26,8 @@ export function redisKeys(prefix: string) {
     executionLease: `${prefix}:execution:lease`,
     /** Pub/sub channel for control messages (halt → cancel open orders). */
     controlChannel: `${prefix}:control`,
+    /** Pub/sub channel: the market channel's `tick_size_change`, from ingestion to execution (TickSizeChangeSchema). */
+    tickSizeChannel: `${prefix}:tick-size`,
     workerHeartbeat: (kind: string, id: string) => `${prefix}:workers:${kind}:${id}`,
     workersPattern: `${prefix}:workers:*`,
     status: (name: string) => `${prefix}:status:${name}`,

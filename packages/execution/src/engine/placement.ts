@@ -264,7 +264,9 @@ export class Placement {
           { orderId: id, reason: out.reason, message: out.message },
           out.reason === 'killed' ? 'order killed unfilled' : 'order rejected by the venue',
         );
-        if (out.reason === 'tick_size') this.d.port.tickSizeChanged?.(o.request.tokenId);
+        // Our amounts meet the precision rules on the tick we know (sizing.ts): a tick or precision
+        // refusal means the venue's tick moved. Ask it again before the next order of the token.
+        if (out.reason === 'tick_size' || out.reason === 'precision') this.d.port.tickSizeChanged?.(o.request.tokenId);
         manager.transition(id, out.reason === 'killed' ? 'cancel' : 'reject', nowMs, out.message);
         return;
       case 'duplicate':

@@ -314,7 +314,10 @@ export async function createClobV2Port(opts: ClobV2Options): Promise<ClobV2Port>
     apiKey: creds.key,
     async sign(r: OrderRequest): Promise<SignedRequest> {
       // The venue's tick may have changed since the request was made (tick_size_change): use its grid,
-      // moving the price only in the cautious direction (a BUY down, a SELL up).
+      // moving the price only in the cautious direction (a BUY down, a SELL up). When the request and
+      // the cache disagree, one of them missed a change: ask the venue.
+      const cached = tickByToken.get(r.tokenId);
+      if (cached !== undefined && cached !== r.tickSize) tickByToken.delete(r.tokenId);
       const venueTick = await tickSize(r.tokenId).catch(() => r.tickSize);
       let request = r;
       if (venueTick !== r.tickSize) {

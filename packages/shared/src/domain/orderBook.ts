@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EpochMsSchema, PriceSchema, TokenIdSchema } from './primitives.js';
+import { EpochMsSchema, PriceSchema, TickSizeSchema, TokenIdSchema } from './primitives.js';
 import { isOnStep } from '../money.js';
 
 export const BookLevelSchema = z.object({ price: PriceSchema, size: z.number().positive() }).strict();
@@ -47,3 +47,16 @@ export function midPrice(book: OrderBook): number | null {
   const ask = book.asks[0];
   return bid && ask ? (bid.price + ask.price) / 2 : null;
 }
+
+/**
+ * A market's tick size changed at run time (the market channel's `tick_size_change`,
+ * docs/polymarket-venue.md §5.2 item 5): ingestion hears it, execution's order signing follows it.
+ */
+export const TickSizeChangeSchema = z
+  .object({
+    tokenId: TokenIdSchema,
+    tickSize: TickSizeSchema,
+    atMs: z.number().int().nonnegative(),
+  })
+  .strict();
+export type TickSizeChange = z.infer<typeof TickSizeChangeSchema>;
