@@ -32,6 +32,7 @@ const ADAPTER_SUBPATHS = [
   '@polybot/shared/redis',
   '@polybot/shared/redisRateLimit',
   '@polybot/shared/redisServer',
+  '@polybot/shared/redisPersistence',
   '@polybot/shared/breaker',
   '@polybot/shared/status',
   '@polybot/shared/runtime',
@@ -55,13 +56,29 @@ const ADAPTER_SUBPATHS = [
  * may reach an adapter file of their own package for types only (an injected interface).
  */
 const ADAPTERS = {
-  shared: ['queues', 'redis', 'redisRateLimit', 'redisServer', 'breaker', 'status', 'runtime', 'metrics', 'http', 'logger', 'config', 'settings', 'shutdown'],
+  shared: [
+    'queues',
+    'redis',
+    'redisRateLimit',
+    'redisServer',
+    'redisPersistence',
+    'breaker',
+    'status',
+    'runtime',
+    'metrics',
+    'http',
+    'logger',
+    'config',
+    'settings',
+    'shutdown',
+  ],
   ingestion: ['bookCache', 'oracleStore', 'tradeTape', 'marketSocket', 'rtds', 'http', 'bookClient', 'stores'],
   strategy: [],
   risk: ['breakerControl', 'ledgerStore'],
   execution: [
     'sqliteStore',
     'lease',
+    'haltRecord',
     'keys',
     'venue/clobV2',
     'venue/relayer',

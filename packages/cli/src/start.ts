@@ -9,8 +9,10 @@ import { z } from 'zod';
 import { configOrExit, loadBaseConfig, parseEnv } from '@polybot/shared/config';
 import { applyConfigFile } from '@polybot/shared/settings';
 import { spawnRedisServer, type SpawnedRedis } from '@polybot/shared/redisServer';
+import { redactRedisUrl } from '@polybot/shared/redis';
 import { dashboardCredentials } from '@polybot/dashboard';
 import { Stack, waitForHttp } from './stack.js';
+import { stackRedisSecret, writeStackRedisConfig } from './stackRedis.js';
 
 const StartEnvSchema = z.object({
   ANALYSIS_WORKERS: z.coerce.number().int().min(1).max(32).default(1),
@@ -31,13 +33,19 @@ async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
-export async function resolveRedis(env: NodeJS.ProcessEnv): Promise<{ url: string; owned: SpawnedRedis | null; how: string }> {
+/**
+ * Which Redis the stack uses. A private redis-server is spawned with an AOF and an ACL user in
+ * `<dataDir>/redis` (stackRedis.ts); its URL carries that user's password, so it is never printed as is.
+ */
+export async function resolveRedis(env: NodeJS.ProcessEnv, dataDir: string): Promise<{ url: string; owned: SpawnedRedis | null; how: string }> {
   if (env.REDIS_URL) return { url: env.REDIS_URL, owned: null, how: 'REDIS_URL' };
   const local = 'redis://127.0.0.1:6379';
   if (await redisAnswers(local)) return { url: local, owned: null, how: 'the Redis on 127.0.0.1:6379' };
+  const { secret } = stackRedisSecret(dataDir);
+  const configFile = writeStackRedisConfig(dataDir, secret);
   try {
-    const owned = await spawnRedisServer();
-    return { url: owned.url, owned, how: 'a private redis-server' };
+    const owned = await spawnRedisServer(undefined, [], { configFile, auth: { user: secret.user, password: secret.password } });
+    return { url: owned.url, owned, how: `a private redis-server (AOF and user ${secret.user} in ${path.dirname(configFile)})` };
   } catch {
     throw new Error(
       'no Redis: set REDIS_URL, start one on 127.0.0.1:6379, or install redis-server (Debian: apt-get install redis-server; macOS: brew install redis)',
@@ -69,7 +77,7 @@ export async function main(argv: string[]): Promise<void> {
   configOrExit(() => applyConfigFile(process.env), 'start');
   const base = configOrExit(() => loadBaseConfig(), 'start');
   const extra = configOrExit(() => parseEnv(StartEnvSchema, process.env), 'start');
-  const redis = await resolveRedis(process.env);
+  const redis = await resolveRedis(process.env, base.dataDir);
   const logDir = path.join(base.dataDir, 'logs');
   // The dashboard is never open: a generated login (first start only) is shown here, on the
   // terminal, and not by the dashboard process, whose output also goes to its log file.
@@ -77,7 +85,8 @@ export async function main(argv: string[]): Promise<void> {
   let stopping = false;
 
   const stack = new Stack({
-    env: { REDIS_URL: redis.url, POLYBOT_DATA_DIR: base.dataDir, LOG_LEVEL: base.logLevel },
+    // Our own Redis: its URL carries the credentials (separate ones from the environment would clash).
+    env: { REDIS_URL: redis.url, ...(redis.owned ? { REDIS_USERNAME: '', REDIS_PASSWORD: '' } : {}), POLYBOT_DATA_DIR: base.dataDir, LOG_LEVEL: base.logLevel },
     logDir,
     restart: true,
     onLine: (name, line) => {
@@ -121,7 +130,7 @@ export async function main(argv: string[]): Promise<void> {
   process.stdout.write(
     [
       '',
-      `polybot is running on the ${base.venue} venue (Redis: ${redis.how}, ${redis.url})`,
+      `polybot is running on the ${base.venue} venue (Redis: ${redis.how}, ${redactRedisUrl(redis.url)})`,
       `  dashboard     http://localhost:${extra.POLYBOT_DASHBOARD_PORT}/          (status page)`,
       `  bull board    http://localhost:${extra.POLYBOT_DASHBOARD_PORT}/queues`,
       login?.generated

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PolybotError } from './errors.js';
 import { VenueSchema } from './domain/primitives.js';
-import { hasHashTag, parseRedisUrl, RedisUrlSchema } from './redisUrl.js';
+import { hasHashTag, parseRedisUrl, redactRedisUrl, RedisUrlSchema, withRedisCredentials } from './redisUrl.js';
 
 /** Where each venue's APIs live unless overridden. `sim` points at the local venue. */
 export const POLYMARKET_HOSTS = {
@@ -17,6 +17,12 @@ const intFromEnv = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.co
 export const BaseEnvSchema = z.object({
   /** One server, a Cluster or a Sentinel set: the URL forms are in redis.ts (and the README, "More than one machine"). */
   REDIS_URL: RedisUrlSchema.default('redis://127.0.0.1:6379'),
+  /** Redis ACL user and password (compose and `polybot start` run Redis with them); never logged. */
+  REDIS_USERNAME: z
+    .string()
+    .regex(/^[^\s:@/]{1,64}$/, 'a user name without spaces, ":", "@" or "/"')
+    .optional(),
+  REDIS_PASSWORD: z.string().min(16, 'at least 16 characters').max(512).optional(),
   POLYBOT_VENUE: VenueSchema.default('sim'),
   POLYBOT_DATA_DIR: z.string().min(1).default('.polybot'),
   POLYBOT_QUEUE_PREFIX: z
@@ -63,7 +69,7 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
 function redactIfSecret(name: string, value: string): string {
   if (/KEY|SECRET|PASS|TOKEN/i.test(name)) return '[redacted]';
   // A Redis URL may carry a password (user:password@ or ?sentinelPassword=).
-  if (name === 'REDIS_URL') return value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:[redacted]@').replace(/(sentinelPassword=)[^&]*/g, '$1[redacted]');
+  if (name === 'REDIS_URL') return redactRedisUrl(value);
   return value;
 }
 
@@ -75,10 +81,18 @@ export function baseConfigFrom(raw: z.infer<typeof BaseEnvSchema>): BaseConfig {
       `invalid configuration:\n  POLYBOT_QUEUE_PREFIX: on a Redis Cluster the prefix needs a hash tag such as {polybot} (got ${JSON.stringify(raw.POLYBOT_QUEUE_PREFIX)})`,
     );
   }
+  let redisUrl: string;
+  if (raw.REDIS_USERNAME !== undefined && raw.REDIS_PASSWORD === undefined)
+    throw new PolybotError('CONFIG_INVALID', 'invalid configuration:\n  REDIS_PASSWORD: REDIS_USERNAME is set, so its password is needed too');
+  try {
+    redisUrl = withRedisCredentials(raw.REDIS_URL, raw.REDIS_USERNAME, raw.REDIS_PASSWORD);
+  } catch (err) {
+    throw new PolybotError('CONFIG_INVALID', `invalid configuration:\n  REDIS_URL: ${(err as Error).message}`);
+  }
   const sim = raw.POLYBOT_VENUE === 'sim';
   const simUrl = `http://127.0.0.1:${raw.SIM_VENUE_PORT}`;
   return {
-    redisUrl: raw.REDIS_URL,
+    redisUrl,
     venue: raw.POLYBOT_VENUE,
     dataDir: path.resolve(raw.POLYBOT_DATA_DIR),
     queuePrefix: raw.POLYBOT_QUEUE_PREFIX,

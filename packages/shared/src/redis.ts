@@ -7,7 +7,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { Logger } from 'pino';
 import { parseRedisUrl } from './redisUrl.js';
 
-export { hasHashTag, parseRedisUrl, RedisUrlSchema, type HostPort, type RedisTarget } from './redisUrl.js';
+export { hasHashTag, parseRedisUrl, redactRedisUrl, RedisUrlSchema, withRedisCredentials, type HostPort, type RedisTarget } from './redisUrl.js';
 
 /** A connection: one server or Sentinel-found master (`Redis`), or a Cluster. BullMQ takes either. */
 export type RedisClient = Redis | Cluster;
@@ -59,7 +59,12 @@ export function createRedisClient(url: string, opts: { logger?: Logger; name?: s
     const now = Date.now();
     if (now - lastLog > 5_000) {
       lastLog = now;
-      opts.logger?.warn({ err: err.message, name: opts.name }, 'redis connection error');
+      if (/WRONGPASS|NOAUTH|NOPERM/.test(err.message))
+        opts.logger?.error(
+          { err: err.message, name: opts.name },
+          "redis refused our credentials or a command: check REDIS_USERNAME/REDIS_PASSWORD (or user:password in REDIS_URL) and the user's ACL",
+        );
+      else opts.logger?.warn({ err: err.message, name: opts.name }, 'redis connection error');
     }
   });
   return redis;
@@ -75,7 +80,7 @@ export function createRedis(url: string, opts: { logger?: Logger; name?: string;
 }
 
 /** The servers holding data: the one server, or every master of a Cluster (once it knows them). */
-async function masters(redis: RedisClient): Promise<Redis[]> {
+export async function masters(redis: RedisClient): Promise<Redis[]> {
   if (!(redis instanceof Cluster)) return [redis];
   if (redis.status !== 'ready')
     await new Promise<void>((resolve, reject) => {

@@ -25,10 +25,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Spawns a private redis-server (no persistence) on the given or a free port. Exported for chaos tests that restart Redis. */
-export async function spawnRedisServer(port?: number, args: string[] = []): Promise<SpawnedRedis> {
+/**
+ * Spawns a private redis-server on the given or a free port: without persistence, or as a config
+ * file says (`opts.configFile`: its persistence, users and directory; the port and bind still come
+ * from here). Exported for chaos tests that restart Redis. `opts.auth` goes into the returned URL.
+ */
+export async function spawnRedisServer(
+  port?: number,
+  args: string[] = [],
+  opts: { configFile?: string; auth?: { user: string; password: string } } = {},
+): Promise<SpawnedRedis> {
   const p = port ?? (await freePort());
-  const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], {
+  const base = opts.configFile ? [opts.configFile] : ['--save', '', '--appendonly', 'no'];
+  const child = spawn('redis-server', [...base, '--port', String(p), '--bind', '127.0.0.1', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -50,8 +59,9 @@ export async function spawnRedisServer(port?: number, args: string[] = []): Prom
       reject(new Error(`redis-server exited with ${code}: ${out}`));
     });
   });
+  const userinfo = opts.auth ? `${encodeURIComponent(opts.auth.user)}:${encodeURIComponent(opts.auth.password)}@` : '';
   return {
-    url: `redis://127.0.0.1:${p}`,
+    url: `redis://${userinfo}127.0.0.1:${p}`,
     how: 'redis-server',
     port: p,
     child,

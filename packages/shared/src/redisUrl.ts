@@ -101,3 +101,44 @@ export const RedisUrlSchema = z.string().superRefine((s, ctx) => {
 
 /** A queue prefix with a hash tag: every key under it hashes to one Cluster slot. */
 export const hasHashTag = (prefix: string): boolean => /\{[^{}]+\}/.test(prefix);
+
+/** A Redis URL fit for a log line or a terminal: the password (and a Sentinel's) replaced by `[redacted]`. */
+export function redactRedisUrl(url: string): string {
+  return url
+    .replace(/(sentinelPassword=)[^&#]*/g, '$1[redacted]')
+    .replace(/^([a-z+]+:\/\/)([^:/@?#]*)(:[^@/?#]*)?@/i, (_m, p: string, u: string, pw?: string) => `${p}${u}${pw ? ':[redacted]' : ''}@`);
+}
+
+/**
+ * The URL with a user and password put in (REDIS_USERNAME / REDIS_PASSWORD), so every connection
+ * (workers, BullMQ, pub/sub) authenticates the same way. A URL that already carries credentials and
+ * separate ones as well is refused: which one is meant cannot be guessed.
+ */
+export function withRedisCredentials(url: string, username: string | undefined, password: string | undefined): string {
+  if (username === undefined && password === undefined) return url;
+  const m = URL_RE.exec(url.trim());
+  if (!m) throw new Error('expected redis://host:port, redis+cluster://host:port,host:port… or redis+sentinel://host:port,…/<master name>');
+  if (m[3] !== undefined) throw new Error('REDIS_URL already carries credentials: give them either there or in REDIS_USERNAME/REDIS_PASSWORD, not both');
+  const scheme = url.trim().slice(0, url.trim().indexOf('://') + 3);
+  const userinfo = `${encodeURIComponent(username ?? '')}${password === undefined ? '' : `:${encodeURIComponent(password)}`}@`;
+  return `${scheme}${userinfo}${url.trim().slice(scheme.length)}`;
+}
+
+/** The passwords a Redis URL carries (as written and decoded), for the logger to scrub wherever they would show. */
+export function redisUrlSecrets(url: string): string[] {
+  const out: string[] = [];
+  const m = URL_RE.exec(url.trim());
+  if (!m) return out;
+  const i = m[3]?.indexOf(':') ?? -1;
+  if (m[3] !== undefined && i >= 0) out.push(m[3].slice(i + 1));
+  const q = /sentinelPassword=([^&#]*)/.exec(m[6] ?? '');
+  if (q) out.push(q[1]!);
+  return [...new Set(out.flatMap((s) => [s, safeDecode(s)]).filter((s) => s.length > 0))];
+}
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

@@ -5,11 +5,12 @@ import type { Logger } from 'pino';
 import { configOrExit, loadBaseConfig, type BaseConfig, type Env } from './config.js';
 import { redisKeys } from './keys.js';
 import { registry } from './metrics.js';
-import { createLogger } from './logger.js';
+import { createLogger, registerSecret } from './logger.js';
 import type { QueueContext } from './queues.js';
 import { useRateLimiter } from './http.js';
 import type { RateLimiter } from './rateLimit.js';
 import { createRedisClient, type RedisClient } from './redis.js';
+import { redisUrlSecrets } from './redisUrl.js';
 import { RedisRateLimiter } from './redisRateLimit.js';
 import { Shutdown } from './shutdown.js';
 
@@ -37,6 +38,8 @@ export interface WorkerRuntime {
  */
 export function startWorkerRuntime(kind: WorkerKind, env: Env = process.env): WorkerRuntime {
   const config = configOrExit(() => loadBaseConfig(env), kind);
+  // The Redis password (in REDIS_URL or REDIS_PASSWORD) is scrubbed from every log line.
+  for (const s of redisUrlSecrets(config.redisUrl)) registerSecret(s);
   // POLYBOT_LOG_FILE=true (compose): each process also writes its JSON lines to <dataDir>/logs, where `polybot bot trace` reads them.
   const logFile = env.POLYBOT_LOG_FILE === 'true' ? path.join(config.dataDir, 'logs', `${env.POLYBOT_PROCESS_NAME ?? kind}-${os.hostname()}.log`) : undefined;
   const logger = createLogger({ name: kind, level: config.logLevel, ...(logFile ? { file: logFile } : {}) });

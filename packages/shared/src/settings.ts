@@ -74,6 +74,20 @@ export const SETTINGS = {
     RedisUrlSchema.default('redis://127.0.0.1:6379'),
     'Redis for queues and shared state (`pnpm start` without it: 127.0.0.1:6379 if it answers, else a private redis-server)',
   ),
+  redisUsername: field(
+    'REDIS_USERNAME',
+    z.string().optional(),
+    'Redis ACL user (compose and `polybot start` run Redis with the user `polybot` and no default user)',
+  ),
+  redisPassword: field(
+    'REDIS_PASSWORD',
+    z.string().min(16, 'at least 16 characters').optional(),
+    'password of that Redis user, 16+ characters (never logged; `docker compose` refuses to start without it)',
+    {
+      secret: true,
+      envOnly: true,
+    },
+  ),
   dataDir: field('POLYBOT_DATA_DIR', z.string().min(1).default('.polybot'), 'the order store, logs and recordings'),
   queuePrefix: field(
     'POLYBOT_QUEUE_PREFIX',

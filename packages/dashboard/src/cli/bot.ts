@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { configOrExit, loadBaseConfig } from '@polybot/shared/config';
-import { createRedisClient } from '@polybot/shared/redis';
+import { createRedisClient, redactRedisUrl } from '@polybot/shared/redis';
 import { createBreakerControl } from '@polybot/risk/breaker';
 import { openOrderHistory } from '@polybot/execution/store';
 import { readStatus, type StatusData } from '../statusData.js';
@@ -116,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
-    process.stderr.write(`polybot bot: cannot reach Redis at ${config.redisUrl}: ${(err as Error).message}\n`);
+    process.stderr.write(`polybot bot: cannot reach Redis at ${redactRedisUrl(config.redisUrl)}: ${(err as Error).message}\n`);
     return 1;
   } finally {
     redis.disconnect();

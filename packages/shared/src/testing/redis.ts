@@ -3,7 +3,9 @@
  * REDIS_URL if set; a testcontainers Redis when a Docker engine answers; a `redis-server`
  * spawned on a free port; else a clear error. Never a silent skip.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { spawnRedisServer } from '../redisServer.js';
 
 export { freePort, spawnRedisServer } from '../redisServer.js';
@@ -25,6 +27,7 @@ async function tryTestcontainers(): Promise<TestRedis | null> {
     const { GenericContainer, Wait } = await import('testcontainers');
     const container = await new GenericContainer('redis:7-alpine')
       .withExposedPorts(6379)
+      .withCommand(['redis-server', '--appendonly', 'yes'])
       .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
       .withStartupTimeout(60_000)
       .start();
@@ -42,8 +45,17 @@ export async function startTestRedis(): Promise<TestRedis> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, how: 'REDIS_URL', stop: async () => {} };
   const tc = await tryTestcontainers();
   if (tc) return tc;
+  // With an append-only file, as paper and live require (a test of the refusal spawns its own Redis without).
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'polybot-test-redis-'));
   try {
-    return await spawnRedisServer();
+    const r = await spawnRedisServer(undefined, ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir]);
+    return {
+      ...r,
+      stop: async () => {
+        await r.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   } catch (err) {
     throw new Error(
       'Tests need a real Redis and none could be had. Set REDIS_URL to a server, start a Docker engine ' +
