@@ -36,7 +36,7 @@ export class ExecutionEngine {
     private readonly port: ClobPort,
     cfg: EngineConfig,
     private readonly logger: Logger,
-    isHalted: () => Promise<boolean>,
+    private readonly isHalted: () => Promise<boolean>,
     /** Without books a lone arbitrage leg waits (and is held if the window ends first). */
     books?: BookReader,
   ) {
@@ -102,10 +102,55 @@ export class ExecutionEngine {
     });
   }
 
-  /** Keeps resting orders alive at the venue (10 s without a heartbeat cancels them all). */
+  /**
+   * While halted: cancel everything at the venue, and again on every call, until each order we
+   * know of is final by the venue's own answer (cancelled, filled, or no longer listed). A cancel
+   * that fails (the venue restarting, a timeout) is simply sent again on the next call. Returns how
+   * many orders are not final yet (0: the venue confirms none is left).
+   */
+  haltSweep(reason: string, nowMs = this.clock.now()): Promise<number> {
+    return this.exclusive(async () => {
+      const open = this.manager.nonTerminal();
+      if (open.length === 0) return 0;
+      for (const o of open) if (o.state !== 'cancel_requested') this.manager.transition(o.request.id, 'request_cancel', nowMs, reason);
+      this.manager.commit(nowMs);
+      try {
+        await this.port.cancelAll();
+      } catch (err) {
+        this.logger.error({ reason, err: (err as Error).message, left: open.length }, 'cancel-all on halt failed; sending it again on the next pass');
+      }
+      const tradesCache: TradesCache = new Map();
+      for (const o of this.manager.nonTerminal()) {
+        try {
+          await this.recon.reconcile(o, nowMs, tradesCache);
+        } catch (err) {
+          this.logger.warn({ orderId: o.request.id, err: (err as Error).message }, 'halt: cannot ask the venue about an order; asking again on the next pass');
+        }
+      }
+      this.manager.commit(nowMs);
+      const left = this.manager.nonTerminal().length;
+      if (left === 0) this.logger.warn({ reason }, 'halt: the venue confirms no order of ours is left');
+      return left;
+    });
+  }
+
+  private heartbeatsStopped = false;
+
+  /**
+   * Keeps resting orders alive at the venue (10 s without a heartbeat cancels them all). Never while
+   * halted: then the venue's dead-man switch cancels whatever a failed cancel left.
+   */
   async heartbeat(nowMs = this.clock.now()): Promise<void> {
     // Any order not final may rest at the venue (an in-flight one too).
     if (this.manager.nonTerminal().length === 0) return;
+    // Redis unreadable: not known to be halted (placement refuses meanwhile), so orders are kept alive.
+    const halted = await this.isHalted().catch(() => false);
+    if (halted !== this.heartbeatsStopped) {
+      this.heartbeatsStopped = halted;
+      if (halted) this.logger.warn('halted: heartbeats stopped (the venue cancels anything still resting within ~10 s)');
+      else this.logger.info('heartbeats resumed');
+    }
+    if (halted) return;
     try {
       await this.placement.beat();
     } catch (err) {

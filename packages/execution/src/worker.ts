@@ -16,6 +16,12 @@ import { ExecutionEngine } from './executionEngine.js';
 import { DEFAULT_HARD_LIMITS } from './hardLimits.js';
 import { resolveSigningKey } from './keys.js';
 import { createLease } from './lease.js';
+import { describeHolder, FileLease } from './fileLease.js';
+import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { HaltRecord } from './haltRecord.js';
+import { runOrderJob } from './orderJobs.js';
+import { requireDurableRedis } from '@polybot/shared/redisPersistence';
 import { OrderManager } from './orderManager.js';
 import { applyTickSizeMessage } from './tickSizes.js';
 import { openOrderStore, type SqliteOrderStore } from './sqliteStore.js';
@@ -86,6 +92,7 @@ export async function runWorker(): Promise<void> {
   const env = configOrExit(() => parseEnv(EnvSchema, process.env), 'execution');
   const { config, logger, redis } = rt;
   const keys = redisKeys(config.queuePrefix);
+
   // Paper signs nothing; sim and live need a key (live only with its explicit confirmation).
   let key = null;
   try {
@@ -94,6 +101,70 @@ export async function runWorker(): Promise<void> {
     if (isPolybotError(err)) fatal(err.message, 2);
     throw err;
   }
+
+  // Paper and live keep money state in Redis: refuse a Redis that would forget it on a restart.
+  try {
+    await requireDurableRedis(redis, config.venue);
+  } catch (err) {
+    if (isPolybotError(err, 'CONFIG_INVALID')) fatal(err.message, 2);
+    throw err;
+  }
+
+  // One owner of the data directory, whatever Redis says: a lock file (fileLease.ts). A second
+  // process waits for it (a restart overlapping a stop), then refuses with who holds it. A stale
+  // one (its process gone, or not renewed in time) is taken over.
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+  } catch (err) {
+    fatal(`cannot create the data directory ${config.dataDir}: ${(err as Error).message}`, 2);
+  }
+  const fileLease = new FileLease(config.dataDir, { owner: `${rt.id}-${randomUUID().slice(0, 8)}`, ttlMs: env.EXEC_LEASE_TTL_MS });
+  {
+    const until = Date.now() + env.EXEC_LEASE_WAIT_MS;
+    for (let logged = false; ;) {
+      let r;
+      try {
+        r = fileLease.tryAcquire();
+      } catch (err) {
+        fatal(`cannot take the lease ${fileLease.file}: ${(err as Error).message}`, 2);
+      }
+      if (r.ok) {
+        if (r.tookOverFrom || r.staleBecause)
+          logger.warn({ file: fileLease.file, previous: describeHolder(r.tookOverFrom), why: r.staleBecause }, 'took over a stale data-directory lease');
+        break;
+      }
+      if (Date.now() >= until)
+        fatal(
+          `another execution process (${describeHolder(r.holder)}) holds ${fileLease.file}${r.why === 'held' ? '' : ` (${r.why})`}; ` +
+            'only one may use a data directory: stop it, or give this one its own POLYBOT_DATA_DIR',
+          2,
+        );
+      if (!logged) logger.warn({ file: fileLease.file, holder: describeHolder(r.holder) }, 'waiting for the data-directory lease');
+      logged = true;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+  }
+  let fileLeaseOkAtMs = Date.now();
+  const fileLeaseTimer = setInterval(
+    () => {
+      try {
+        if (fileLease.renew()) fileLeaseOkAtMs = Date.now();
+        else {
+          process.stderr.write(`polybot execution: another process took ${fileLease.file}; stopping before two owners write orders\n`);
+          logger.fatal({ file: fileLease.file }, 'data-directory lease lost: stopping before two owners write orders');
+          process.exit(1);
+        }
+      } catch (err) {
+        logger.warn({ err: (err as Error).message, file: fileLease.file }, 'cannot renew the data-directory lease');
+        if (Date.now() - fileLeaseOkAtMs >= env.EXEC_LEASE_TTL_MS) {
+          process.stderr.write(`polybot execution: the lease ${fileLease.file} could not be renewed in time; stopping\n`);
+          process.exit(1);
+        }
+      }
+    },
+    Math.floor(env.EXEC_LEASE_TTL_MS / 3),
+  );
+  fileLeaseTimer.unref();
 
   // One owner at a time.
   const lease = createLease(redis, keys.executionLease, rt.id, env.EXEC_LEASE_TTL_MS);
@@ -231,8 +302,28 @@ export async function runWorker(): Promise<void> {
     }
   }
 
-  const halted = async () => (await readBreaker(redis, config.queuePrefix, Date.now())).state === 'open';
-  const engine = new ExecutionEngine(
+  // Halts and breaker trips are also recorded here, in the data directory: a Redis that lost its
+  // data does not resume trading (haltRecord.ts). Redis unreadable: a recorded halt still holds.
+  const haltRecord = new HaltRecord(config.dataDir, logger);
+  const haltView = async () => {
+    let state;
+    try {
+      state = await readBreaker(redis, config.queuePrefix, Date.now());
+    } catch (err) {
+      if (haltRecord.current) return { halted: true, reason: `${haltRecord.last.reason ?? 'halted'} (Redis unreadable)` };
+      throw err;
+    }
+    return haltRecord.sync(state, Date.now());
+  };
+  const halted = async () => (await haltView()).halted;
+  try {
+    const h = await haltView();
+    if (h.halted) logger.warn({ reason: h.reason, file: haltRecord.file }, 'starting halted: no order is placed until a resume');
+  } catch (err) {
+    if (isPolybotError(err, 'PERSISTENCE_FAILED')) fatal(`${err.message}; stopping rather than trading unrecorded`, 1);
+    logger.warn({ err: (err as Error).message }, 'cannot read the breaker at start; every order job asks again');
+  }
+  const engine: ExecutionEngine = new ExecutionEngine(
     manager,
     port,
     {
@@ -429,15 +520,9 @@ export async function runWorker(): Promise<void> {
       let result: string;
       try {
         // Events that cannot reach the queue pile up in the outbox: no new order until they drain
-        // (a redelivered job of a known order is still reconciled).
-        const backlog = manager.outbox().length;
-        const known = 'kind' in job ? manager.getPair(job.id) : manager.get(job.id);
-        if (backlog > env.EXEC_MAX_OUTBOX && !known) {
-          logger.error({ orderId: job.id, backlog, max: env.EXEC_MAX_OUTBOX }, 'order refused: the execution-events outbox is backed up');
-          return `refused: outbox backed up (${backlog} events waiting)`;
-        }
-        // A pair carries both legs: placed as a unit, a lone leg unwound (see placePair).
-        result = 'kind' in job ? await engine.placePair(job) : await engine.place(job);
+        // (a redelivered job of a known order is still reconciled). A pair is placed as a unit.
+        result = await runOrderJob(job, { manager, engine, maxOutbox: env.EXEC_MAX_OUTBOX, logger });
+        if (result.startsWith('refused: outbox backed up')) return result;
         shipEvents();
       } catch (err) {
         stopIfUnrecorded(err);
@@ -462,9 +547,11 @@ export async function runWorker(): Promise<void> {
     engine
       .poll()
       .then(async () => {
-        // A halt we did not hear (we were down, or the message was lost) still cancels what rests.
-        if (manager.nonTerminal().some((o) => o.state === 'open' || o.state === 'partially_filled') && (await halted())) {
-          await engine.cancelAll('breaker is open');
+        // Halted (a halt we heard, one we missed, or one only our record remembers): cancel what is
+        // left, again on every poll, until the venue confirms none is.
+        if (manager.nonTerminal().length > 0) {
+          const h = await haltView();
+          if (h.halted) await engine.haltSweep(h.reason ?? 'halted');
         }
       })
       .then(moneyStep)
@@ -491,9 +578,23 @@ export async function runWorker(): Promise<void> {
     }
     const msg = ControlMessageSchema.safeParse(safeJson(raw));
     if (!msg.success) return logger.warn('control message failed its schema; ignored');
+    if (msg.data.type === 'resume') {
+      try {
+        haltRecord.resume(msg.data.atMs, Date.now());
+      } catch (err) {
+        stopIfUnrecorded(err);
+      }
+      return;
+    }
     if (msg.data.type === 'halt') {
-      void engine
-        .cancelAll(`halt: ${msg.data.reason}`)
+      const { kind, reason, atMs } = msg.data;
+      void haltView()
+        .catch(() => null)
+        .then((h) => {
+          // The breaker in Redis is set before the message is sent; without it, the message itself is recorded.
+          if (!h?.halted) haltRecord.record({ state: 'open', kind, reason, trippedAtMs: atMs, cooldownUntilMs: null }, Date.now());
+        })
+        .then(() => engine.haltSweep(`halt: ${reason}`))
         .then(flush)
         .catch((err: unknown) => {
           stopIfUnrecorded(err);
@@ -518,6 +619,12 @@ export async function runWorker(): Promise<void> {
     clearInterval(leaseTimer);
     await lease.release().catch(() => undefined);
     orderStore.close();
+    clearInterval(fileLeaseTimer);
+    try {
+      fileLease.release();
+    } catch {
+      // Left behind, it is stale (its process is gone) for the next start.
+    }
   });
   logger.info({ venue: config.venue, clob: config.clobUrl, address, file }, 'execution running');
 }
