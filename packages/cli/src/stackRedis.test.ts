@@ -88,6 +88,7 @@ describe('the stack Redis of `polybot start`', () => {
 
     // BullMQ as the workers use it: a job added, taken and completed under the ACL user.
     const conn = new Redis(s.url, { maxRetriesPerRequest: null });
+    conn.on('error', () => undefined);
     clients.push(conn);
     const ctx = { connection: conn, prefix: '{t}', logger: pino({ level: 'silent' }) };
     const ticks = new Producer('ticks', ctx);
@@ -98,6 +99,7 @@ describe('the stack Redis of `polybot start`', () => {
     expect(await seen).toBe('acl-check');
     await w.close();
     await ticks.close();
+    conn.disconnect();
   }, 30_000);
 
   it('keeps its data across a restart (AOF in the data directory) and passes the paper/live persistence check', async () => {
