@@ -6,7 +6,8 @@ import { QUEUE_NAMES } from '@polybot/shared/queues';
 import { startWorkerRuntime } from '@polybot/shared/runtime';
 import { Queue } from 'bullmq';
 import { registerSecret } from '@polybot/shared/logger';
-import { startAlerts, type AlertTargets } from './alerts/alerts.js';
+import { SETTINGS } from '@polybot/shared/settings';
+import { dailySummaryFrom, startAlerts, type AlertTargets } from './alerts/alerts.js';
 import { startTelegramCommands } from './alerts/telegram.js';
 import { createBreakerControl } from '@polybot/risk/breaker';
 import { dailyOf } from './history.js';
@@ -14,6 +15,9 @@ import { readTradeHistory } from './historySource.js';
 import { dashboardCredentials } from './credentials.js';
 import { createDashboardServer } from './server.js';
 import { readStatus } from './statusData.js';
+
+/** A `true`/`false` setting: its schema and default are the config's (`settings.ts`). */
+type OnOff = z.ZodType<'true' | 'false'>;
 
 const EnvSchema = z
   .object({
@@ -30,6 +34,13 @@ const EnvSchema = z
     POLYBOT_TELEGRAM_BOT_TOKEN: z.string().min(10).optional(),
     POLYBOT_TELEGRAM_CHAT_ID: z.string().min(1).optional(),
     POLYBOT_TELEGRAM_API_URL: z.string().url().optional(),
+    POLYBOT_TELEGRAM_COMMANDS: SETTINGS.alerts.telegram.commands.schema as OnOff,
+    // One switch per alert type (settings.ts `alerts.*`, their defaults there).
+    POLYBOT_ALERT_FILLS: SETTINGS.alerts.fills.schema as OnOff,
+    POLYBOT_ALERT_TRIPS: SETTINGS.alerts.trips.schema as OnOff,
+    POLYBOT_ALERT_ERRORS: SETTINGS.alerts.errors.schema as OnOff,
+    POLYBOT_ALERT_SETTLEMENTS: SETTINGS.alerts.settlements.schema as OnOff,
+    POLYBOT_ALERT_DAILY: SETTINGS.alerts.daily.schema as OnOff,
   })
   .refine((e) => (e.POLYBOT_TELEGRAM_BOT_TOKEN === undefined) === (e.POLYBOT_TELEGRAM_CHAT_ID === undefined), {
     message: 'set both POLYBOT_TELEGRAM_BOT_TOKEN and POLYBOT_TELEGRAM_CHAT_ID, or neither',
@@ -113,12 +124,15 @@ export async function runWorker(): Promise<void> {
           prefix: config.queuePrefix,
           logger,
           targets,
-          dailySummary: async () => {
-            const s = await readStatus(redis, config.queuePrefix);
-            return s.risk
-              ? `📊 daily summary: bankroll $${s.risk.bankrollUsd.toFixed(2)}, realised PnL $${s.risk.realisedPnlUsd.toFixed(2)}, fees $${s.risk.feesUsd.toFixed(2)}, breaker ${s.breaker.state.state}`
-              : '📊 daily summary: no risk status yet';
+          switches: {
+            fills: env.POLYBOT_ALERT_FILLS === 'true',
+            trips: env.POLYBOT_ALERT_TRIPS === 'true',
+            errors: env.POLYBOT_ALERT_ERRORS === 'true',
+            settlements: env.POLYBOT_ALERT_SETTLEMENTS === 'true',
+            daily: env.POLYBOT_ALERT_DAILY === 'true',
           },
+          // That UTC day's realised PnL from the order store, not the running total.
+          dailySummary: dailySummaryFrom(config.dataDir),
         })
       : null;
   if (!stopAlerts) logger.info('no alert target configured (POLYBOT_ALERT_WEBHOOK_URL, POLYBOT_TELEGRAM_BOT_TOKEN)');
@@ -126,7 +140,7 @@ export async function runWorker(): Promise<void> {
   // Telegram commands (/status, /daily, /halt, /resume), obeyed only from the configured chat id.
   const tg = targets.telegram;
   const stopCommands =
-    tg && process.env.POLYBOT_TELEGRAM_COMMANDS !== 'false'
+    tg && env.POLYBOT_TELEGRAM_COMMANDS === 'true'
       ? startTelegramCommands({
           token: tg.token,
           chatId: tg.chatId,

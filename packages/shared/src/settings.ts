@@ -366,10 +366,14 @@ export const SETTINGS = {
       apiUrl: field('POLYBOT_TELEGRAM_API_URL', url(), 'Telegram Bot API base (default https://api.telegram.org)'),
       commands: field('POLYBOT_TELEGRAM_COMMANDS', bool(true), 'answer /status, /daily, /halt, /resume from chatId'),
     },
-    fills: field('POLYBOT_ALERT_FILLS', bool(false), 'alert on every fill'),
-    trips: field('POLYBOT_ALERT_TRIPS', bool(true), 'alert on breaker trips and resumes'),
-    errors: field('POLYBOT_ALERT_ERRORS', bool(true), 'alert on venue rejections and lost heartbeats'),
-    settlements: field('POLYBOT_ALERT_SETTLEMENTS', bool(true), 'alert on each settled window'),
+    fills: field('POLYBOT_ALERT_FILLS', bool(false), 'alert on every fill (once per trade)'),
+    trips: field('POLYBOT_ALERT_TRIPS', bool(true), 'alert on breaker trips, halts and resumes'),
+    errors: field(
+      'POLYBOT_ALERT_ERRORS',
+      bool(true),
+      'alert on venue rejections, lost heartbeats, hard-limit refusals, trades failed on chain, money stuck, events set aside',
+    ),
+    settlements: field('POLYBOT_ALERT_SETTLEMENTS', bool(true), 'alert on each settled window, redemption and merge'),
     daily: field('POLYBOT_ALERT_DAILY', bool(true), "a summary of each UTC day (that day's PnL) after it ends"),
   },
   backtest: {
