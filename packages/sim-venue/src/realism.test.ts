@@ -150,10 +150,19 @@ describe('§5.1 auth', () => {
     }
     const a = await simUser(venue.url, { type: 'eoa' });
     const b = await simUser(venue.url, { type: 'eoa' });
-    // b's signer with a's key.
+    // An order signed by b, posted with a's key by a (L2 headers carry a's address): authenticated,
+    // and refused for its signer (§5.1 item 4, clob-client-v2 #66/#73/#103).
+    const signedByB = await b.client.createOrder({ tokenID: m.upToken, price: 0.02, size: 5, side: Side.BUY });
+    const byA = a.client.postOrder(signedByB, OrderType.GTC);
+    await expect(byA).rejects.toMatchObject({ status: 400 });
+    await expect(byA).rejects.toThrow('the order signer address has to be the address of the API KEY');
+    // a's key presented with b's address (POLY_ADDRESS = b): a key unknown for that address is refused
+    // at authentication, before the order is looked at (§5.1 item 3: 401 for a bad or unknown key).
     const mixed = new ClobClient({ host: venue.url, chain: 137, signer: signerOf(b.key), creds: a.creds, throwOnError: true });
     const signed = await mixed.createOrder({ tokenID: m.upToken, price: 0.02, size: 5, side: Side.BUY });
-    await expect(mixed.postOrder(signed, OrderType.GTC)).rejects.toThrow(/Unauthorized|the order signer address has to be the address of the API KEY/);
+    const wrongAddress = mixed.postOrder(signed, OrderType.GTC);
+    await expect(wrongAddress).rejects.toMatchObject({ status: 401 });
+    await expect(wrongAddress).rejects.toThrow('Unauthorized/Invalid api key');
   });
 });
 

@@ -10,7 +10,7 @@
  *   verifyingContract: wallet, salt 0}` under the exchange domain, and the wire signature is
  *   `ecdsa(65) ‖ exchangeDomainSeparator(32) ‖ contentsHash(32) ‖ typeString(186) ‖ uint16 186`
  *   (docs/polymarket-venue.md §3; clob-client-v2 1.1.0 `order-utils/exchangeOrderBuilderV2`).
- *   A test checks these bytes against the official client's for the same order.
+ *   `signing.official.test.ts` checks these bytes against the official client's for the same order.
  */
 import { encodeAbiParameters, hashTypedData, keccak256, toHex, type Hex, type LocalAccount } from 'viem';
 
