@@ -6,6 +6,7 @@
  * `POLYBOT_E2E_REDIS=cluster` (`pnpm test:cluster`) runs the same test on a local three-node Redis
  * Cluster that it starts itself (`redis-server --cluster-enabled yes` × 3, `redis-cli --cluster create`).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,6 +59,18 @@ beforeAll(async () => {
     metricsPorts[kind] = await freePort();
     stack.add({ kind, index: 0, env: { POLYBOT_METRICS_PORT: String(metricsPorts[kind]) } });
   }
+  // The dashboard too: its /metrics (queue depths) is scraped like the others'.
+  metricsPorts.dashboard = await freePort();
+  stack.add({
+    kind: 'dashboard',
+    index: 0,
+    env: {
+      POLYBOT_METRICS_PORT: String(metricsPorts.dashboard),
+      POLYBOT_DASHBOARD_PORT: String(await freePort()),
+      POLYBOT_DASHBOARD_USER: 'polybot',
+      POLYBOT_DASHBOARD_PASSWORD: 'e2e-dashboard-password',
+    },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -125,6 +138,30 @@ describe('the stack trades end to end on the sim venue', () => {
     expect(value(exec, 'polybot_fees_usd_total')).toBeGreaterThan(0);
     expect(exec).toMatch(/polybot_orders\{state="filled"\}/);
     expect(exec).toMatch(/polybot_stage_latency_seconds_bucket/);
+  });
+
+  // promtool on what each running worker really serves (labels, histograms with observations),
+  // beside monitoring.test.ts's check of the definitions in-process.
+  it('every worker’s live /metrics passes promtool check metrics (prom-client’s nodejs_active_* aside), no doubled prefix', async (ctx) => {
+    const promtool = spawnSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' }).status === 0;
+    const reason = 'promtool is not installed (Debian: apt-get install prometheus; ./polybot test installs it)';
+    if (!promtool && process.env.CI) throw new Error(`${reason}, and CI must run this check`);
+    if (!promtool) return ctx.skip(reason);
+    const check = (text: string) => {
+      const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      return `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.trim() && !/nodejs_active_/.test(l));
+    };
+    // The check is live: a counter without its _total suffix is refused.
+    expect(check('# HELP polybot_bad a counter\n# TYPE polybot_bad counter\npolybot_bad 1\n').join(' ')).toMatch(/should have "_total" suffix/);
+    expect(Object.keys(metricsPorts).sort()).toEqual(['analysis', 'dashboard', 'discovery', 'execution', 'risk']);
+    for (const kind of Object.keys(metricsPorts)) {
+      const res = await fetch(`http://127.0.0.1:${metricsPorts[kind]}/metrics`);
+      expect(res.status, kind).toBe(200);
+      const text = await res.text();
+      expect(text, kind).toMatch(/^polybot_process_cpu_seconds_total /m);
+      expect(text, kind).not.toMatch(/polybot_process_process_/);
+      expect(check(text), `${kind}: promtool check metrics`).toEqual([]);
+    }
   });
 
   it.runIf(onCluster)('kept its queues and keys on the Cluster', async () => {
