@@ -97,24 +97,32 @@ function marketable(id: string): OrderRequest {
 const venueOrderCount = async () => ((await (await fetch(`${venue.url}/sim/orders`)).json()) as { orders: unknown[] }).orders.length;
 
 describe('Redis persistence', () => {
-  it('paper (and live) refuse a Redis without AOF with the fix in the message, before touching the data directory', async () => {
+  it('paper and live execution and risk refuse a Redis without AOF with the fix in the message, before touching the data directory', async () => {
     const volatile = await spawnRedisServer();
     try {
-      const dir = tmp('paper-aof');
-      const r = spawnSync(process.execPath, [WORKER, 'execution'], {
-        env: { ...baseEnv(), REDIS_URL: volatile.url, POLYBOT_VENUE: 'paper', POLYBOT_DATA_DIR: dir, POLYBOT_QUEUE_PREFIX: testPrefix('paper-aof') },
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(/paper trading refused: Redis at 127\.0\.0\.1:\d+: it has no AOF persistence \(appendonly no\)/);
-      expect(r.stderr).toMatch(/--appendonly yes/);
-      expect(existsSync(path.join(dir, 'orders.db'))).toBe(false);
-      expect(existsSync(path.join(dir, 'execution.lock'))).toBe(false);
+      for (const [kind, venue] of [
+        ['execution', 'paper'],
+        ['risk', 'paper'],
+        ['risk', 'live'],
+      ] as const) {
+        const dir = tmp('paper-aof');
+        const r = spawnSync(process.execPath, [WORKER, kind], {
+          env: { ...baseEnv(), REDIS_URL: volatile.url, POLYBOT_VENUE: venue, POLYBOT_DATA_DIR: dir, POLYBOT_QUEUE_PREFIX: testPrefix('paper-aof') },
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
+        expect(r.status, `${kind} ${venue}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(
+          new RegExp(`polybot ${kind}: ${venue} trading refused: Redis at 127\\.0\\.0\\.1:\\d+: it has no AOF persistence \\(appendonly no\\)`),
+        );
+        expect(r.stderr).toMatch(/--appendonly yes/);
+        expect(existsSync(path.join(dir, 'orders.db'))).toBe(false);
+        expect(existsSync(path.join(dir, 'execution.lock'))).toBe(false);
+      }
     } finally {
       await volatile.stop();
     }
-  }, 40_000);
+  }, 60_000);
 });
 
 describe('a halt survives Redis losing it', () => {

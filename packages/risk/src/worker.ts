@@ -8,6 +8,7 @@ import { readBreaker } from '@polybot/shared/breaker';
 import { configOrExit, parseEnv } from '@polybot/shared/config';
 import { metrics } from '@polybot/shared/metrics';
 import { createConsumer, Producer } from '@polybot/shared/queues';
+import { requireDurableRedis } from '@polybot/shared/redisPersistence';
 import { startWorkerRuntime } from '@polybot/shared/runtime';
 import { readVenueAccount, RiskStatusSchema, statusStore } from '@polybot/shared/status';
 import { createBreakerControl } from './breakerControl.js';
@@ -55,6 +56,13 @@ export function loadRiskEnv(env: Record<string, string | undefined>): RiskEnv {
 export async function runWorker(): Promise<void> {
   const rt = startWorkerRuntime('risk');
   const env = configOrExit(() => loadRiskEnv(process.env), 'risk');
+  // Paper and live: the ledger, the day's losses and the breaker live in Redis; refuse one without AOF (exit 2, the fix named).
+  try {
+    await requireDurableRedis(rt.redis, rt.config.venue);
+  } catch (err) {
+    process.stderr.write(`polybot risk: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
   const { config, logger, redis } = rt;
   const prefix = config.queuePrefix;
   const keys = redisKeys(prefix);
