@@ -40,7 +40,8 @@ const f=(v,d=4)=>v==null?'–':Number(v).toFixed(d);
 function render(s){
   const now=s.nowMs;
   const b=s.breaker.state;
-  $('breaker').innerHTML=b.state==='open'?'<span class="bad">HALTED</span> '+esc(b.kind)+': '+esc(b.reason):'<span class="ok">trading</span>';
+  const eh=s.execution&&s.execution.halt;
+  $('breaker').innerHTML=b.state==='open'?'<span class="bad">HALTED</span> '+esc(b.kind)+': '+esc(b.reason):eh?'<span class="bad">HALTED</span> (execution) '+esc(eh.reason):'<span class="ok">trading</span>';
   $('updated').textContent='updated '+new Date(now).toLocaleTimeString();
   $('markets').innerHTML=s.markets.map(m=>{const left=Math.max(0,Math.round((m.windowEndMs-now)/1000));
     const age=m.oracleTimestampMs?((now-m.oracleTimestampMs)/1000).toFixed(1)+'s':'∞';

@@ -151,12 +151,18 @@ describe('a halt survives Redis losing it', () => {
       await b.until(/"orderId":"sig-halted".*"result":"refused: circuit breaker is open"/);
       expect(b.output()).toMatch(/Redis shows no halt but execution recorded one/);
       expect(await venueOrderCount()).toBe(before);
+      // The dashboard reads execution's status: halted, though the breaker in Redis reads closed.
+      const status = async () => (JSON.parse((await redis.get(keys.status('execution'))) ?? '{}') as { halt?: { reason: string } | null }).halt;
+      for (let i = 0; i < 40 && !(await status()); i++) await new Promise((r) => setTimeout(r, 100));
+      expect((await status())?.reason).toMatch(/manual: operator halt.*Redis does not show it/);
 
       // An explicit resume (what `polybot bot resume` writes and publishes) lifts it.
       const resumedAtMs = Date.now();
       await redis.set(keys.breaker, JSON.stringify({ state: 'closed', resumedAtMs }));
       await redis.publish(keys.controlChannel, JSON.stringify({ type: 'resume', atMs: resumedAtMs }));
       await b.until(/halt cleared by a resume/);
+      for (let i = 0; i < 40 && (await status()); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await status()).toBeNull();
       await orders.add(marketable('sig-resumed'), 'sig-resumed');
       await b.until(/"orderId":"sig-resumed".*"result":"(open|filled|submitted)"/);
       expect(await venueOrderCount()).toBe(before + 1);

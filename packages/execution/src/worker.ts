@@ -434,6 +434,7 @@ export async function runWorker(): Promise<void> {
           windowEndMs: p.windowEndMs,
         })),
       ordersByState: byState,
+      halt: haltRecord.last.halted ? { reason: haltRecord.last.reason ?? 'halted' } : null,
       ...(money
         ? {
             money: {
@@ -549,10 +550,10 @@ export async function runWorker(): Promise<void> {
       .then(async () => {
         // Halted (a halt we heard, one we missed, or one only our record remembers): cancel what is
         // left, again on every poll, until the venue confirms none is.
-        if (manager.nonTerminal().length > 0) {
-          const h = await haltView();
-          if (h.halted) await engine.haltSweep(h.reason ?? 'halted');
-        }
+        // Asked on every poll, orders or not, so a trip is recorded here as soon as Redis shows it.
+        // Redis unreadable (and no halt on record): nothing to decide here; order jobs ask again.
+        const h = await haltView().catch(() => null);
+        if (h?.halted && manager.nonTerminal().length > 0) await engine.haltSweep(h.reason ?? 'halted');
       })
       .then(moneyStep)
       .then(flush)

@@ -85,6 +85,8 @@ export const ExecutionStatusSchema = z
       })
       .strict()
       .optional(),
+    /** Execution's own halt (its record in the data directory), shown even when Redis lost the breaker. */
+    halt: z.object({ reason: z.string() }).strict().nullable().optional(),
     updatedAtMs: EpochMsSchema,
   })
   .strict();
