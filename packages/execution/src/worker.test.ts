@@ -162,6 +162,12 @@ describe('one owner, and paper', () => {
         POLYBOT_DATA_DIR: dir,
         POLYBOT_QUEUE_PREFIX: testPrefix('keyrun'),
         POLYBOT_CLOB_URL: venue.url,
+        // Live start runs preflight: every host it asks is the local sim (nothing leaves the machine).
+        POLYBOT_GAMMA_URL: venue.url,
+        POLYBOT_RELAYER_URL: venue.url,
+        POLYBOT_GEOBLOCK_URL: venue.url,
+        POLYBOT_ASSETS: 'BTC',
+        POLYBOT_INTERVAL_SECONDS: '600',
       },
     });
     let out = '';
@@ -171,8 +177,11 @@ describe('one owner, and paper', () => {
       await waitForOutput(child, /execution running/, 20_000);
       expect(out).toMatch(/collateral check passed/);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((res) => child.once('exit', res));
+      // A child that already exited (a refused start) fires no second 'exit': do not wait for one.
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((res) => child.once('exit', res));
+      }
     }
     expect(out.length).toBeGreaterThan(0);
     expect(out).not.toContain(key);
