@@ -175,6 +175,7 @@ describe('one owner, and paper', () => {
     child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
     try {
       await waitForOutput(child, /execution running/, 20_000);
+      expect(out).toMatch(/preflight: all 11 checks passed/);
       expect(out).toMatch(/collateral check passed/);
     } finally {
       // A child that already exited (a refused start) fires no second 'exit': do not wait for one.
