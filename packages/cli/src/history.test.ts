@@ -2,14 +2,16 @@
  * Trade history, the real way: the execution worker (compiled, as in production) places orders on
  * the sim venue, records their fills and settles their markets in its `orders.db`; then
  * `polybot trades` and `polybot daily` read that store. The numbers are checked against the
- * venue's own trades and winners, not against what the store says.
+ * venue's own trades and winners, not against what the store says. Both sides of one market are
+ * bought, so execution also merges pairs into pUSD: that PnL must be in the daily table too.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { openOrderHistory } from '@polybot/execution/store';
@@ -31,6 +33,7 @@ const VenueOrdersSchema = z.object({
     z.object({
       id: z.string(),
       conditionId: z.string(),
+      outcome: z.string(),
       fills: z.array(z.object({ tradeId: z.string(), price: z.number(), size: z.number(), fee: z.number(), status: z.string() })),
     }),
   ),
@@ -100,7 +103,26 @@ async function until<T>(what: string, ms: number, probe: () => T | undefined): P
 }
 
 describe('trade history from a run of the execution worker', () => {
-  it('polybot trades and daily show the fills and settlements execution wrote to orders.db', async () => {
+  it('polybot trades and daily show the fills, merges and settlements execution wrote to orders.db', async () => {
+    // The account: a deployed deposit wallet with its relayer key, so execution merges pairs
+    // through the sim venue's relayer (as the Polymarket app sets an account up).
+    const key = generatePrivateKey();
+    const owner = privateKeyToAccount(key);
+    writeFileSync(path.join(dataDir, 'sim-key.json'), JSON.stringify({ note: 'throwaway key for the sim venue only', privateKey: key }), { mode: 0o600 });
+    const RelayerKeySchema = z.object({ apiKey: z.string(), depositWallet: z.string() });
+    const k = RelayerKeySchema.parse(
+      await (await fetch(`${venue.url}/sim/relayer-keys`, { method: 'POST', body: JSON.stringify({ address: owner.address }) })).json(),
+    );
+    await fetch(`${venue.url}/submit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', RELAYER_API_KEY: k.apiKey, RELAYER_API_KEY_ADDRESS: owner.address },
+      body: JSON.stringify({ type: 'WALLET-CREATE', from: owner.address, to: '0x00000000000Fb5C9ADea0298D729A0CB3823Cc07' }),
+    });
+    const DeployedSchema = z.object({ deployed: z.boolean() });
+    for (let i = 0; !DeployedSchema.parse(await (await fetch(`${venue.url}/deployed?address=${k.depositWallet}&type=WALLET`)).json()).deployed; i++) {
+      if (i > 60) throw new Error('the sim deposit wallet was not deployed within 15 s');
+      await new Promise((r) => setTimeout(r, 250));
+    }
     child = spawn(process.execPath, [WORKER, 'execution'], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -113,6 +135,9 @@ describe('trade history from a run of the execution worker', () => {
         EXEC_POLL_MS: '300',
         EXEC_SETTLE_AFTER_MS: '0',
         EXEC_CANCEL_BEFORE_END_MS: '2000',
+        EXEC_ACCOUNT_MS: '1000',
+        POLYBOT_SIGNATURE_TYPE: '3',
+        POLYBOT_FUNDER_ADDRESS: k.depositWallet,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -120,13 +145,21 @@ describe('trade history from a run of the execution worker', () => {
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     await until('start-up', 30_000, () => (/execution running/.test(output) ? true : undefined));
 
-    // One order on each asset, in the window that ends soonest with time to fill (≥ 12 s left).
+    // In the window that ends soonest with time to fill (≥ 12 s left): Up and Down on BTC (execution
+    // merges the pairs into pUSD, realising their PnL before resolution), Down only on ETH.
     const markets = openSimMarkets(venue, 12_000);
+    const btc = markets.find((m) => m.asset === 'BTC')!;
+    const eth = markets.find((m) => m.asset === 'ETH')!;
     const orders = new Producer('orders', { connection: redis, prefix, logger: pino({ level: 'silent' }) });
     const sent: OrderRequest[] = [];
     try {
-      for (const [i, m] of markets.entries()) {
-        const up = i % 2 === 0;
+      for (const [i, [m, up]] of (
+        [
+          [btc, true],
+          [btc, false],
+          [eth, false],
+        ] as const
+      ).entries()) {
         const token = up ? m.upToken : m.downToken;
         const ask = venue.state.exchange.books.get(token)!.asks[0]!.price;
         const r: OrderRequest = {
@@ -159,7 +192,7 @@ describe('trade history from a run of the execution worker', () => {
     // Wait for the windows to end and execution to settle every market it holds a share of.
     const store = path.join(dataDir, 'orders.db');
     const endMs = Math.max(...markets.map((m) => m.endMs));
-    const settled = await until('settlement of every filled market', endMs - Date.now() + 45_000, () => {
+    const booked = await until('settlement of every filled market', endMs - Date.now() + 45_000, () => {
       if (!existsSync(store)) return undefined;
       const h = openOrderHistory(store);
       try {
@@ -167,26 +200,41 @@ describe('trade history from a run of the execution worker', () => {
         if (recorded.length < sent.length || recorded.some((o) => !['filled', 'canceled', 'rejected', 'expired'].includes(o.state))) return undefined;
         const held = new Set(recorded.filter((o) => o.filledSize > 0).map((o) => o.request.conditionId));
         const s = h.settlements();
-        return held.size > 0 && [...held].every((c) => s.some((e) => e.conditionId === c)) ? s : undefined;
+        return held.size > 0 && [...held].every((c) => s.some((e) => e.conditionId === c)) ? { settlements: s, merges: h.merges() } : undefined;
       } finally {
         h.close();
       }
     });
     child.kill('SIGTERM');
     await new Promise((r) => child!.once('exit', r));
+    const settled = booked.settlements;
 
     // What the venue says happened: its trades on our orders and each market's winner.
     const ours = new Set(sent.map((r) => r.conditionId as string));
     const venueOrders = VenueOrdersSchema.parse(await (await fetch(`${venue.url}/sim/orders`)).json()).orders.filter((o) => ours.has(o.conditionId));
-    const venueTrades = venueOrders.flatMap((o) => o.fills.filter((f) => f.status !== 'FAILED').map((f) => ({ ...f, conditionId: o.conditionId })));
+    const venueTrades = venueOrders.flatMap((o) =>
+      o.fills.filter((f) => f.status !== 'FAILED').map((f) => ({ ...f, conditionId: o.conditionId, outcome: o.outcome.toUpperCase() })),
+    );
     expect(venueTrades.length).toBeGreaterThan(0);
+    // Both sides of BTC filled: the pairs were merged, and the merge is in the history. Cash back
+    // from a market is its winner's shares whether they were merged in pairs or paid at resolution,
+    // so the expected PnL below is the same either way, and is met only if the merge is counted.
+    const btcSides = new Set(venueOrders.filter((o) => o.conditionId === btc.conditionId && o.fills.some((f) => f.status !== 'FAILED')).map((o) => o.id));
+    expect(btcSides.size, 'both BTC orders filled').toBe(2);
+    expect(
+      booked.merges.map((e) => e.conditionId),
+      output
+        .split('\n')
+        .filter((l) => /money|merge|relayer/i.test(l))
+        .join('\n'),
+    ).toContain(btc.conditionId);
 
     const trades = z.array(TradeSchema).parse(JSON.parse(polybot(['trades', '--json'])));
     expect(trades.map((t) => [t.tradeId, t.market, t.price, t.shares, t.feeUsd, t.status]).sort()).toEqual(
       venueTrades.map((f) => [f.tradeId, f.conditionId, f.price, f.size, f.fee, 'CONFIRMED']).sort(),
     );
-    const btc = z.array(TradeSchema).parse(JSON.parse(polybot(['trades', '--json', '--market', 'BTC'])));
-    expect(btc.map((t) => t.tradeId).sort()).toEqual(
+    const btcTrades = z.array(TradeSchema).parse(JSON.parse(polybot(['trades', '--json', '--market', 'BTC'])));
+    expect(btcTrades.map((t) => t.tradeId).sort()).toEqual(
       trades
         .filter((t) => t.asset === 'BTC')
         .map((t) => t.tradeId)
@@ -203,16 +251,20 @@ describe('trade history from a run of the execution worker', () => {
     }
     for (const s of settled) {
       const m = venue.state.schedule.markets.get(s.conditionId)!;
-      const r = sent.find((x) => x.conditionId === s.conditionId)!;
+      const winner = m.winner === 'Up' ? 'UP' : 'DOWN';
       const fills = venueTrades.filter((f) => f.conditionId === s.conditionId);
-      const shares = fills.reduce((a, f) => a + f.size, 0);
-      const won = (m.winner === 'Up') === (r.outcome === 'UP');
-      const pnl = (won ? shares : 0) - fills.reduce((a, f) => a + f.size * f.price + f.fee, 0);
-      expect(s.winner).toBe(m.winner === 'Up' ? 'UP' : 'DOWN');
+      const winning = fills.filter((f) => f.outcome === winner).reduce((a, f) => a + f.size, 0);
+      const pnl = winning - fills.reduce((a, f) => a + f.size * f.price + f.fee, 0);
+      expect(s.winner).toBe(winner);
+      // A market's PnL is booked at its merges and at its settlement, each on its own UTC day.
+      const mergePnl = booked.merges.filter((e) => e.conditionId === s.conditionId).map((e) => [e.atMs, e.amountUsd - e.costUsd - e.feesUsd] as const);
+      for (const [at, p] of mergePnl) row(day(at)).pnl += p;
+      const atSettlement = pnl - mergePnl.reduce((a, [, p]) => a + p, 0);
+      expect(s.realisedPnlUsd).toBeCloseTo(atSettlement, 6);
       const d = row(day(s.atMs));
-      d.pnl += pnl;
+      d.pnl += atSettlement;
       d.settled += 1;
-      if (pnl > 0) d.wins += 1;
+      if (atSettlement > 1e-9) d.wins += 1;
     }
     const daily = z.array(DailySchema).parse(JSON.parse(polybot(['daily', '--json'])));
     expect(daily.map((d) => d.day)).toEqual([...expected.keys()].sort());

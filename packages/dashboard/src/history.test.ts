@@ -76,6 +76,31 @@ describe('trade history', () => {
     expect(DAY1).toBeLessThan(DAY2);
   });
 
+  it('counts the PnL of pairs merged into pUSD on the day of the merge, as risk books it', () => {
+    const h = readTradeHistory(dir);
+    const merged = {
+      ...h,
+      merges: [
+        {
+          atMs: DAY1 + 3_600_000,
+          market: `0x${'e'.repeat(64)}`,
+          asset: 'ETH' as const,
+          shares: 5,
+          amountUsd: 5,
+          costUsd: 4.6,
+          feesUsd: 0.1,
+          realisedPnlUsd: 0.3,
+        },
+      ],
+    };
+    expect(dailyOf(merged).map((d) => [d.day, d.pnlUsd, d.settled, d.wins, d.cumulativePnlUsd])).toEqual([
+      ['2026-12-01', 5.2, 1, 1, 5.2],
+      ['2026-12-02', -0.2, 2, 1, 5],
+    ]);
+    expect(equityOf(merged).map(([, v]) => v)).toEqual([4.9, 5.2, 1.1, 5]); // the merge an hour after the first settlement
+    expect(dailyOf(merged, { market: 'BTC' }).map((d) => d.pnlUsd)).toEqual([4.9, 3.9]);
+  });
+
   it('serves them under /api as JSON and CSV, behind the dashboard’s authentication', async () => {
     expect((await fetch(`${base}/api/daily`)).status).toBe(401);
     const daily = (await (await get('/api/daily')).json()) as Array<{ day: string; pnlUsd: number }>;

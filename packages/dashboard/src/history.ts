@@ -1,6 +1,6 @@
 /**
  * Trade history from the order store: every fill as a trade, and per UTC day the trades, fees,
- * realised PnL and hit rate (settled markets that made money). Pure: the store is read by
+ * realised PnL (markets settled and pairs merged that day) and hit rate (settled markets that made money). Pure: the store is read by
  * `historySource.ts`, one small function.
  */
 import type { Asset, Order, Outcome } from '@polybot/shared';
@@ -34,12 +34,24 @@ export interface SettlementRow {
   realisedPnlUsd: number;
 }
 
+/** Up+Down pairs merged into pUSD: their PnL is realised at the merge (as risk books it). */
+export interface MergeRow {
+  atMs: number;
+  market: string;
+  asset: Asset;
+  shares: number;
+  amountUsd: number;
+  costUsd: number;
+  feesUsd: number;
+  realisedPnlUsd: number;
+}
+
 export interface DailyRow {
   day: string;
   trades: number;
   volumeUsd: number;
   feesUsd: number;
-  /** Realised PnL after fees of the markets settled that day. */
+  /** Realised PnL after fees: the markets settled that day and the pairs merged that day. */
   pnlUsd: number;
   settled: number;
   wins: number;
@@ -52,6 +64,7 @@ export interface DailyRow {
 export interface HistoryData {
   orders: readonly Order[];
   settlements: readonly SettlementRow[];
+  merges?: readonly MergeRow[];
 }
 
 export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -106,7 +119,14 @@ export function settlementsOf(h: HistoryData, filter: TradeFilter = {}): Settlem
     .sort((a, b) => a.atMs - b.atMs);
 }
 
-/** One row per UTC day with a trade or a settlement, oldest first. */
+export function mergesOf(h: HistoryData, filter: TradeFilter = {}): MergeRow[] {
+  return (h.merges ?? [])
+    .filter((m) => matches(filter, m.market, m.asset) && (filter.sinceMs === undefined || m.atMs >= filter.sinceMs))
+    .slice()
+    .sort((a, b) => a.atMs - b.atMs);
+}
+
+/** One row per UTC day with a trade, a settlement or a merge, oldest first. */
 export function dailyOf(h: HistoryData, filter: TradeFilter = {}): DailyRow[] {
   const days = new Map<string, DailyRow>();
   const row = (day: string) => {
@@ -126,6 +146,7 @@ export function dailyOf(h: HistoryData, filter: TradeFilter = {}): DailyRow[] {
     r.pnlUsd += s.realisedPnlUsd;
     if (s.realisedPnlUsd > 0) r.wins += 1;
   }
+  for (const m of mergesOf(h, filter)) row(dayOf(m.atMs)).pnlUsd += m.realisedPnlUsd;
   let cum = 0;
   return [...days.values()]
     .sort((a, b) => a.day.localeCompare(b.day))
@@ -142,10 +163,10 @@ export function dailyOf(h: HistoryData, filter: TradeFilter = {}): DailyRow[] {
     });
 }
 
-/** Cumulative realised PnL after each settlement: [time ms, PnL]. */
+/** Cumulative realised PnL after each settlement and merge: [time ms, PnL]. */
 export function equityOf(h: HistoryData, filter: TradeFilter = {}): Array<[number, number]> {
   let cum = 0;
-  return settlementsOf(h, filter).map((s) => [s.atMs, r6((cum += s.realisedPnlUsd))]);
+  return [...settlementsOf(h, filter), ...mergesOf(h, filter)].sort((a, b) => a.atMs - b.atMs).map((s) => [s.atMs, r6((cum += s.realisedPnlUsd))]);
 }
 
 /** RFC 4180 CSV: a header from the first row's keys, fields quoted when they need it. */

@@ -1,14 +1,14 @@
 /**
  * The one place trade history reads the order store: execution's `orders.db` (SQLite,
  * `@polybot/execution/store`), read-only beside the running worker (WAL). Orders and fills from its
- * orders, each market's realised PnL from its `settlements` table; every row parsed by the store's
+ * orders, realised PnL from its `settlements` and `merges` tables; every row parsed by the store's
  * schemas. A data directory execution has not opened since the store moved to SQLite still has an
  * `orders.json`: that is read instead (also parsed), until execution migrates it.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadOrdersFile, openOrderHistory, SettlementEventSchema, type SettlementEvent } from '@polybot/execution/store';
-import type { HistoryData, SettlementRow } from './history.js';
+import { loadOrdersFile, mergePnlUsd, openOrderHistory, SettlementEventSchema, type MergeEvent, type SettlementEvent } from '@polybot/execution/store';
+import type { HistoryData, MergeRow, SettlementRow } from './history.js';
 
 const row = (e: SettlementEvent): SettlementRow => ({
   atMs: e.atMs,
@@ -21,13 +21,24 @@ const row = (e: SettlementEvent): SettlementRow => ({
   realisedPnlUsd: e.realisedPnlUsd,
 });
 
+const mergeRow = (e: MergeEvent): MergeRow => ({
+  atMs: e.atMs,
+  market: e.conditionId,
+  asset: e.asset,
+  shares: e.shares,
+  amountUsd: e.amountUsd,
+  costUsd: e.costUsd,
+  feesUsd: e.feesUsd,
+  realisedPnlUsd: mergePnlUsd(e),
+});
+
 /** Empty when execution has never written to this data directory. */
 export function readTradeHistory(dataDir: string): HistoryData {
   const db = path.join(dataDir, 'orders.db');
   if (existsSync(db)) {
     const h = openOrderHistory(db);
     try {
-      return { orders: h.orders(), settlements: h.settlements().map(row) };
+      return { orders: h.orders(), settlements: h.settlements().map(row), merges: h.merges().map(mergeRow) };
     } finally {
       h.close();
     }

@@ -175,6 +175,39 @@ describe('SQLite order store', () => {
     h.close();
   });
 
+  it('records merge events as history once each, in one transaction, and reads them back parsed', () => {
+    const file = path.join(tmp(), 'orders.db');
+    const store = openOrderStore(file);
+    new OrderManager(store, logger).commit(1);
+    const merge = (id: string, atMs: number, amountUsd: number): ExecutionEvent => ({
+      id,
+      atMs,
+      type: 'merge',
+      conditionId: A,
+      asset: 'SOL',
+      shares: amountUsd,
+      amountUsd,
+      costUsd: amountUsd * 0.93,
+      feesUsd: 0.05,
+      transactionId: `tx-${id}`,
+      transactionHash: `0x${id}`,
+    });
+    const events = [merge('merge-a-1', 500, 5), { id: 'red-1', atMs: 501, type: 'redemption' } as unknown as ExecutionEvent, merge('merge-a-2', 900, 10)];
+    expect(store.recordMerges(events)).toBe(2); // the redemption (and anything not a valid merge) is left out
+    expect(store.recordMerges(events)).toBe(2); // shipped again after a crash: still one row each
+    const h = openOrderHistory(file);
+    expect(h.merges().map((e) => [e.id, e.atMs, e.amountUsd])).toEqual([
+      ['merge-a-1', 500, 5],
+      ['merge-a-2', 900, 10],
+    ]);
+    expect(h.merges({ sinceMs: 600 }).map((e) => e.id)).toEqual(['merge-a-2']);
+    h.close();
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT realised_pnl_usd AS pnl FROM merges ORDER BY at_ms').all()).toEqual([{ pnl: 0.3 }, { pnl: 0.65 }]);
+    db.close();
+    store.close();
+  });
+
   it('a store from before the settlements table gets the settlements still in its outbox and in its migrated orders.json', () => {
     const dir = tmp();
     const file = path.join(dir, 'orders.db');

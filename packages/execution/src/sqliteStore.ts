@@ -15,6 +15,9 @@
  *   `settled` mark and the outbox event, for trade history (daily PnL). It is history: never loaded
  *   into memory. A store written before that table existed gets, once, the settlements still in its
  *   outbox and in the `orders.json.migrated` it came from (the ones already shipped are gone).
+ * - Merges of Up+Down pairs into pUSD realise their PnL when they confirm (risk books them then):
+ *   the worker records each merge event in `merges` before it ships it from money.json's outbox
+ *   (`recordMerges`, idempotent by id), so trade history's daily PnL is risk's.
  */
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
@@ -61,6 +64,9 @@ CREATE TABLE IF NOT EXISTS settlements (
   id TEXT PRIMARY KEY, condition_id TEXT NOT NULL, asset TEXT NOT NULL, at_ms INTEGER NOT NULL, realised_pnl_usd REAL NOT NULL, json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS settlements_at ON settlements(at_ms);
 CREATE INDEX IF NOT EXISTS settlements_market ON settlements(condition_id, at_ms);
+CREATE TABLE IF NOT EXISTS merges (
+  id TEXT PRIMARY KEY, condition_id TEXT NOT NULL, asset TEXT NOT NULL, at_ms INTEGER NOT NULL, realised_pnl_usd REAL NOT NULL, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS merges_at ON merges(at_ms);
 `;
 const SCHEMA_VERSION = '2';
 
@@ -71,6 +77,11 @@ export const SettlementEventSchema = ExecutionEventSchema.refine(
   'not a settlement event',
 ) as unknown as z.ZodType<SettlementEvent>;
 const isSettlement = (e: unknown): e is SettlementEvent => SettlementEventSchema.safeParse(e).success;
+
+/** Up+Down pairs merged into pUSD: the PnL realised at the merge is amountUsd − costUsd − feesUsd. */
+export type MergeEvent = Extract<ExecutionEvent, { type: 'merge' }>;
+export const MergeEventSchema = ExecutionEventSchema.refine((e) => e.type === 'merge', 'not a merge event') as unknown as z.ZodType<MergeEvent>;
+export const mergePnlUsd = (e: MergeEvent): number => Math.round((e.amountUsd - e.costUsd - e.feesUsd) * 1e6) / 1e6;
 
 const SignedSchema = z.record(z.string(), z.unknown());
 
@@ -312,6 +323,24 @@ export class SqliteOrderStore implements OrderPersistence {
     if (this.db.open) this.db.close();
   }
 
+  /**
+   * Merge events into history (one transaction; one row per id, so re-recording is a no-op). Other
+   * events, and any that fails the merge schema (money.json is parsed whole at load), are left out.
+   */
+  recordMerges(events: readonly ExecutionEvent[]): number {
+    const merges = events.filter((e): e is MergeEvent => MergeEventSchema.safeParse(e).success);
+    if (!merges.length) return 0;
+    try {
+      const ins = this.db.prepare('INSERT OR IGNORE INTO merges (id, condition_id, asset, at_ms, realised_pnl_usd, json) VALUES (?, ?, ?, ?, ?, ?)');
+      this.db.transaction(() => {
+        for (const e of merges) ins.run(e.id, e.conditionId, e.asset, e.atMs, mergePnlUsd(e), JSON.stringify(e));
+      })();
+    } catch (err) {
+      throw new PolybotError('PERSISTENCE_FAILED', `could not write ${this.file}: ${(err as Error).message}`, { cause: err });
+    }
+    return merges.length;
+  }
+
   private settlementInsert(): (e: SettlementEvent) => void {
     const ins = this.db.prepare('INSERT OR IGNORE INTO settlements (id, condition_id, asset, at_ms, realised_pnl_usd, json) VALUES (?, ?, ?, ?, ?, ?)');
     return (e) => void ins.run(e.id, e.conditionId, e.asset, e.atMs, e.realisedPnlUsd, JSON.stringify(e));
@@ -481,6 +510,16 @@ export function openOrderHistory(file: string) {
       }
       const all = [...out.values()].sort((a, b) => a.atMs - b.atMs);
       return q.limit !== undefined && q.limit >= 0 ? all.slice(0, q.limit) : all;
+    },
+    /** Merges of Up+Down pairs into pUSD (oldest first) since a time, optionally of one market. */
+    merges(q: HistoryQuery = {}): MergeEvent[] {
+      if (!hasTable('merges')) return [];
+      const w = where(q, 'at_ms');
+      const rows = db.prepare(`SELECT id, json FROM merges ${w.sql} ORDER BY at_ms, rowid LIMIT ?`).all(...w.args, q.limit ?? -1) as Array<{
+        id: string;
+        json: string;
+      }>;
+      return rows.map((r) => parseRow(file, MergeEventSchema, r.json, `merge ${r.id}`));
     },
     /** Events set aside because they failed their schema. */
     quarantined(): Array<{ id: string; atMs: number; reason: string; json: string }> {

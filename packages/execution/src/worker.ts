@@ -376,6 +376,8 @@ export async function runWorker(): Promise<void> {
     if (money) {
       const store = money.treasury.store;
       const moneySent: string[] = [];
+      // Merges realise PnL: into the order store's history first (idempotent), then shipped.
+      orderStore.recordMerges(store.outbox());
       for (const e of [...store.outbox()]) {
         await events.add(e, e.id);
         moneySent.push(e.id);

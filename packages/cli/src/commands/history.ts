@@ -45,9 +45,9 @@ export function registerHistory(program: Command, io: Io): void {
   withFilters(program.command('trades').description('every fill from the order store, oldest first')).action((opts: Opts) => {
     out(opts, tradesOf(readTradeHistory(loadBaseConfig().dataDir), filter(opts)), TRADE_COLUMNS);
   });
-  withFilters(program.command('daily').description('per UTC day: trades, volume, fees, realised PnL (markets settled that day) and hit rate')).action(
-    (opts: Opts) => {
-      out(opts, dailyOf(readTradeHistory(loadBaseConfig().dataDir), filter(opts)), DAILY_COLUMNS);
-    },
-  );
+  withFilters(
+    program.command('daily').description('per UTC day: trades, volume, fees, realised PnL (markets settled and pairs merged that day) and hit rate'),
+  ).action((opts: Opts) => {
+    out(opts, dailyOf(readTradeHistory(loadBaseConfig().dataDir), filter(opts)), DAILY_COLUMNS);
+  });
 }
