@@ -1,4 +1,5 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { existsSync, renameSync, statSync } from 'node:fs';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -68,6 +69,56 @@ export interface LoggerParams {
   destination?: NodeJS.WritableStream;
   /** Also append every line to this file (under compose, where `polybot bot trace` reads the logs). */
   file?: string;
+  /** That file's bound (default 50 MB, and 3 older files kept). */
+  fileBound?: LogFileBound;
+}
+
+export interface LogFileBound {
+  /** At this size the file becomes `<name>.1.log` and a new one starts. */
+  maxBytes: number;
+  /** Older files kept: `<name>.1.log` (newest) … `<name>.<keep>.log`; the one beyond is dropped. */
+  keep: number;
+}
+/** 200 MB at most per process: the file and 3 older ones of 50 MB. */
+export const LOG_FILE_BOUND: LogFileBound = { maxBytes: 50 * 1024 * 1024, keep: 3 };
+
+/**
+ * A log file that never grows past its bound: when it reaches `maxBytes` it is renamed
+ * `<name>.1.log` (the older ones move up one, the oldest beyond `keep` is overwritten) and a new
+ * file is opened. The names still end in `.log`, so `polybot bot trace` reads them all. A rotation
+ * that fails (a read-only disk) leaves the file growing rather than stopping the worker.
+ */
+export function boundedLogFile(file: string, bound: LogFileBound = LOG_FILE_BOUND): DestinationStream & { flushSync(): void } {
+  const keep = Math.max(1, Math.floor(bound.keep));
+  const dest = pino.destination({ dest: file, mkdir: true, sync: false });
+  let size = existsSync(file) ? statSync(file).size : 0;
+  // Between a rotation and the new file being open, lines still go to the one just renamed.
+  let reopening = false;
+  dest.on('ready', () => void (reopening = false));
+  const older = (i: number) => `${file.replace(/\.log$/, '')}.${i}.log`;
+  return {
+    write(chunk: string) {
+      dest.write(chunk);
+      size += Buffer.byteLength(chunk);
+      if (size < bound.maxBytes || reopening) return;
+      try {
+        for (let i = keep - 1; i >= 1; i--) if (existsSync(older(i))) renameSync(older(i), older(i + 1));
+        renameSync(file, older(1)); // what is still buffered lands in it: the descriptor follows the file
+        reopening = true;
+        size = 0;
+        dest.reopen();
+      } catch {
+        // keep writing where we are; the next line tries again
+      }
+    },
+    flushSync() {
+      try {
+        dest.flushSync();
+      } catch {
+        // not open yet: nothing written
+      }
+    },
+  };
 }
 
 export function createLogger(params: LoggerParams): Logger {
@@ -88,7 +139,7 @@ export function createLogger(params: LoggerParams): Logger {
   };
   if (params.destination) return pino(options, params.destination as pino.DestinationStream);
   if (params.file) {
-    const file = pino.destination({ dest: params.file, mkdir: true, sync: false });
+    const file = boundedLogFile(params.file, params.fileBound);
     return pino(options, pino.multistream([{ stream: process.stdout }, { stream: file }]));
   }
   if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
