@@ -18,6 +18,7 @@ import { startSimVenue, type SimVenue } from '@polybot/sim-venue';
 import { formatChecks, preflightPassed, runPreflight, type CheckResult } from './preflight.js';
 
 const WORKER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/worker.js');
+const POLYBOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/polybot.js');
 let venue: SimVenue;
 let proxy: http.Server;
 let proxyUrl = '';
@@ -208,36 +209,62 @@ describe('preflight against the sim venue', () => {
   });
 });
 
+/** A child process, its output and exit code (async: the sim venue answers from this process). */
+function runChild(file: string, args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [file, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+  const r = { stdout: '', stderr: '', status: null as number | null };
+  child.stdout.on('data', (c: Buffer) => (r.stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (r.stderr += c.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ ...r, status: code })));
+}
+
+describe('`polybot bot preflight` (the command)', () => {
+  it('exit 0 and one JSON object when all pass; exit 1 when one fails', async () => {
+    const a = account();
+    const env = {
+      POLYBOT_VENUE: 'sim',
+      POLYBOT_DATA_DIR: a.dataDir,
+      POLYBOT_CLOB_URL: venue.url,
+      POLYBOT_GAMMA_URL: venue.url,
+      POLYBOT_ORACLE_URL: venue.url,
+      POLYBOT_ASSETS: 'BTC',
+      SIM_WINDOW_SECONDS: '300',
+    };
+    const ok = await runChild(POLYBOT, ['bot', 'preflight', '--json'], env);
+    expect(ok.status, ok.stderr).toBe(0);
+    const json = JSON.parse(ok.stdout) as { ok: boolean; checks: CheckResult[] };
+    expect(json.ok).toBe(true);
+    expect(json.checks).toHaveLength(11);
+    await sim('/sim/faults', { closedOnly: true });
+    const bad = await runChild(POLYBOT, ['bot', 'preflight'], env);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(/^FAIL {2}closed-only +the account is in closed-only mode/m);
+    expect(bad.stdout).toMatch(/preflight: 1 of 11 checks failed\n$/);
+  });
+});
+
 describe('a live execution start runs the same checks', () => {
   it('refuses to start (exit 2) when preflight fails, printing its lines', async () => {
     const a = account();
     const u = (await sim('/sim/users', { address: a.eoa, type: 'deposit' })) as { wallet: string };
     await sim('/sim/faults', { geoblocked: true });
-    // Not spawnSync: the sim venue answers from this process.
-    const child = spawn(process.execPath, [WORKER, 'execution'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        POLYBOT_VENUE: 'live',
-        POLYBOT_LIVE: 'I_UNDERSTAND_REAL_MONEY',
-        POLYBOT_PRIVATE_KEY: a.key,
-        POLYBOT_SIGNATURE_TYPE: '3',
-        POLYBOT_FUNDER_ADDRESS: u.wallet,
-        POLYBOT_DATA_DIR: a.dataDir,
-        POLYBOT_CLOB_URL: venue.url,
-        POLYBOT_GAMMA_URL: venue.url,
-        POLYBOT_ORACLE_URL: venue.url,
-        POLYBOT_GEOBLOCK_URL: venue.url,
-        POLYBOT_RELAYER_URL: venue.url,
-        POLYBOT_ASSETS: 'BTC',
-        POLYBOT_INTERVAL_SECONDS: '300',
-        REDIS_URL: 'redis://127.0.0.1:1',
-        POLYBOT_METRICS_PORT: '0',
-      },
+    const r = await runChild(WORKER, ['execution'], {
+      POLYBOT_VENUE: 'live',
+      POLYBOT_LIVE: 'I_UNDERSTAND_REAL_MONEY',
+      POLYBOT_PRIVATE_KEY: a.key,
+      POLYBOT_SIGNATURE_TYPE: '3',
+      POLYBOT_FUNDER_ADDRESS: u.wallet,
+      POLYBOT_DATA_DIR: a.dataDir,
+      POLYBOT_CLOB_URL: venue.url,
+      POLYBOT_GAMMA_URL: venue.url,
+      POLYBOT_ORACLE_URL: venue.url,
+      POLYBOT_GEOBLOCK_URL: venue.url,
+      POLYBOT_RELAYER_URL: venue.url,
+      POLYBOT_ASSETS: 'BTC',
+      POLYBOT_INTERVAL_SECONDS: '300',
+      REDIS_URL: 'redis://127.0.0.1:1',
+      POLYBOT_METRICS_PORT: '0',
     });
-    const r = { stdout: '', stderr: '', status: null as number | null };
-    child.stdout.on('data', (c: Buffer) => (r.stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (r.stderr += c.toString()));
-    r.status = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/live trading refused by preflight/);
     expect(r.stderr).toMatch(/FAIL +geoblock +blocked/);
