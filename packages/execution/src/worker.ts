@@ -316,6 +316,11 @@ export async function runWorker(): Promise<void> {
     return haltRecord.sync(state, Date.now());
   };
   const halted = async () => (await haltView()).halted;
+  /** A failed read of the breaker is null; a halt record that cannot be written is rethrown (it stops execution). */
+  const unlessUnrecorded = (err: unknown): null => {
+    if (isPolybotError(err, 'PERSISTENCE_FAILED')) throw err;
+    return null;
+  };
   try {
     const h = await haltView();
     if (h.halted) logger.warn({ reason: h.reason, file: haltRecord.file }, 'starting halted: no order is placed until a resume');
@@ -550,11 +555,11 @@ export async function runWorker(): Promise<void> {
     engine
       .poll()
       .then(async () => {
-        // Halted (a halt we heard, one we missed, or one only our record remembers): cancel what is
-        // left, again on every poll, until the venue confirms none is.
         // Asked on every poll, orders or not, so a trip is recorded here as soon as Redis shows it.
-        // Redis unreadable (and no halt on record): nothing to decide here; order jobs ask again.
-        const h = await haltView().catch(() => null);
+        // Halted (a halt we heard, one we missed, or one only our record remembers): cancel what is
+        // left, again on every poll, until the venue confirms none is. Redis unreadable with no halt
+        // on record: nothing to decide here (order jobs ask again); a record we cannot write stops us.
+        const h = await haltView().catch(unlessUnrecorded);
         if (h?.halted && manager.nonTerminal().length > 0) await engine.haltSweep(h.reason ?? 'halted');
       })
       .then(moneyStep)
@@ -592,7 +597,7 @@ export async function runWorker(): Promise<void> {
     if (msg.data.type === 'halt') {
       const { kind, reason, atMs } = msg.data;
       void haltView()
-        .catch(() => null)
+        .catch(unlessUnrecorded)
         .then((h) => {
           // The breaker in Redis is set before the message is sent; without it, the message itself is recorded.
           if (!h?.halted) haltRecord.record({ state: 'open', kind, reason, trippedAtMs: atMs, cooldownUntilMs: null }, Date.now());
