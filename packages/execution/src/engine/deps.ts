@@ -37,8 +37,8 @@ export interface EngineConfig {
    * is still held, and waits while a merge is in flight. Absent: nothing is ever merged.
    */
   merged?: (conditionId: string) => { shares: number; costUsd: number; feesUsd: number; pending: boolean };
-  /** Execution's own check that the account can pay for an order (null = it can); refused before signing. */
-  funds?: (r: OrderRequest) => string | null;
+  /** Execution's own check that the account can pay for an order, after `alsoUsd` that other orders of its batch take (null = it can); refused before signing. */
+  funds?: (r: OrderRequest, alsoUsd?: number) => string | null;
 }
 
 /** The current book of a token, best first on both sides (null: none). Used to unwind a lone arbitrage leg. */

@@ -15,6 +15,7 @@ import {
   type RateLimiter,
 } from '@polybot/shared';
 import { hardLimitProblem } from '../hardLimits.js';
+import { buyCostUsd } from '../money/account.js';
 import { VenueOutcomeUnknownError, type PostOutcome, type VenueMode } from '../venue/port.js';
 import type { EngineDeps } from './deps.js';
 import type { Reconciliation } from './reconciliation.js';
@@ -140,14 +141,17 @@ export class Placement {
       return `refused: ${r.id}: ${why}`;
     };
     const requests: OrderRequest[] = [];
+    // The batch's buys are paid from one balance: each is checked with what the earlier ones take.
+    let batchUsd = 0;
     for (const r of rs) {
       const problem = gridProblem(r);
       if (problem) return refuse(r, problem, 'rejected');
       const request = onGrid(r);
       const breach = cfg.limits ? hardLimitProblem(request, manager.all(), (c) => manager.isSettled(c), cfg.limits, nowMs) : null;
       if (breach) return refuse(r, breach, 'limit');
-      const short = cfg.funds?.(request);
+      const short = cfg.funds?.(request, batchUsd);
       if (short) return refuse(r, short, null);
+      batchUsd += buyCostUsd(request);
       requests.push(request);
     }
     const signed: Array<{ id: string; signed: Record<string, unknown>; request: OrderRequest }> = [];
