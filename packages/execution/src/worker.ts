@@ -209,6 +209,8 @@ export async function runWorker(): Promise<void> {
 
   let port: ClobPort;
   let address = 'paper';
+  /** The wallet orders are signed for (configured, else the sim account's): money needs its type too. */
+  let tradingWallet: WalletSetup | null = null;
   // The venue's rate-limit headers go to the engine's order bucket (wired once the engine exists).
   let rateLimitHeaders: (h: { remaining: number | null; resetS: number | null; warning: boolean }) => void = () => undefined;
 
@@ -233,6 +235,7 @@ export async function runWorker(): Promise<void> {
       const problem = walletSetupProblem({ signatureType: wallet?.signatureType, funderAddress: wallet?.funderAddress, eoa });
       if (config.venue === 'live' && problem) fatal(`live trading refused: ${problem}`, 2);
       wallet ??= await simWallet(config.clobUrl, key, env.EXEC_VENUE_TIMEOUT_MS);
+      tradingWallet = wallet;
       const live = await createClobV2Port({
         host: config.clobUrl,
         privateKey: key,
@@ -285,7 +288,9 @@ export async function runWorker(): Promise<void> {
         redis,
         prefix: config.queuePrefix,
         key,
-        depositWallet: env.POLYBOT_SIGNATURE_TYPE === 3 ? { address: env.POLYBOT_FUNDER_ADDRESS ?? null } : null,
+        // The resolved wallet, not only the configured type: a sim account with no type set is a deposit
+        // wallet too, and without this its winners and pairs were never sent to the relayer.
+        depositWallet: tradingWallet?.signatureType === 3 ? { address: tradingWallet.funderAddress ?? null } : null,
         relayer: {
           url: env.POLYBOT_RELAYER_URL ?? (config.venue === 'sim' ? config.clobUrl : 'https://relayer-v2.polymarket.com'),
           apiKey: env.POLYBOT_RELAYER_API_KEY ?? null,
