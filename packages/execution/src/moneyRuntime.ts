@@ -44,10 +44,10 @@ export interface Money {
   treasury: Treasury;
   /** For the engine (EngineConfig.merged / .funds). */
   merged: Treasury['merged'];
-  funds: (r: OrderRequest) => string | null;
+  funds: (r: OrderRequest, alsoUsd?: number) => string | null;
   /** Plans and advances redemptions and merges (after each engine poll). */
   step(nowMs: number): Promise<void>;
-  /** Re-reads the balance (with an update) and publishes the account; null without a readable balance. */
+  /** Re-reads the balance (with an update) and publishes the account, stamped when computed; null without a readable balance. */
   refresh(nowMs: number): Promise<VenueAccount | null>;
   account(): VenueAccount | null;
 }
@@ -115,7 +115,7 @@ export async function startMoney(o: MoneyOptions): Promise<Money> {
           wallet: wallet ?? relayer?.owner ?? 'unknown',
           balanceUsd: lastBalanceUsd,
           orders: manager.all(),
-          positions: treasury.positions(),
+          positions: manager.positions(),
           isSettled: (cid) => manager.isSettled(cid),
           actions: store.actions(),
           nowMs,
@@ -123,10 +123,10 @@ export async function startMoney(o: MoneyOptions): Promise<Money> {
   return {
     treasury,
     merged: (cid) => treasury.merged(cid),
-    funds(r) {
+    funds(r, alsoUsd = 0) {
       const nowMs = Date.now();
       const a = compute(nowMs);
-      return fundsProblem(r, a ? { account: a, balanceAtMs } : null, nowMs, o.accountMaxAgeMs);
+      return fundsProblem(r, a ? { account: a, balanceAtMs } : null, nowMs, o.accountMaxAgeMs, alsoUsd);
     },
     async step(nowMs) {
       await treasury.plan(nowMs);
@@ -137,7 +137,9 @@ export async function startMoney(o: MoneyOptions): Promise<Money> {
       const b = await balances({ kind: 'collateral' }, true);
       lastBalanceUsd = Number(b.balance) / 1e6;
       balanceAtMs = nowMs;
-      last = compute(nowMs);
+      // Stamped when it is computed, after the balance came back: it holds every event execution
+      // emitted before this instant and none after (risk's reconciliation lines its ledger up on it).
+      last = compute(Math.max(nowMs, Date.now()));
       if (last) await putVenueAccount(o.redis, o.prefix, last);
       return last;
     },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { takerFee, type VenueAccount } from '@polybot/shared';
-import { fundsProblem } from './account.js';
+import { fundsProblem, venueAccount } from './account.js';
+import type { ChainAction } from './store.js';
 
 // Execution's funds check before signing: cost (plus the taker fee when marketable) against
 // available pUSD, and no buy on a balance never read or read too long ago.
@@ -53,5 +54,67 @@ describe('fundsProblem', () => {
   it('never refuses a sell for cash', () => {
     expect(fundsProblem({ ...buy, side: 'SELL' }, null, 2_000, 30_000)).toBeNull();
     expect(fundsProblem({ ...buy, side: 'SELL' }, { account: account(0), balanceAtMs: 0 }, 99_000, 30_000)).toBeNull();
+  });
+});
+
+// The venue account counts a relayer batch's pUSD from when it is seen mined (the balance shows it
+// from then), not from STATE_CONFIRMED: a merge mined but not confirmed was $13.48 of equity counted
+// twice in a sim run (the balance up, the pairs still held), a redemption $227.55.
+describe('venueAccount with redemptions and merges on chain', () => {
+  const CID = `0x${'a'.repeat(64)}`;
+  const CID2 = `0x${'b'.repeat(64)}`;
+  const action = (kind: 'merge' | 'redeem', conditionId: string, state: ChainAction['state'], minedAtMs: number | null): ChainAction => ({
+    id: `${kind}-${conditionId.slice(2, 6)}`,
+    kind,
+    conditionId,
+    asset: 'BTC',
+    shares: 10,
+    amountUsd: 10,
+    costUsd: kind === 'merge' ? 9.6 : 0,
+    feesUsd: 0,
+    winner: kind === 'redeem' ? 'UP' : null,
+    calls: [{ target: '0x1', data: '0x', value: '0' }],
+    state,
+    attempt: 1,
+    nonce: null,
+    deadlineS: null,
+    batch: null,
+    transactionId: 't',
+    transactionHash: null,
+    minedAtMs,
+    error: null,
+    history: [],
+    createdAtMs: 0,
+    updatedAtMs: 0,
+  });
+  // 10 Up at 0.50 and 10 Down at 0.46 held in CID (not settled); CID2 settled, Up won.
+  const positions = [
+    { conditionId: CID, asset: 'BTC' as const, outcome: 'UP' as const, confirmed: 10, pending: 0, costUsd: 5, feesUsd: 0, windowEndMs: 0 },
+    { conditionId: CID, asset: 'BTC' as const, outcome: 'DOWN' as const, confirmed: 10, pending: 0, costUsd: 4.6, feesUsd: 0, windowEndMs: 0 },
+  ];
+  const at = (balanceUsd: number, actions: ChainAction[]) =>
+    venueAccount({ wallet: '0xw', balanceUsd, orders: [], positions, isSettled: (c) => c === CID2, actions, nowMs: 5 });
+
+  it('a merge submitted, not yet mined: the pairs are still held and the balance has not moved', () => {
+    const a = at(50, [action('merge', CID, 'submitted', null)]);
+    expect(a.positionsUsd).toBeCloseTo(9.6, 9);
+    expect(a.mergedUsd).toBe(0);
+    expect(a.equityUsd).toBeCloseTo(59.6, 9);
+  });
+
+  it('a merge seen mined: the balance has its $10 and the pairs are gone at their cost, as the ledger books the merge', () => {
+    for (const m of [action('merge', CID, 'submitted', 4), action('merge', CID, 'confirmed', 4), action('merge', CID, 'confirmed', null)]) {
+      const a = at(60, [m]);
+      expect(a.positionsUsd).toBeCloseTo(0, 9);
+      expect(a.mergedUsd).toBe(10);
+      expect(a.equityUsd).toBeCloseTo(60, 9);
+    }
+  });
+
+  it('a redemption is redeemable until seen mined, then in the balance', () => {
+    expect(at(50, [action('redeem', CID2, 'submitted', null)])).toMatchObject({ redeemableUsd: 10, redeemedUsd: 0 });
+    expect(at(60, [action('redeem', CID2, 'submitted', 4)])).toMatchObject({ redeemableUsd: 0, redeemedUsd: 10 });
+    // Failed for good: the winning shares are still held and still pay.
+    expect(at(50, [action('redeem', CID2, 'failed', null)])).toMatchObject({ redeemableUsd: 10 });
   });
 });

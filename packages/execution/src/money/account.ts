@@ -3,8 +3,8 @@
  * in @polybot/shared for each field). Pure: the worker reads the balance and passes everything in.
  *
  * Positions are valued at a stated value: shares of markets not yet settled at what they cost (the
- * risk ledger's basis, never an unrealised gain); settled markets' winning shares not yet redeemed
- * at 1 pUSD each, losing shares at 0.
+ * risk ledger's basis, never an unrealised gain), less what merged pairs cost; settled markets'
+ * winning shares not yet redeemed at 1 pUSD each, losing shares at 0.
  */
 import { feeOf, takerFee, TERMINAL_ORDER_STATES, type Order, type OrderRequest, type VenueAccount } from '@polybot/shared';
 import type { ChainAction } from './store.js';
@@ -16,12 +16,18 @@ export interface AccountInputs {
   wallet: string;
   balanceUsd: number;
   orders: readonly Order[];
-  /** Net of confirmed merges (Treasury.positions()). */
+  /** From the fills, before any merge (OrderManager.positions()): merges are taken off here, from `actions`. */
   positions: readonly MarketPosition[];
   isSettled: (conditionId: string) => boolean;
   actions: readonly ChainAction[];
   nowMs: number;
 }
+
+/**
+ * A redemption or merge whose pUSD is in the balance: seen STATE_MINED (its effects are on chain)
+ * or confirmed. Until then its shares are still held (a merge) or still to be paid (a redemption).
+ */
+export const onChain = (a: ChainAction) => a.state === 'confirmed' || (a.minedAtMs !== null && a.state === 'submitted');
 
 export function venueAccount(i: AccountInputs): VenueAccount {
   let openOrdersUsd = 0;
@@ -34,16 +40,21 @@ export function venueAccount(i: AccountInputs): VenueAccount {
       pendingUsd += o.request.side === 'BUY' ? f.size * f.price + f.fee : -(f.size * f.price - f.fee);
     }
   }
-  const positionsUsd = i.positions.filter((p) => !i.isSettled(p.conditionId)).reduce((s, p) => s + p.costUsd, 0);
   let redeemableUsd = 0;
   let redeemedUsd = 0;
   let mergedUsd = 0;
+  // Merged pairs leave a market's position at the cost the merge recorded: the risk ledger's arithmetic.
+  let mergedCostUsd = 0;
   for (const a of i.actions) {
     if (a.kind === 'redeem') {
-      if (a.state === 'confirmed') redeemedUsd += a.amountUsd;
+      if (onChain(a)) redeemedUsd += a.amountUsd;
       else redeemableUsd += a.amountUsd; // failed ones too: the shares are still held and still pay
-    } else if (a.kind === 'merge' && a.state === 'confirmed') mergedUsd += a.amountUsd;
+    } else if (a.kind === 'merge' && onChain(a)) {
+      mergedUsd += a.amountUsd;
+      if (a.conditionId !== null && !i.isSettled(a.conditionId)) mergedCostUsd += a.costUsd;
+    }
   }
+  const positionsUsd = i.positions.filter((p) => !i.isSettled(p.conditionId)).reduce((s, p) => s + p.costUsd, 0) - mergedCostUsd;
   const availableUsd = i.balanceUsd - openOrdersUsd - pendingUsd;
   const bankrollUsd = availableUsd + positionsUsd + redeemableUsd;
   return {
@@ -62,26 +73,35 @@ export function venueAccount(i: AccountInputs): VenueAccount {
   };
 }
 
+/** What a BUY takes from the account: price × size, plus the taker fee when it is marketable. */
+export function buyCostUsd(r: Pick<OrderRequest, 'side' | 'orderType' | 'size' | 'price' | 'feeRate' | 'feeExponent'>): number {
+  if (r.side !== 'BUY') return 0;
+  const marketable = r.orderType === 'FOK' || r.orderType === 'FAK';
+  return r.size * r.price + (marketable ? takerFee(r.size, r.price, feeOf(r)) : 0);
+}
+
 /**
- * Execution's own funds check before signing a BUY: what it costs (price × size, plus the taker fee
- * for a marketable order) against the account's available pUSD. No balance read yet, or one older
- * than `maxAgeMs`, refuses the buy: available cash from a stale balance would count fills already
- * on chain as still unspent. A SELL pays nothing (the venue checks the shares).
+ * Execution's own funds check before signing a BUY: what it costs (`buyCostUsd`) against the
+ * account's available pUSD less `alsoUsd` (what other orders of the same batch take, posted
+ * together before the account sees any of them). No balance read yet, or one older than
+ * `maxAgeMs`, refuses the buy: available cash from a stale balance would count fills already on
+ * chain as still unspent. A SELL pays nothing (the venue checks the shares).
  */
 export function fundsProblem(
   r: Pick<OrderRequest, 'side' | 'orderType' | 'size' | 'price' | 'feeRate' | 'feeExponent'>,
   a: { account: VenueAccount; balanceAtMs: number } | null,
   nowMs: number,
   maxAgeMs: number,
+  alsoUsd = 0,
 ): string | null {
   if (r.side !== 'BUY') return null;
   if (!a) return 'the pUSD balance has not been read from the venue yet: no buy is signed without it';
   const ageMs = nowMs - a.balanceAtMs;
   if (ageMs > maxAgeMs)
     return `the pUSD balance was last read ${(ageMs / 1000).toFixed(1)} s ago (over ${(maxAgeMs / 1000).toFixed(1)} s, EXEC_ACCOUNT_MAX_AGE_MS): no buy is signed on it`;
-  const marketable = r.orderType === 'FOK' || r.orderType === 'FAK';
-  const need = r.size * r.price + (marketable ? takerFee(r.size, r.price, feeOf(r)) : 0);
+  const need = buyCostUsd(r);
   const acc = a.account;
-  if (need <= acc.availableUsd + 1e-6) return null;
-  return `needs $${need.toFixed(4)} but the account has $${acc.availableUsd.toFixed(4)} available (pUSD $${acc.balanceUsd.toFixed(2)} − open orders $${acc.openOrdersUsd.toFixed(2)} − unsettled fills $${acc.pendingUsd.toFixed(2)})`;
+  if (need + alsoUsd <= acc.availableUsd + 1e-6) return null;
+  const batch = alsoUsd > 0 ? ` after $${alsoUsd.toFixed(4)} for the other orders of its batch` : '';
+  return `needs $${need.toFixed(4)}${batch} but the account has $${acc.availableUsd.toFixed(4)} available (pUSD $${acc.balanceUsd.toFixed(2)} − open orders $${acc.openOrdersUsd.toFixed(2)} − unsettled fills $${acc.pendingUsd.toFixed(2)})`;
 }

@@ -49,6 +49,12 @@ export const ChainActionSchema = z
     batch: z.record(z.string(), z.unknown()).nullable(),
     transactionId: z.string().nullable(),
     transactionHash: z.string().nullable(),
+    /**
+     * When the relayer was first seen reporting the batch STATE_MINED: its effects are on chain and
+     * in the pUSD balance from then on, while the action stays `submitted` until STATE_CONFIRMED (the
+     * SDK's success). The venue account and the risk ledger (the merge event) count it from here.
+     */
+    minedAtMs: z.number().int().nullable().default(null),
     error: z.string().nullable(),
     history: z.array(z.object({ atMs: z.number().int(), state: ChainActionStateSchema, note: z.string() }).strict()),
     createdAtMs: z.number().int(),

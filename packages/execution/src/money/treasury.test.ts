@@ -136,6 +136,36 @@ describe('treasury', () => {
     expect(executed(wallet, a.id)).toHaveLength(1);
   });
 
+  it('counts a merge from when it is seen mined: the event goes out then, once, and the action confirms later', async () => {
+    const { wallet, relayer } = await account();
+    const m = market();
+    const manager = holding(wallet, m, 5, 5);
+    // The relayer answers STATE_MINED twice before its CONFIRMED (confirmations take a while on Polygon).
+    let minedAnswers = 0;
+    const slow: RelayerPort = {
+      ...relayer,
+      transaction: async (id) => {
+        const tx = await relayer.transaction(id);
+        if (tx && (tx.state === 'STATE_MINED' || tx.state === 'STATE_CONFIRMED') && minedAnswers < 2) {
+          minedAnswers++;
+          return { ...tx, state: 'STATE_MINED' };
+        }
+        return tx;
+      },
+    };
+    const store = new MoneyStore(null);
+    const t = new Treasury(manager, store, slow, reader(wallet), async () => null, logger);
+    await run(t, () => store.actions().some((a) => a.minedAtMs !== null));
+    const a = store.actions()[0]!;
+    expect(a.state).toBe('submitted');
+    expect(store.outbox()).toEqual([expect.objectContaining({ type: 'merge', id: a.id, shares: 5, amountUsd: 5 })]);
+    await run(t, () => a.state === 'confirmed');
+    expect(a.state).toBe('confirmed');
+    expect(a.history.map((h) => h.note).filter((n) => n.startsWith('mined'))).toHaveLength(1);
+    expect(store.outbox().filter((e) => e.type === 'merge')).toHaveLength(1);
+    expect(executed(wallet, a.id)).toHaveLength(1);
+  });
+
   it('a crash after the relayer accepted, before it was recorded: found by its signature, never sent twice', async () => {
     const { wallet, relayer } = await account();
     const m = market();

@@ -139,7 +139,8 @@ export class Treasury {
         if (!winner) continue;
         const m = this.merged(cid);
         const held = ps.find((p) => p.outcome === winner);
-        const shares = floor2(Math.max(0, (held?.confirmed ?? 0) + (held?.pending ?? 0) - m.shares));
+        // Exact, as settlement books the payout: redeemPositions pays every winning share the wallet holds.
+        const shares = round6(Math.max(0, (held?.confirmed ?? 0) + (held?.pending ?? 0) - m.shares));
         if (shares <= 0) continue; // nothing won: the losing tokens are worth nothing and need no transaction
         this.add(nowMs, {
           id: `redeem-${cid}`,
@@ -213,6 +214,7 @@ export class Treasury {
       batch: null,
       transactionId: null,
       transactionHash: null,
+      minedAtMs: null,
       error: null,
       history: [{ atMs: nowMs, state: 'planned', note: what }],
       createdAtMs: nowMs,
@@ -245,7 +247,7 @@ export class Treasury {
             { actionId: a.id, recorded: a.shares, atVenue: held },
             'redeem: the venue holds a different number of winning shares than the fills say; redeeming what it holds',
           );
-          a.shares = floor2(held);
+          a.shares = round6(held);
           a.amountUsd = a.shares;
         }
       }
@@ -324,9 +326,36 @@ export class Treasury {
       return;
     }
     if (tx.state === 'STATE_CONFIRMED') return this.confirmed(a, tx.transactionId, tx.transactionHash, nowMs);
-    if (tx.state === 'STATE_FAILED' || tx.state === 'STATE_INVALID')
+    if (tx.state === 'STATE_FAILED' || tx.state === 'STATE_INVALID') {
+      if (a.minedAtMs !== null)
+        // Seen in a block, then failed (a reorg): the ledger already counted a merge. Said loudly; the
+        // reconciliation shows the difference to a human.
+        this.store.emit({
+          id: `err-money-${a.id}-after-mined`,
+          atMs: nowMs,
+          type: 'error',
+          source: 'venue',
+          message: `${a.kind} ${a.conditionId ?? ''}: transaction ${tx.transactionId} was seen mined, then ${tx.state}`.slice(0, 500),
+        });
       return this.attemptFailed(a, `transaction ${tx.transactionId} ${tx.state}: ${tx.error ?? 'no reason given'}`, nowMs);
+    }
+    if (tx.state === 'STATE_MINED' && a.minedAtMs === null) return this.mined(a, tx.transactionId, tx.transactionHash, nowMs);
     this.note(a, `${a.kind} transaction ${tx.transactionId} ${tx.state}`);
+  }
+
+  /**
+   * In a block: the pUSD has moved (the venue balance shows it from now), so the venue account counts
+   * the action as done and the risk ledger gets the merge now; waiting for STATE_CONFIRMED (seconds to
+   * minutes later) would leave the two apart by the whole amount meanwhile. The action itself stays
+   * `submitted` until CONFIRMED, as the SDK polls it.
+   */
+  private mined(a: ChainAction, transactionId: string, hash: string | null, nowMs: number): void {
+    a.minedAtMs = nowMs;
+    a.updatedAtMs = nowMs;
+    a.history.push({ atMs: nowMs, state: a.state, note: `mined: transaction ${transactionId}${hash ? ` (${hash})` : ''}` });
+    this.emitDone(a, transactionId, hash, nowMs);
+    this.store.commit(nowMs);
+    this.logger.info({ actionId: a.id, transactionId, transactionHash: hash }, `${a.kind} mined`);
   }
 
   private attemptFailed(a: ChainAction, why: string, nowMs: number): void {
@@ -345,6 +374,7 @@ export class Treasury {
       // A failed or invalid batch used no nonce and changed nothing on chain: a new attempt is safe.
       this.store.move(a, 'planned', `${why}; attempt ${a.attempt + 1} follows`, nowMs, {
         attempt: a.attempt + 1,
+        minedAtMs: null,
         batch: null,
         nonce: null,
         deadlineS: null,
@@ -358,6 +388,16 @@ export class Treasury {
 
   private async confirmed(a: ChainAction, transactionId: string, hash: string | null, nowMs: number): Promise<void> {
     this.store.move(a, 'confirmed', `confirmed: transaction ${transactionId}${hash ? ` (${hash})` : ''}`, nowMs, { transactionHash: hash });
+    // Emitted once: at STATE_MINED when that was seen, else now.
+    if (a.minedAtMs === null) this.emitDone(a, transactionId, hash, nowMs);
+    this.store.commit(nowMs);
+    this.logger.info({ actionId: a.id, transactionId, transactionHash: hash, amountUsd: a.amountUsd }, `${a.kind} confirmed`);
+    // The CLOB sees money the relayer moved only after an update (polymarket-venue.md §1, §4).
+    if (this.balances) await this.balances({ kind: 'collateral' }, true).catch(() => undefined);
+  }
+
+  /** The redemption or merge event for the record and the risk ledger (ids make a repeat harmless). */
+  private emitDone(a: ChainAction, transactionId: string, hash: string | null, nowMs: number): void {
     const base = { atMs: nowMs, transactionId, transactionHash: hash ?? '' };
     if (a.kind === 'redeem') {
       this.store.emit({
@@ -382,9 +422,5 @@ export class Treasury {
         feesUsd: a.feesUsd,
       });
     }
-    this.store.commit(nowMs);
-    this.logger.info({ actionId: a.id, transactionId, transactionHash: hash, amountUsd: a.amountUsd }, `${a.kind} confirmed`);
-    // The CLOB sees money the relayer moved only after an update (polymarket-venue.md §1, §4).
-    if (this.balances) await this.balances({ kind: 'collateral' }, true).catch(() => undefined);
   }
 }
