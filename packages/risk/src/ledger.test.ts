@@ -134,4 +134,42 @@ describe('risk ledger', () => {
     expect(r.changed).toBe(false);
     expect(r.ledger.cashUsd).toBe(110);
   });
+
+  it('comes to the same money whatever order the events arrive in: a merge before its fills, a FAILED before its MATCHED', () => {
+    const up = { ...fill('u'), outcome: 'UP', size: 10, price: 0.4, fee: 0.1 } as ExecutionEvent;
+    const down = { ...fill('d'), id: 'fill-d', outcome: 'DOWN', size: 10, price: 0.55, fee: 0.1 } as ExecutionEvent;
+    const merge: ExecutionEvent = {
+      id: 'merge-1',
+      atMs: 3,
+      type: 'merge',
+      conditionId: cid,
+      asset: 'BTC',
+      shares: 10,
+      amountUsd: 10,
+      costUsd: 9.5,
+      feesUsd: 0.2,
+      transactionId: 'tx',
+      transactionHash: '0x',
+    };
+    const orders = [
+      [up, down, merge],
+      [merge, up, down],
+      [up, merge, down],
+    ];
+    const results = orders.map((evs) => evs.reduce((l, e) => applyEvent(l, e).ledger, newLedger(100)));
+    for (const l of results) {
+      expect(l.cashUsd).toBeCloseTo(100 - 4 - 5.5 - 0.2 + 10, 9);
+      expect(l.exposure[cid]!.costUsd).toBeCloseTo(0, 9);
+      expect(bankrollOf(l)).toBeCloseTo(100.3, 9);
+    }
+    // Mid-way (the merge arrived first) the market's sum is negative; the caps count it as 0.
+    const early = applyEvent(newLedger(100), merge).ledger;
+    expect(early.exposure[cid]!.costUsd).toBeCloseTo(-9.5, 9);
+    expect(exposureOf(early, cid, 'BTC')).toEqual({ market: 0, asset: 0, total: 0 });
+    // A FAILED that overtakes its MATCHED leaves a tombstone: the late MATCHED is not counted.
+    let l = applyEvent(newLedger(100), fill('t9', 'FAILED')).ledger;
+    l = applyEvent(l, fill('t9')).ledger;
+    expect(l.cashUsd).toBe(100);
+    expect(bankrollOf(l)).toBe(100);
+  });
 });

@@ -22,6 +22,12 @@ export const LedgerSchema = z.object({
   equity: z.array(z.tuple([z.number(), z.number()])),
   /** Merge events applied (ids, bounded): a re-delivered one changes nothing. */
   merges: z.array(z.string()).default([]),
+  /**
+   * What recent events changed the bankroll by, as [event atMs, change] (bounded): the venue
+   * reconciliation takes off those stamped after the account it compares with, which the account
+   * cannot hold yet (execution stamps its events and the account on one clock).
+   */
+  recent: z.array(z.tuple([z.number(), z.number()])).default([]),
 });
 export type Ledger = z.infer<typeof LedgerSchema>;
 
@@ -39,6 +45,7 @@ export function newLedger(bankrollUsd: number): Ledger {
     daily: {},
     equity: [],
     merges: [],
+    recent: [],
   };
 }
 
@@ -46,14 +53,16 @@ const DAILY_DAYS_KEPT = 31;
 
 export const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/** Exposure for the caps: each market's cost, never below 0 (a market's sum is briefly negative when a merge arrives before its fills). */
 export function exposureOf(l: Ledger, conditionId: string, asset: Asset) {
   let assetUsd = 0;
   let total = 0;
   for (const e of Object.values(l.exposure)) {
-    total += e.costUsd;
-    if (e.asset === asset) assetUsd += e.costUsd;
+    const c = Math.max(0, e.costUsd);
+    total += c;
+    if (e.asset === asset) assetUsd += c;
   }
-  return { market: l.exposure[conditionId]?.costUsd ?? 0, asset: assetUsd, total };
+  return { market: Math.max(0, l.exposure[conditionId]?.costUsd ?? 0), asset: assetUsd, total };
 }
 
 /**
@@ -81,6 +90,34 @@ const EQUITY_KEPT = 500;
  * clone first (`structuredClone`) to keep the old one.
  */
 export function applyEvent(l: Ledger, ev: ExecutionEvent): { ledger: Ledger; changed: boolean } {
+  if (ev.type !== 'fill' && ev.type !== 'settlement' && ev.type !== 'merge') return { ledger: l, changed: false };
+  const before = bankrollOf(l);
+  const r = applyMoneyEvent(l, ev);
+  if (r.changed) noteRecent(l, ev.atMs, bankrollOf(l) - before);
+  return r;
+}
+
+// Longer than any account risk compares with is old (RISK_VENUE_MAX_AGE_MS), small in Redis.
+const RECENT_KEPT = 1_000;
+const RECENT_MS = 2 * 60_000;
+
+function noteRecent(l: Ledger, atMs: number, change: number): void {
+  if (Math.abs(change) < 1e-9) return;
+  (l.recent ??= []).push([atMs, change]);
+  const cutoff = atMs - RECENT_MS;
+  let drop = Math.max(0, l.recent.length - RECENT_KEPT);
+  while (drop < l.recent.length && l.recent[drop]![0] < cutoff) drop++;
+  if (drop > 0) l.recent.splice(0, drop);
+}
+
+/** The bankroll without the changes of events stamped after `atMs` (those an account stamped `atMs` cannot hold). */
+export function bankrollAsOf(l: Ledger, atMs: number): number {
+  let later = 0;
+  for (const [t, change] of l.recent ?? []) if (t > atMs) later += change;
+  return bankrollOf(l) - later;
+}
+
+function applyMoneyEvent(l: Ledger, ev: ExecutionEvent): { ledger: Ledger; changed: boolean } {
   const unchanged = { ledger: l, changed: false };
   if (ev.type === 'fill') {
     // A fill for a settled market is old news (its trade ids were dropped at settlement).
@@ -89,13 +126,19 @@ export function applyEvent(l: Ledger, ev: ExecutionEvent): { ledger: Ledger; cha
     const seen = l.trades[key];
     // A SELL (an unwound lone arbitrage leg) brings cash in and lowers the position's cost.
     const cost = (ev.side === 'SELL' ? -1 : 1) * ev.size * ev.price;
+    // Exposure is a plain sum (never clipped at 0), so events change the ledger the same in any
+    // order: a merge shipped before the fills it merges (execution ships its money events first, and
+    // after a restart or a Redis outage those fills can still be in its outbox) used to be clipped,
+    // leaving the bankroll too high by the clipped cost once the fills arrived ($4.14 in a chaos run).
     if (ev.status === 'FAILED') {
-      const pos = l.exposure[ev.conditionId];
-      if (seen !== 'counted' || !pos) return unchanged;
+      if (seen === 'undone') return unchanged;
       l.trades[key] = 'undone';
+      // Failed before it was counted (the FAILED overtook its MATCHED): a tombstone, nothing to undo.
+      if (seen !== 'counted') return { ledger: l, changed: true };
       l.cashUsd += cost + ev.fee;
       l.feesUsd -= ev.fee;
-      pos.costUsd = Math.max(0, pos.costUsd - cost);
+      const pos = (l.exposure[ev.conditionId] ??= { asset: ev.asset, costUsd: 0 });
+      pos.costUsd -= cost;
       return { ledger: l, changed: true };
     }
     if (seen) return unchanged;
@@ -103,7 +146,7 @@ export function applyEvent(l: Ledger, ev: ExecutionEvent): { ledger: Ledger; cha
     l.cashUsd -= cost + ev.fee;
     l.feesUsd += ev.fee;
     const pos = (l.exposure[ev.conditionId] ??= { asset: ev.asset, costUsd: 0 });
-    pos.costUsd = Math.max(0, pos.costUsd + cost);
+    pos.costUsd += cost;
     return { ledger: l, changed: true };
   }
   if (ev.type === 'settlement') {
@@ -135,8 +178,8 @@ export function applyEvent(l: Ledger, ev: ExecutionEvent): { ledger: Ledger; cha
     l.merges.push(ev.id);
     if (l.merges.length > SETTLED_KEPT) l.merges.splice(0, l.merges.length - SETTLED_KEPT);
     l.cashUsd += ev.amountUsd;
-    const pos = l.exposure[ev.conditionId];
-    if (pos) pos.costUsd = Math.max(0, pos.costUsd - ev.costUsd);
+    const pos = (l.exposure[ev.conditionId] ??= { asset: ev.asset, costUsd: 0 });
+    pos.costUsd -= ev.costUsd;
     const pnl = ev.amountUsd - ev.costUsd - ev.feesUsd;
     l.realisedPnlUsd += pnl;
     const day = dayOf(ev.atMs);

@@ -41,7 +41,8 @@ if raw then
   local ok, l = pcall(cjson.decode, raw)
   if not ok or type(l) ~= 'table' or type(l['exposure']) ~= 'table' then return 'ledger_unreadable' end
   for cid, e in pairs(l['exposure']) do
-    local usd = tonumber(e['costUsd']) or 0
+    -- a market's exposure counts from 0 up (its sum is briefly negative when a merge overtakes its fills)
+    local usd = math.max(0, tonumber(e['costUsd']) or 0)
     market[cid] = (market[cid] or 0) + usd
     asset[e['asset']] = (asset[e['asset']] or 0) + usd
     total = total + usd

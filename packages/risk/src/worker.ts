@@ -46,6 +46,8 @@ const EnvSchema = z.object({
   /** Reconcile the ledger against the venue account this often; trip when they differ by more than the tolerance twice in a row. */
   RISK_RECONCILE_MS: z.coerce.number().int().min(1_000).default(15_000),
   RISK_RECONCILE_TOLERANCE_USD: z.coerce.number().positive().default(1),
+  /** An account is compared once it is this old: the events execution stamped before it have reached the ledger by then. */
+  RISK_RECONCILE_GRACE_MS: z.coerce.number().int().min(0).default(2_000),
 });
 export type RiskEnv = z.infer<typeof EnvSchema>;
 
@@ -145,7 +147,7 @@ export async function runWorker(): Promise<void> {
   }
 
   async function publishStatus(l: Ledger): Promise<void> {
-    const exposure = Object.values(l.exposure).reduce((s, e) => s + e.costUsd, 0);
+    const exposure = Object.values(l.exposure).reduce((s, e) => s + Math.max(0, e.costUsd), 0);
     await status.put('risk', RiskStatusSchema, {
       bankrollUsd: bankrollOf(l),
       realisedPnlUsd: l.realisedPnlUsd,
@@ -274,10 +276,17 @@ export async function runWorker(): Promise<void> {
   rt.shutdown.add('gauge', () => clearInterval(breakerGauge));
   // The ledger against the venue account (rules/reconciliation.ts): a new ledger takes the venue's
   // number; a lasting difference beyond the tolerance trips the breaker until a human resumes.
+  let reconciling = false;
   const reconcileTimer = setInterval(() => {
+    if (reconciling) return; // one check at a time (each may wait out the grace)
+    reconciling = true;
     void (async () => {
+      const account = await readVenueAccount(redis, prefix);
+      // Give the events stamped before the account time to arrive through the queue.
+      const wait = account ? account.atMs + env.RISK_RECONCILE_GRACE_MS - Date.now() : 0;
+      if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, env.RISK_RECONCILE_GRACE_MS)));
       const nowMs = Date.now();
-      const verdict = rules.reconcile.evaluate(nowMs, await store.read(), await readVenueAccount(redis, prefix));
+      const verdict = rules.reconcile.evaluate(nowMs, await store.read(), account);
       if (!verdict || verdict.kind === 'ok') return;
       if (verdict.kind === 'anchor') {
         await store.update((l) => (anchorLedger(l, verdict.equityUsd) ? { ledger: l, changed: true } : { ledger: l, changed: false }));
@@ -287,7 +296,9 @@ export async function runWorker(): Promise<void> {
       } else if (await breaker.trip('reconciliation', verdict.reason, nowMs, null)) {
         logger.error({ kind: 'reconciliation', reason: verdict.reason }, 'circuit breaker tripped');
       }
-    })().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'reconciliation check failed'));
+    })()
+      .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'reconciliation check failed'))
+      .finally(() => (reconciling = false));
   }, env.RISK_RECONCILE_MS);
   rt.shutdown.add('reconcile', () => clearInterval(reconcileTimer));
   logger.info({ bankrollUsd: env.RISK_BANKROLL_USD, kelly: env.RISK_KELLY_FRACTION }, 'risk running');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { VenueAccount } from '@polybot/shared';
-import { applyEvent, newLedger } from '../ledger.js';
+import { applyEvent, bankrollOf, newLedger } from '../ledger.js';
 import { reconciliationRule } from './reconciliation.js';
 
 const cid = `0x${'c'.repeat(64)}`;
@@ -48,11 +48,13 @@ describe('venue reconciliation', () => {
 
   it('trips on the second check in a row beyond the tolerance, naming both sides; one miss alone only watches', () => {
     const rule = reconciliationRule(1);
-    const off = account({ balanceUsd: 90, positionsUsd: 5, equityUsd: 95 });
-    expect(rule.evaluate(2_000, filled(), off)).toMatchObject({ kind: 'watch', strikes: 1 });
-    expect(rule.evaluate(2_000, filled(), account({ balanceUsd: 94.9, positionsUsd: 5, equityUsd: 99.9 }))).toMatchObject({ kind: 'ok' });
-    expect(rule.evaluate(2_000, filled(), off)).toMatchObject({ kind: 'watch', strikes: 1 });
-    const v = rule.evaluate(2_000, filled(), off);
+    const off = (atMs: number) => account({ balanceUsd: 90, positionsUsd: 5, equityUsd: 95, atMs });
+    expect(rule.evaluate(2_000, filled(), off(1_000))).toMatchObject({ kind: 'watch', strikes: 1 });
+    expect(rule.evaluate(2_000, filled(), account({ balanceUsd: 94.9, positionsUsd: 5, equityUsd: 99.9, atMs: 1_100 }))).toMatchObject({ kind: 'ok' });
+    expect(rule.evaluate(2_000, filled(), off(1_200))).toMatchObject({ kind: 'watch', strikes: 1 });
+    // The same account read again (execution has not read the venue since) is no second witness.
+    expect(rule.evaluate(2_500, filled(), off(1_200))).toMatchObject({ kind: 'watch', strikes: 1 });
+    const v = rule.evaluate(2_500, filled(), off(1_300));
     expect(v?.kind).toBe('trip');
     if (v?.kind === 'trip') expect(v.reason).toMatch(/disagree by \$4\.90 .*ledger \$99\.90 .*venue \$95\.00 \(pUSD \$90\.00/);
   });
@@ -61,5 +63,74 @@ describe('venue reconciliation', () => {
     const rule = reconciliationRule(1);
     expect(rule.evaluate(2_000, newLedger(1_000), account({ equityUsd: 25, balanceUsd: 25 }))).toEqual({ kind: 'anchor', equityUsd: 25 });
     expect(rule.evaluate(60_000, filled(), account({ equityUsd: 5 }))).toBeNull();
+  });
+
+  // Steady trading: by the time risk compares, its ledger holds events the account (read a moment
+  // earlier) cannot: fees of newer fills, a settlement, a merge. Lined up on the account's instant,
+  // they are no difference; a real one (money the bot does not know about) still trips.
+  const fill = (id: string, atMs: number, conditionId: string, size: number, price: number, fee: number) =>
+    ({
+      id,
+      atMs,
+      type: 'fill',
+      orderId: id,
+      signalId: id,
+      conditionId,
+      asset: 'BTC',
+      outcome: 'UP',
+      tradeId: id,
+      status: 'MATCHED',
+      size,
+      price,
+      fee,
+    }) as const;
+  const cidX = `0x${'d'.repeat(64)}`;
+  function trading() {
+    let l = newLedger(100);
+    l = applyEvent(l, fill('a', 1_000, cid, 10, 0.5, 0.1)).ledger; // bankroll 99.90
+    l = applyEvent(l, fill('x', 1_500, cidX, 20, 0.5, 0)).ledger; // exposure 10 in X
+    return l;
+  }
+  function later(l: ReturnType<typeof trading>) {
+    // Stamped after the account of 2_000: two fees and X settling with 20 winning shares (+$10).
+    l = applyEvent(l, fill('b', 2_500, cid, 10, 0.5, 0.2)).ledger;
+    l = applyEvent(l, fill('c', 3_000, cid, 10, 0.5, 0.3)).ledger;
+    return applyEvent(l, {
+      id: 'set-x',
+      atMs: 2_800,
+      type: 'settlement',
+      conditionId: cidX,
+      asset: 'BTC',
+      winner: 'UP',
+      upShares: 20,
+      downShares: 0,
+      costUsd: 10,
+      feesUsd: 0,
+      payoutUsd: 20,
+      realisedPnlUsd: 10,
+    }).ledger;
+  }
+
+  it('compares the ledger as it stood at the account: events stamped after it are no difference, however many', () => {
+    const rule = reconciliationRule(1);
+    const l = later(trading());
+    expect(bankrollOf(l)).toBeCloseTo(109.4, 9); // $9.50 away from the account of 2_000
+    // The account of 2_000: pUSD 84.90 (both fills on chain), positions 5 + 10 at cost.
+    const at2000 = account({ balanceUsd: 84.9, positionsUsd: 15, equityUsd: 99.9, atMs: 2_000 });
+    for (let i = 0; i < 3; i++)
+      expect(rule.evaluate(4_000 + i, l, { ...at2000, atMs: 2_000 + i })).toMatchObject({ kind: 'ok', diffUsd: expect.closeTo(0, 9) });
+    // The account of 3_000 holds them all (b, the settlement stamped 2_800, c): pUSD 84.40, X's 20 shares redeemable.
+    const at3000 = account({ balanceUsd: 84.4, positionsUsd: 10, redeemableUsd: 20, equityUsd: 109.4, atMs: 3_000 });
+    expect(rule.evaluate(4_000, l, at3000)).toMatchObject({ kind: 'ok', diffUsd: expect.closeTo(0, 9) });
+  });
+
+  it('still trips on a real difference once lined up: $5 the ledger does not know of, on two account reads', () => {
+    const rule = reconciliationRule(1);
+    const l = later(trading());
+    const deposit = (atMs: number) => account({ balanceUsd: 89.9, positionsUsd: 15, equityUsd: 104.9, atMs });
+    expect(rule.evaluate(4_000, l, deposit(2_000))).toMatchObject({ kind: 'watch', strikes: 1, diffUsd: expect.closeTo(-5, 9) });
+    const v = rule.evaluate(6_000, l, deposit(2_100));
+    expect(v?.kind).toBe('trip');
+    if (v?.kind === 'trip') expect(v.reason).toMatch(/disagree by \$-5\.00 .*ledger \$99\.90/);
   });
 });
