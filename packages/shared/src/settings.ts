@@ -144,6 +144,11 @@ export const SETTINGS = {
       'share of sim windows whose maker misprices',
     ),
     takerDelayMs: field('SIM_TAKER_DELAY_MS', int(0, 0, 10_000), "the sim venue's taker delay"),
+    startBalanceUsd: field(
+      'SIM_START_BALANCE_USD',
+      num(1_000, (n) => n.min(0)),
+      "pUSD each new sim account holds (keep it equal to risk's bankrollUsd, or the ledger reconciliation trips)",
+    ),
   },
   discovery: {
     assets: field('POLYBOT_ASSETS', list(ASSETS, ASSETS), 'assets traded'),
@@ -291,6 +296,14 @@ export const SETTINGS = {
     maxErrors: field('RISK_MAX_ERRORS', int(10, 1), 'breaker: errors within errorWindowMs'),
     errorWindowMs: field('RISK_ERROR_WINDOW_MS', int(60_000, 1), 'breaker: error window'),
     cooldownMs: field('RISK_COOLDOWN_MS', int(300_000, 0), 'breaker: cooldown after a loss-streak trip'),
+    venueMaxAgeMs: field('RISK_VENUE_MAX_AGE_MS', int(15_000, 1), "size on execution's venue account (bankroll, available pUSD) when at most this old"),
+    reconcileMs: field('RISK_RECONCILE_MS', int(15_000, 1_000), 'how often the ledger is reconciled against the venue account'),
+    reconcileToleranceUsd: field(
+      'RISK_RECONCILE_TOLERANCE_USD',
+      num(1, (n) => n.positive()),
+      'breaker: ledger and venue account apart by more than this on two account reads in a row',
+    ),
+    reconcileGraceMs: field('RISK_RECONCILE_GRACE_MS', int(2_000, 0), 'an account is reconciled once this old (the events before it have arrived)'),
   },
   execution: {
     maxOrderUsd: field(
@@ -332,6 +345,8 @@ export const SETTINGS = {
       num(1_000, (n) => n.positive()),
       'paper venue: simulated pUSD balance',
     ),
+    accountMs: field('EXEC_ACCOUNT_MS', int(2_000, 500), 'how often the venue account (pUSD after /balance-allowance/update) is read and published'),
+    accountMaxAgeMs: field('EXEC_ACCOUNT_MAX_AGE_MS', int(30_000, 1_000), 'no buy is signed on a pUSD balance older than this'),
   },
   live: {
     confirm: field('POLYBOT_LIVE', z.string().optional(), 'must be `I_UNDERSTAND_REAL_MONEY` for live orders'),
@@ -350,6 +365,22 @@ export const SETTINGS = {
         .optional(),
       'the wallet holding the pUSD (types 1-3: your Polymarket wallet address)',
     ),
+    relayer: {
+      url: field(
+        'POLYBOT_RELAYER_URL',
+        url(),
+        'relayer for redemptions, merges and approvals (default: the sim venue on `sim`, https://relayer-v2.polymarket.com otherwise)',
+      ),
+      apiKey: field('POLYBOT_RELAYER_API_KEY', z.string().min(1).optional(), 'Relayer API key (type 3; made in the Polymarket app)', { secret: true }),
+      apiKeyAddress: field(
+        'POLYBOT_RELAYER_API_KEY_ADDRESS',
+        z
+          .string()
+          .regex(/^0x[0-9a-fA-F]{40}$/, 'a 0x address')
+          .optional(),
+        "the address that Relayer API key belongs to (default: the signing key's)",
+      ),
+    },
   },
   dashboard: {
     port: field('POLYBOT_DASHBOARD_PORT', int(3000, 1, 65535), 'status page, Bull Board and `/api`'),
