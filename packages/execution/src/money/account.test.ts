@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { takerFee, type VenueAccount } from '@polybot/shared';
-import { fundsProblem, venueAccount } from './account.js';
+import { takerFee, type Order, type VenueAccount } from '@polybot/shared';
+import { chainAtRead, fundsProblem, venueAccount } from './account.js';
 import type { ChainAction } from './store.js';
 
 // Execution's funds check before signing: cost (plus the taker fee when marketable) against
@@ -116,5 +116,52 @@ describe('venueAccount with redemptions and merges on chain', () => {
     expect(at(60, [action('redeem', CID2, 'submitted', 4)])).toMatchObject({ redeemableUsd: 0, redeemedUsd: 10 });
     // Failed for good: the winning shares are still held and still pay.
     expect(at(50, [action('redeem', CID2, 'failed', null)])).toMatchObject({ redeemableUsd: 10 });
+  });
+});
+
+// Which fills the balance holds: the venue's trades read just before and just after it, not the
+// statuses execution heard a moment earlier (a 110 s sim run counted ~$20 of mined fills twice).
+describe('venueAccount around the balance read', () => {
+  const CID = `0x${'c'.repeat(64)}`;
+  const order = (id: string, status: 'MATCHED' | 'MINED', size = 10, price = 0.5, fee = 0.1) =>
+    ({
+      request: { id, side: 'BUY', conditionId: CID, size, price },
+      state: 'filled',
+      filledSize: size,
+      venueOrderId: `v-${id}`,
+      fills: [{ tradeId: `t-${id}`, size, price, fee, status, atMs: 1 }],
+    }) as unknown as Order;
+  const orders = [order('a', 'MATCHED', 20), order('b', 'MINED'), order('c', 'MATCHED'), order('d', 'MATCHED')];
+  const positions = [{ conditionId: CID, asset: 'BTC' as const, outcome: 'UP' as const, confirmed: 40, pending: 0, costUsd: 20, feesUsd: 0.4, windowEndMs: 0 }];
+  const acct = (atRead?: ReturnType<typeof chainAtRead>) =>
+    venueAccount({ wallet: '0xw', balanceUsd: 100, orders, positions, isSettled: () => false, actions: [], nowMs: 5, ...(atRead ? { atRead } : {}) });
+
+  it('classifies each trade: mined before the read, still matched after it, or mined during it', () => {
+    const r = chainAtRead(
+      new Map([
+        ['v-a|t-a', 'MINED'],
+        ['v-b|t-b', 'MATCHED'],
+        ['v-c|t-c', 'MATCHED'],
+      ]),
+      new Map([
+        ['v-a|t-a', 'CONFIRMED'],
+        ['v-b|t-b', 'MATCHED'],
+        ['v-c|t-c', 'MINED'],
+        ['v-d|t-d', 'MATCHED'],
+      ]),
+    );
+    expect([...r.onChain]).toEqual(['v-a|t-a']);
+    expect([...r.offChain].sort()).toEqual(['v-b|t-b', 'v-d|t-d']);
+    expect([...r.uncertain]).toEqual(['v-c|t-c']);
+    // a: execution still says MATCHED, but the balance holds it: not pending. b: execution heard MINED
+    // since, but the balance was read before: pending. c: either (pending, and uncertain). d: pending.
+    const a = acct(r);
+    expect(a.pendingUsd).toBeCloseTo(3 * 5.1, 9);
+    expect(a.uncertainUsd).toBeCloseTo(5.1, 9);
+    expect(a.equityUsd).toBeCloseTo(100 - 15.3 + 20, 9);
+    // By the statuses alone, a ($10.10) and c and d are pending and b is not: $5 too low, with nothing to say so.
+    const byStatus = acct();
+    expect(byStatus.pendingUsd).toBeCloseTo(10.1 + 2 * 5.1, 9);
+    expect(byStatus.uncertainUsd).toBeUndefined();
   });
 });

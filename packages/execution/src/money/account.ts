@@ -21,6 +21,37 @@ export interface AccountInputs {
   isSettled: (conditionId: string) => boolean;
   actions: readonly ChainAction[];
   nowMs: number;
+  /** Where each of our trades stood when the balance was read (`chainAtRead`); without it, the fills' own statuses say. */
+  atRead?: ChainAtRead;
+}
+
+/**
+ * Our trades around a balance read, keyed `venueOrderId|tradeId`, from the venue's trades read just
+ * before and just after it (markets with a fill not yet on chain or an order still working):
+ * - `onChain`: mined before the read began: in the balance.
+ * - `offChain`: still matched (or failed) after it ended: not in the balance.
+ * - `uncertain`: mined while it ran: either.
+ * A fill in none of them (not read, or matched since) goes by its own status.
+ */
+export interface ChainAtRead {
+  onChain: ReadonlySet<string>;
+  offChain: ReadonlySet<string>;
+  uncertain: ReadonlySet<string>;
+}
+
+const minedStatus = (s: string | undefined) => s === 'MINED' || s === 'CONFIRMED';
+
+/** Classifies our trades from the venue's statuses before and after a balance read (see `ChainAtRead`). */
+export function chainAtRead(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): ChainAtRead {
+  const onChain = new Set<string>();
+  const offChain = new Set<string>();
+  const uncertain = new Set<string>();
+  for (const k of new Set([...before.keys(), ...after.keys()])) {
+    if (minedStatus(before.get(k))) onChain.add(k);
+    else if (!minedStatus(after.get(k))) offChain.add(k);
+    else uncertain.add(k);
+  }
+  return { onChain, offChain, uncertain };
 }
 
 /**
@@ -32,12 +63,23 @@ export const onChain = (a: ChainAction) => a.state === 'confirmed' || (a.minedAt
 export function venueAccount(i: AccountInputs): VenueAccount {
   let openOrdersUsd = 0;
   let pendingUsd = 0;
+  let uncertainUsd = 0;
+  const r = i.atRead;
   for (const o of i.orders) {
     if (o.request.side === 'BUY' && !TERMINAL_ORDER_STATES.has(o.state)) openOrdersUsd += Math.max(0, o.request.size - o.filledSize) * o.request.price;
     for (const f of o.fills) {
-      // Matched (or being retried) but not yet on chain: the balance does not show it yet.
-      if (f.status !== 'MATCHED' && f.status !== 'RETRYING') continue;
-      pendingUsd += o.request.side === 'BUY' ? f.size * f.price + f.fee : -(f.size * f.price - f.fee);
+      if (f.status === 'FAILED') continue; // never moved any money
+      const amount = o.request.side === 'BUY' ? f.size * f.price + f.fee : -(f.size * f.price - f.fee);
+      const k = `${o.venueOrderId ?? ''}|${f.tradeId}`;
+      if (r?.onChain.has(k)) continue; // in the balance, whatever execution has heard since
+      if (r?.offChain.has(k) || r?.uncertain.has(k)) {
+        pendingUsd += amount; // not in the balance (or maybe not: the cautious side)
+        if (r.uncertain.has(k)) uncertainUsd += Math.abs(amount);
+        continue;
+      }
+      // Not seen at the read (another market, or matched since): its own status says. Matched (or
+      // being retried) but not yet on chain: the balance does not show it yet.
+      if (f.status === 'MATCHED' || f.status === 'RETRYING') pendingUsd += amount;
     }
   }
   let redeemableUsd = 0;
@@ -69,6 +111,7 @@ export function venueAccount(i: AccountInputs): VenueAccount {
     bankrollUsd: r6(bankrollUsd),
     availableUsd: r6(availableUsd),
     equityUsd: r6(bankrollUsd + openOrdersUsd),
+    ...(r ? { uncertainUsd: r6(uncertainUsd) } : {}),
     atMs: i.nowMs,
   };
 }

@@ -133,4 +133,15 @@ describe('venue reconciliation', () => {
     expect(v?.kind).toBe('trip');
     if (v?.kind === 'trip') expect(v.reason).toMatch(/disagree by \$-5\.00 .*ledger \$99\.90/);
   });
+
+  it('allows what fills mined during the balance read may add, and no more', () => {
+    const rule = reconciliationRule(1);
+    // A $4.90 fill mined while execution read the balance: counted pending, the balance may hold it.
+    const read = (atMs: number, uncertainUsd: number) => account({ balanceUsd: 94.9, pendingUsd: 5.1, positionsUsd: 5, equityUsd: 94.8, uncertainUsd, atMs });
+    expect(rule.evaluate(2_000, filled(), read(1_000, 5.1))).toMatchObject({ kind: 'ok' });
+    expect(rule.evaluate(2_000, filled(), read(1_100, 0))).toMatchObject({ kind: 'watch', strikes: 1 });
+    const v = rule.evaluate(2_000, filled(), read(1_200, 3));
+    expect(v?.kind).toBe('trip');
+    if (v?.kind === 'trip') expect(v.reason).toMatch(/\$3\.00 of fills mined during the balance read allowed for/);
+  });
 });

@@ -40,7 +40,8 @@ export function reconciliationRule(toleranceUsd: number, strikesToTrip = 2, maxA
       // The ledger as it stood when the account was computed: events stamped later are not in it.
       const ledgerUsd = bankrollAsOf(ledger, account.atMs);
       const diffUsd = ledgerUsd - account.equityUsd;
-      if (Math.abs(diffUsd) <= toleranceUsd) {
+      // Fills mined while execution read the balance may or may not be in it: that much more is allowed.
+      if (Math.abs(diffUsd) <= toleranceUsd + (account.uncertainUsd ?? 0)) {
         strikes = 0;
         return { kind: 'ok', diffUsd };
       }
@@ -57,7 +58,8 @@ export function reconciliationRule(toleranceUsd: number, strikesToTrip = 2, maxA
         reason:
           `ledger and venue disagree by ${$(diffUsd)} (over the ${$(toleranceUsd)} tolerance, ${strikesToTrip} checks in a row): ` +
           `ledger ${$(ledgerUsd)} (cash ${$(ledger.cashUsd)} + exposure ${$(ledgerUsd - ledger.cashUsd)}), ` +
-          `venue ${$(account.equityUsd)} (pUSD ${$(account.balanceUsd)} − unsettled fills ${$(account.pendingUsd)} + positions ${$(account.positionsUsd)} + unredeemed ${$(account.redeemableUsd)}). ` +
+          `venue ${$(account.equityUsd)} (pUSD ${$(account.balanceUsd)} − unsettled fills ${$(account.pendingUsd)} + positions ${$(account.positionsUsd)} + unredeemed ${$(account.redeemableUsd)}` +
+          `${account.uncertainUsd ? `; ${$(account.uncertainUsd)} of fills mined during the balance read allowed for` : ''}). ` +
           'A deposit or withdrawal, or an event missed or counted twice? Check `pnpm bot positions` and the venue, then `pnpm bot resume`.',
       };
     },

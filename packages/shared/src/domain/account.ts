@@ -13,6 +13,8 @@ import { EpochMsSchema } from './primitives.js';
  * - `bankrollUsd` = balance − openOrders − pending + positions + redeemable: what sizing uses.
  * - `availableUsd` = balance − openOrders − pending: the most a new order may spend.
  * - `equityUsd` = bankroll + openOrders: what the risk ledger (cash + exposure) must agree with.
+ * - `uncertainUsd`: fills that reached the chain while the balance was being read, so that it may or
+ *   may not hold them (counted as pending, the cautious side; the reconciliation allows this much more).
  */
 export const VenueAccountSchema = z
   .object({
@@ -27,6 +29,7 @@ export const VenueAccountSchema = z
     bankrollUsd: z.number(),
     availableUsd: z.number(),
     equityUsd: z.number(),
+    uncertainUsd: z.number().nonnegative().optional(),
     atMs: EpochMsSchema,
   })
   .strict();
