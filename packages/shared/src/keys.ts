@@ -31,6 +31,8 @@ export function redisKeys(prefix: string) {
     workerHeartbeat: (kind: string, id: string) => `${prefix}:workers:${kind}:${id}`,
     workersPattern: `${prefix}:workers:*`,
     status: (name: string) => `${prefix}:status:${name}`,
+    /** The last UTC day (YYYY-MM-DD) whose daily summary alert went out. */
+    alertsDailySummaryDay: `${prefix}:alerts:daily-summary-day`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -17,7 +17,7 @@ import { freePort } from '@polybot/shared/redisServer';
 import { testPrefix } from '@polybot/shared/testing/redis';
 import { testRedisUrl } from '@polybot/shared/testing/vitest';
 import { createBreakerControl } from '@polybot/risk/breaker';
-import type { ExecutionEvent } from '@polybot/shared';
+import { redisKeys, type ExecutionEvent } from '@polybot/shared';
 import { readTradeHistory } from '../historySource.js';
 import { writeHistoryFixture } from '../testing/historyFixture.js';
 import { alertForControl, alertForEvent, dailySummaryFrom, startAlerts, summaryForDay, type AlertSwitches } from './alerts.js';
@@ -275,6 +275,38 @@ describe('alerts', () => {
       await risk.close();
       await events.close();
     }
+  });
+
+  it('sums up the day that ended while the dashboard was down when it starts, once', async () => {
+    const prefix = testPrefix('alert-catch-up');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'polybot-alert-catch-up-'));
+    writeHistoryFixture(dir);
+    const key = redisKeys(prefix).alertsDailySummaryDay;
+    await redis.set(key, '2026-12-01'); // the last summary sent, then down over 2026-12-02's end
+    const start = () =>
+      startAlerts({
+        redisUrl: testRedisUrl(),
+        redis,
+        prefix,
+        logger,
+        targets: { webhookUrl: `${base}/catch-up` },
+        dailySummary: dailySummaryFrom(dir),
+        now: () => Date.parse('2026-12-03T08:00:00Z'),
+        dailyCheckMs: 50,
+      });
+    const texts = () => received.filter((r) => r.path === '/catch-up').map((r) => String(r.body.text));
+    await (
+      await start()
+    )();
+    await until(() => texts().length >= 1);
+    expect(texts()).toEqual(['📊 2026-12-02 (UTC): PnL $-0.20, fees $0.20, 2 trades, 2 settled (hit rate 50.0 %); running total $4.70']);
+    for (let i = 0; i < 40 && (await redis.get(key)) !== '2026-12-02'; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await redis.get(key)).toBe('2026-12-02');
+    await (
+      await start()
+    )(); // started again the same day: already sent
+    await new Promise((r) => setTimeout(r, 300));
+    expect(texts()).toHaveLength(1);
   });
 
   it('the dashboard worker takes its switches from the config: trips off sends no halt, errors on sends the lost heartbeat; a bad value exits 2', async () => {

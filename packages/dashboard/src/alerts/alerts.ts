@@ -9,7 +9,8 @@
 import { QueueEvents, Queue } from 'bullmq';
 import type { RedisClient } from '@polybot/shared/redis';
 import type { Logger } from 'pino';
-import { ExecutionEventSchema, type ExecutionEvent } from '@polybot/shared';
+import { ExecutionEventSchema, redisKeys, type ExecutionEvent } from '@polybot/shared';
+import { z } from 'zod';
 import { ControlMessageSchema, type ControlMessage } from '@polybot/shared/breaker';
 import { createRedisClient } from '@polybot/shared/redis';
 import { safeJson } from '@polybot/shared/status';
@@ -188,20 +189,35 @@ export async function startAlerts(opts: {
     if (m.success) send(alertForControl(m.data));
   });
   const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-  let lastDay = dayOf(now());
-  const daily = setInterval(() => {
-    const day = dayOf(now());
-    if (day === lastDay) return;
-    const ended = lastDay;
-    lastDay = day;
+  // The last day summed up is kept in Redis, so a day that ended while the dashboard was down is
+  // still summed up when it starts (the latest such day; older ones are in `polybot daily`).
+  const summaryKey = redisKeys(opts.prefix).alertsDailySummaryDay;
+  const summarise = (ended: string) => {
     if (!switches.daily || !opts.dailySummary) return;
     opts.dailySummary(ended).then(
-      (text) => send({ kind: 'daily', text }),
+      (text) => {
+        send({ kind: 'daily', text });
+        void opts.redis.set(summaryKey, ended).catch((err: unknown) => opts.logger.warn({ err: (err as Error).message }, 'daily summary day not saved'));
+      },
       (err: unknown) => {
         opts.logger.warn({ err: (err as Error).message, day: ended }, 'daily summary failed');
         send({ kind: 'errors', text: `⚠️ the daily summary of ${ended} could not be made: ${(err as Error).message}` });
       },
     );
+  };
+  let lastDay = dayOf(now());
+  const yesterday = dayOf(Date.parse(`${lastDay}T00:00:00Z`) - 86_400_000);
+  const saved = z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .safeParse(await opts.redis.get(summaryKey).catch(() => null));
+  if (saved.success && saved.data < yesterday) summarise(yesterday);
+  const daily = setInterval(() => {
+    const day = dayOf(now());
+    if (day === lastDay) return;
+    const ended = lastDay;
+    lastDay = day;
+    summarise(ended);
   }, opts.dailyCheckMs ?? 60_000);
   await events.waitUntilReady();
   return async () => {
