@@ -20,6 +20,8 @@ import { startSimVenue, type SimVenue } from '@polybot/sim-venue';
 import { openSimMarkets } from './testing/simMarkets.js';
 
 const WORKER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cli/dist/worker.js');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const BIN = path.join(ROOT, 'packages/cli/dist/polybot.js');
 const baseEnv = () => ({ PATH: process.env.PATH ?? '', REDIS_URL: testRedisUrl(), LOG_LEVEL: 'info', POLYBOT_METRICS_PORT: '0' });
 const tmp = (label: string) => mkdtempSync(path.join(os.tmpdir(), `polybot-${label}-`));
 
@@ -155,18 +157,28 @@ describe('a halt survives Redis losing it', () => {
       const status = async () => (JSON.parse((await redis.get(keys.status('execution'))) ?? '{}') as { halt?: { reason: string } | null }).halt;
       for (let i = 0; i < 40 && !(await status()); i++) await new Promise((r) => setTimeout(r, 100));
       expect((await status())?.reason).toMatch(/manual: operator halt.*Redis does not show it/);
+      const bot = (...args: string[]) =>
+        spawnSync(process.execPath, [BIN, 'bot', ...args], {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH ?? '', REDIS_URL: testRedisUrl(), POLYBOT_QUEUE_PREFIX: prefix, POLYBOT_DATA_DIR: dir },
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
+      expect(bot('status').stdout).toMatch(/breaker: closed in Redis, but execution is HALTED by its own record: halted \(manual: operator halt\)/);
 
-      // An explicit resume (what `polybot bot resume` writes and publishes) lifts it.
-      const resumedAtMs = Date.now();
-      await redis.set(keys.breaker, JSON.stringify({ state: 'closed', resumedAtMs }));
-      await redis.publish(keys.controlChannel, JSON.stringify({ type: 'resume', atMs: resumedAtMs }));
+      // An explicit resume lifts it: the operator's command, as the dashboard's button would.
+      const resumedBefore = Date.now();
+      const resumed = bot('resume');
+      expect(resumed.status, resumed.stderr).toBe(0);
       await b.until(/halt cleared by a resume/);
+      const record = JSON.parse(readFileSync(path.join(dir, 'halt.json'), 'utf8')) as { breaker: { state: string; resumedAtMs: number } };
+      expect(record.breaker.state).toBe('closed');
+      expect(record.breaker.resumedAtMs).toBeGreaterThanOrEqual(resumedBefore);
       for (let i = 0; i < 40 && (await status()); i++) await new Promise((r) => setTimeout(r, 100));
       expect(await status()).toBeNull();
       await orders.add(marketable('sig-resumed'), 'sig-resumed');
       await b.until(/"orderId":"sig-resumed".*"result":"(open|filled|submitted)"/);
       expect(await venueOrderCount()).toBe(before + 1);
-      expect(JSON.parse(readFileSync(path.join(dir, 'halt.json'), 'utf8'))).toMatchObject({ breaker: { state: 'closed', resumedAtMs } });
     } finally {
       await b.stop();
       await orders.close();

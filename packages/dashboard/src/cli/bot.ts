@@ -102,7 +102,11 @@ export async function main(argv: string[]): Promise<number> {
     else {
       const b = s.breaker.state;
       const human = [
-        b.state === 'open' ? `breaker: OPEN (${b.kind}) since ${new Date(b.trippedAtMs).toISOString()}: ${b.reason}` : 'breaker: closed (trading)',
+        b.state === 'open'
+          ? `breaker: OPEN (${b.kind}) since ${new Date(b.trippedAtMs).toISOString()}: ${b.reason}`
+          : s.execution?.halt
+            ? `breaker: closed in Redis, but execution is HALTED by its own record: ${s.execution.halt.reason} (pnpm bot resume)`
+            : 'breaker: closed (trading)',
         s.risk
           ? `bankroll $${s.risk.bankrollUsd.toFixed(2)}, realised PnL $${s.risk.realisedPnlUsd.toFixed(2)}, open exposure $${s.risk.openExposureUsd.toFixed(2)}, fees $${s.risk.feesUsd.toFixed(2)}`
           : 'risk: no status yet',
@@ -112,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
           ? `last trips:\n${table(s.breaker.trips.slice(0, 5).map((t) => ({ at: new Date(t.trippedAtMs).toISOString(), kind: t.kind, reason: t.reason })))}`
           : '',
       ].filter(Boolean);
-      print(human.join('\n'), { breaker: s.breaker, risk: s.risk, workers: s.workers, markets: s.markets.length });
+      print(human.join('\n'), { breaker: s.breaker, executionHalt: s.execution?.halt ?? null, risk: s.risk, workers: s.workers, markets: s.markets.length });
     }
     return 0;
   } catch (err) {
