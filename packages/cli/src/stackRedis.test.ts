@@ -14,7 +14,7 @@ import { requireDurableRedis } from '@polybot/shared/redisPersistence';
 import { spawnRedisServer, type SpawnedRedis } from '@polybot/shared/redisServer';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { BOT_ACL_RULES, stackRedisSecret, writeStackRedisConfig } from './stackRedis.js';
+import { BOT_ACL_RULES, stackRedisRunning, stackRedisSecret, writeStackRedisConfig } from './stackRedis.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'polybot-stack-redis-'));
 const started: SpawnedRedis[] = [];
@@ -102,6 +102,11 @@ describe('the stack Redis of `polybot start`', () => {
     conn.disconnect();
   }, 30_000);
 
+  it('is found by a second `polybot start` on the same data directory (its pidfile), and not once it stopped', async () => {
+    expect(stackRedisRunning(dataDir)).toBe(started[0]!.child.pid);
+    expect(stackRedisRunning(mkdtempSync(path.join(os.tmpdir(), 'polybot-stack-redis-none-')))).toBeNull();
+  });
+
   it('keeps its data across a restart (AOF in the data directory) and passes the paper/live persistence check', async () => {
     const first = started[0]!;
     const c = connect(first.url);
@@ -110,6 +115,7 @@ describe('the stack Redis of `polybot start`', () => {
     await requireDurableRedis(c, 'live');
     c.disconnect();
     await first.stop();
+    expect(stackRedisRunning(dataDir)).toBeNull();
     const second = await start();
     const d = connect(second.url);
     await d.connect();

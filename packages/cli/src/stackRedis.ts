@@ -64,6 +64,8 @@ export function writeStackRedisConfig(dataDir: string, secret: StackRedisSecret)
     [
       '# Written by `polybot start` on every start; edit secret.json (or delete it) instead.',
       `dir ${JSON.stringify(dir)}`,
+      // A second `polybot start` on the same data directory finds it (stackRedisRunning) instead of sharing the AOF.
+      `pidfile ${JSON.stringify(path.join(dir, 'redis.pid'))}`,
       'appendonly yes',
       'appendfsync everysec',
       'save ""',
@@ -73,4 +75,21 @@ export function writeStackRedisConfig(dataDir: string, secret: StackRedisSecret)
     ].join('\n'),
   );
   return file;
+}
+
+/**
+ * The pid of a stack Redis already running on this data directory (its pidfile names a live
+ * process), or null. Two servers appending to one AOF would corrupt it, so `polybot start` refuses.
+ */
+export function stackRedisRunning(dataDir: string): number | null {
+  const file = path.join(dataDir, 'redis', 'redis.pid');
+  if (!existsSync(file)) return null;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+  }
 }

@@ -12,7 +12,7 @@ import { spawnRedisServer, type SpawnedRedis } from '@polybot/shared/redisServer
 import { redactRedisUrl } from '@polybot/shared/redis';
 import { dashboardCredentials } from '@polybot/dashboard';
 import { Stack, waitForHttp } from './stack.js';
-import { stackRedisSecret, writeStackRedisConfig } from './stackRedis.js';
+import { stackRedisRunning, stackRedisSecret, writeStackRedisConfig } from './stackRedis.js';
 
 const StartEnvSchema = z.object({
   ANALYSIS_WORKERS: z.coerce.number().int().min(1).max(32).default(1),
@@ -41,6 +41,11 @@ export async function resolveRedis(env: NodeJS.ProcessEnv, dataDir: string): Pro
   if (env.REDIS_URL) return { url: env.REDIS_URL, owned: null, how: 'REDIS_URL' };
   const local = 'redis://127.0.0.1:6379';
   if (await redisAnswers(local)) return { url: local, owned: null, how: 'the Redis on 127.0.0.1:6379' };
+  const running = stackRedisRunning(dataDir);
+  if (running !== null)
+    throw new Error(
+      `a Redis started by polybot (pid ${running}) already runs on ${path.join(dataDir, 'redis')}: another \`polybot start\` uses this data directory; stop it, or set POLYBOT_DATA_DIR`,
+    );
   const { secret } = stackRedisSecret(dataDir);
   const configFile = writeStackRedisConfig(dataDir, secret);
   try {
