@@ -15,5 +15,5 @@ export { Treasury, type BalanceReader, type MarketPosition, type MergedTotals, t
 export { MoneyStore, loadMoneyFile, type ChainAction, type MoneyFile } from './money/store.js';
 export { venueAccount, type AccountInputs } from './money/account.js';
 export { checkAllowances, describeMissing, type AllowanceReport } from './money/allowances.js';
-export { readApprovals, approveMissing, type ApproveResult } from './money/approve.js';
+export { readApprovals, approveMissing, checkTradingAllowances, type AllowanceCheck, type ApproveResult } from './money/approve.js';
 export { POLYGON_CONTRACTS, REQUIRED_APPROVALS, redeemCall, mergeCall, approvalCalls, type RequiredApproval, type WalletCall } from './money/calls.js';

@@ -27,8 +27,7 @@ import { applyTickSizeMessage } from './tickSizes.js';
 import { openOrderStore, type SqliteOrderStore } from './sqliteStore.js';
 import { clobMarketData } from './paper/clobMarketData.js';
 import { createPaperVenue } from './paper/paperVenue.js';
-import { describeMissing } from './money/allowances.js';
-import { readApprovals } from './money/approve.js';
+import { checkTradingAllowances } from './money/approve.js';
 import { startMoney, type Money } from './moneyRuntime.js';
 import { rateLimitedPort } from './venue/limited.js';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -256,16 +255,13 @@ export async function runWorker(): Promise<void> {
   try {
     const c = await port.collateral();
     // Every trading approval by name (money/approve.ts): buying, selling, redeeming and merging each need one.
-    const approvals = port.balanceAllowance ? await readApprovals((a, r) => port.balanceAllowance!(a, r), manager.all().at(-1)?.request.tokenId ?? null) : null;
-    if (approvals?.unreported.length)
-      logger.warn({ unreported: describeMissing({ missing: [], unreported: approvals.unreported, ok: [] }) }, 'approvals the venue does not report');
+    const approvals = port.balanceAllowance
+      ? await checkTradingAllowances((a, r) => port.balanceAllowance!(a, r), manager.all().at(-1)?.request.tokenId ?? null)
+      : null;
+    if (approvals?.unreported.length) logger.warn({ unreported: approvals.unreported }, 'approvals the venue does not report');
     const missing = [
       ...(c.balanceUsd <= 0 ? [`pUSD balance is ${c.balanceUsd} (fund ${address})`] : []),
-      ...(approvals
-        ? describeMissing({ missing: approvals.missing, unreported: [], ok: [] })
-        : c.allowanceUsd <= 0
-          ? ['no pUSD allowance for the exchange contracts (run `pnpm bot approve`)']
-          : []),
+      ...(approvals ? approvals.missing : c.allowanceUsd <= 0 ? ['no pUSD allowance for the exchange contracts (run `pnpm bot approve`)'] : []),
     ];
     if (missing.length && config.venue === 'live') fatal(`live trading refused: ${missing.join('; ')}`, 2);
     if (missing.length) logger.warn({ missing }, 'collateral check: orders will be rejected');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimVenue, type SimVenue } from '@polybot/sim-venue';
 import { createRelayer } from '../venue/relayer.js';
 import { describeMissing } from './allowances.js';
-import { approveMissing, readApprovals } from './approve.js';
+import { approveMissing, checkTradingAllowances, readApprovals } from './approve.js';
 import type { BalanceReader } from './treasury.js';
 
 // Approvals against the sim venue: named when missing, granted in one relayer batch when asked.
@@ -49,6 +49,18 @@ describe('trading approvals', () => {
     expect(describeMissing(before)[0]).toMatch(
       /missing pUSD allowance for exchange pUSD \(0xE111180000d2663C0091e4f400237545B87B996B\), needed for buying on the CTF exchange: run `pnpm bot approve`/,
     );
+    // The verdict preflight and the live start use: not ok, one line per missing approval.
+    const check = await checkTradingAllowances(read, token);
+    expect(check.ok).toBe(false);
+    expect(check.missing).toHaveLength(5);
+    expect(check.missing[0]).toBe(describeMissing(before)[0]);
+    expect(check.unreported).toEqual([]);
+    expect(check.balanceUsd).toBeGreaterThan(0);
+    // Without a token the venue cannot report the outcome-token approvals: listed, not failed.
+    const noToken = await checkTradingAllowances(read, null);
+    expect(noToken.report.unreported.map((a) => a.name)).toEqual(['exchange tokens', 'neg-risk exchange tokens', 'collateral adapter tokens']);
+    expect(noToken.unreported[0]).toMatch(/not reported by the venue/);
+    expect(noToken.missing).toHaveLength(2);
     const relayer = createRelayer({ url: venue.url, account: owner, wallet, apiKey: key.apiKey, apiKeyAddress: owner.address });
     const out = await approveMissing(relayer, before, { pollMs: 100 });
     expect(out.kind).toBe('confirmed');
@@ -57,5 +69,6 @@ describe('trading approvals', () => {
     expect(after.missing).toEqual([]);
     expect(after.ok).toHaveLength(5);
     expect(await approveMissing(relayer, after)).toEqual({ kind: 'nothing_to_do' });
+    expect(await checkTradingAllowances(read, token)).toMatchObject({ ok: true, missing: [], unreported: [] });
   });
 });

@@ -3,7 +3,7 @@
  * and grant the missing ones in one deposit-wallet batch — only when asked (`pnpm bot approve`).
  */
 import type { RelayerPort } from '../venue/relayer.js';
-import { checkAllowances, type AllowanceReport } from './allowances.js';
+import { checkAllowances, describeMissing, type AllowanceReport } from './allowances.js';
 import { approvalCalls } from './calls.js';
 import type { BalanceReader } from './treasury.js';
 
@@ -15,6 +15,38 @@ export async function readApprovals(read: BalanceReader, tokenId: string | null)
   const collateral = await read({ kind: 'collateral' }, true);
   const conditional = tokenId ? (await read({ kind: 'token', tokenId }, false)).allowances : {};
   return { ...checkAllowances(collateral.allowances, conditional, collateral.balance), balanceUsd: Number(collateral.balance) / 1e6 };
+}
+
+/** The verdict on an account's trading approvals, for `polybot bot preflight` and the live start. */
+export interface AllowanceCheck {
+  /** No approval is missing. One the venue does not report cannot be checked from here and does not fail it (it is listed). */
+  ok: boolean;
+  /** pUSD at the trading wallet, after `/balance-allowance/update`. */
+  balanceUsd: number;
+  /** One line per missing approval: which contract, what it is needed for, and `pnpm bot approve`. */
+  missing: string[];
+  /** One line per approval the venue's answers do not report (the outcome-token ones need `tokenId`). */
+  unreported: string[];
+  report: AllowanceReport;
+}
+
+/**
+ * Checks every trading approval (money/calls.ts REQUIRED_APPROVALS: pUSD for both exchanges, the
+ * outcome tokens for both exchanges and the collateral adapter) from the CLOB's `/balance-allowance`
+ * answers (polymarket-venue.md §1, §4): `read` is the port's `balanceAllowance`; `tokenId`, any
+ * current market's token, lets the venue report the outcome-token approvals (without one they are
+ * `unreported`). Read-only: it grants nothing (`pnpm bot approve` does, on request). A failed read throws.
+ */
+export async function checkTradingAllowances(read: BalanceReader, tokenId: string | null): Promise<AllowanceCheck> {
+  const r = await readApprovals(read, tokenId);
+  const report: AllowanceReport = { missing: r.missing, unreported: r.unreported, ok: r.ok };
+  return {
+    ok: r.missing.length === 0,
+    balanceUsd: r.balanceUsd,
+    missing: describeMissing({ missing: r.missing, unreported: [], ok: [] }),
+    unreported: describeMissing({ missing: [], unreported: r.unreported, ok: [] }),
+    report,
+  };
 }
 
 export type ApproveResult =
