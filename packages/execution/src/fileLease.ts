@@ -65,6 +65,24 @@ function readJson(file: string): { text: string; json: unknown } | null {
   }
 }
 
+/** A file's mtime, or +Infinity when it vanished meanwhile (so it is never taken for old). */
+function mtimeMs(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Number.POSITIVE_INFINITY;
+    throw err;
+  }
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
 function writeExclusive(file: string, body: string): boolean {
   let fd: number;
   try {
@@ -153,7 +171,7 @@ export class FileLease {
     if (parsed.success) why = this.staleBecause(parsed.data);
     else {
       // A lease file cut short (a crash while writing it): stale once it is older than a time-to-live.
-      const age = this.now() - statSync(this.file).mtimeMs;
+      const age = this.now() - mtimeMs(this.file);
       why = age > this.opts.ttlMs ? `it is unreadable and ${Math.round(age)} ms old` : null;
       if (why === null) return { ok: false, holder: null, why: `${this.file} is unreadable and recent (a process is writing it?)` };
     }
@@ -161,8 +179,8 @@ export class FileLease {
     if (why === null) return { ok: false, holder, why: 'held' };
     // Stale: take it over, one process at a time.
     if (!writeExclusive(this.guard, `${this.pid}\n`)) {
-      const guardAge = this.now() - statSync(this.guard).mtimeMs;
-      if (guardAge > this.opts.ttlMs) unlinkSync(this.guard); // a taker that died mid-way
+      // A taker that died mid-way leaves its guard: removed once older than a time-to-live.
+      if (this.now() - mtimeMs(this.guard) > this.opts.ttlMs) unlinkQuietly(this.guard);
       return { ok: false, holder, why: 'another process is taking over the stale lease' };
     }
     try {
@@ -172,7 +190,7 @@ export class FileLease {
       this.held = true;
       return { ok: true, tookOverFrom: holder, staleBecause: why };
     } finally {
-      unlinkSync(this.guard);
+      unlinkQuietly(this.guard);
     }
   }
 
@@ -199,7 +217,7 @@ export class FileLease {
     this.held = false;
     const cur = readJson(this.file);
     const parsed = cur ? HolderSchema.safeParse(cur.json) : null;
-    if (parsed?.success && parsed.data.owner === this.opts.owner && parsed.data.pid === this.pid) unlinkSync(this.file);
+    if (parsed?.success && parsed.data.owner === this.opts.owner && parsed.data.pid === this.pid) unlinkQuietly(this.file);
   }
 }
 
