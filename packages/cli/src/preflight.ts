@@ -22,7 +22,7 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import { AssetSchema, ASSETS, isPolybotError, type Market } from '@polybot/shared';
 import { parseEnv, type BaseConfig, type Env } from '@polybot/shared/config';
-import { DEFAULT_HARD_LIMITS, describeMissing, readApprovals } from '@polybot/execution';
+import { checkTradingAllowances, DEFAULT_HARD_LIMITS } from '@polybot/execution';
 import { createClobV2Port, keyAddress, resolveSigningKey, simWallet, walletSetupProblem, type ClobV2Port, type WalletSetup } from '@polybot/execution/venue';
 import { ClobBookSchema, MarketDiscovery, normaliseBook } from '@polybot/ingestion';
 import { createHttpClient } from '@polybot/ingestion/http';
@@ -294,18 +294,13 @@ export async function runPreflight(o: PreflightOptions): Promise<CheckResult[]> 
   if (port?.balanceAllowance) {
     const read = port.balanceAllowance.bind(port);
     try {
-      const r = await readApprovals((a, refresh) => read(a, refresh), market?.upTokenId ?? null);
+      // money's check (money/approve.ts): the same verdict as the live start's.
+      const r = await checkTradingAllowances((a, refresh) => read(a, refresh), market?.upTokenId ?? null);
       const holder = wallet?.signatureType === 0 ? eoa : wallet?.funderAddress;
       if (r.balanceUsd > 0) pass('pUSD balance', `$${r.balanceUsd.toFixed(2)} at ${holder}`);
       else fail('pUSD balance', `$${r.balanceUsd.toFixed(2)} at ${holder}: deposit pUSD to that address (for a deposit wallet: your Polymarket wallet)`);
-      const missing = describeMissing({ missing: r.missing, unreported: [], ok: [] });
-      const unreported = r.unreported.map((a) => `${a.kind} for ${a.name}`);
-      if (missing.length) fail('allowances', missing.join('; '));
-      else
-        pass(
-          'allowances',
-          `${r.ok.length} approval(s) in place${unreported.length ? `; not reported by the venue (so not checked): ${unreported.join(', ')} — \`pnpm bot approve\` grants them if missing` : ''}`,
-        );
+      if (!r.ok) fail('allowances', r.missing.join('; '));
+      else pass('allowances', `${r.report.ok.length} approval(s) in place${r.unreported.length ? `; not checked: ${r.unreported.join('; ')}` : ''}`);
     } catch (err) {
       fail('pUSD balance', `cannot read /balance-allowance: ${message(err)}`);
       fail('allowances', 'not checked: /balance-allowance unreadable');
