@@ -107,8 +107,11 @@ export class ExecutionEngine {
    * know of is final by the venue's own answer (cancelled, filled, or no longer listed). A cancel
    * that fails (the venue restarting, a timeout) is simply sent again on the next call. Returns how
    * many orders are not final yet (0: the venue confirms none is left).
+   *
+   * `reconcile: false` skips asking the venue about each order, for a caller whose poll just did
+   * (the worker's periodic pass: each order is then asked about once a poll, not twice).
    */
-  haltSweep(reason: string, nowMs = this.clock.now()): Promise<number> {
+  haltSweep(reason: string, nowMs = this.clock.now(), opts: { reconcile?: boolean } = {}): Promise<number> {
     return this.exclusive(async () => {
       const open = this.manager.nonTerminal();
       if (open.length === 0) return 0;
@@ -120,7 +123,7 @@ export class ExecutionEngine {
         this.logger.error({ reason, err: (err as Error).message, left: open.length }, 'cancel-all on halt failed; sending it again on the next pass');
       }
       const tradesCache: TradesCache = new Map();
-      for (const o of this.manager.nonTerminal()) {
+      for (const o of opts.reconcile === false ? [] : this.manager.nonTerminal()) {
         try {
           await this.recon.reconcile(o, nowMs, tradesCache);
         } catch (err) {

@@ -561,7 +561,8 @@ export async function runWorker(): Promise<void> {
         // left, again on every poll, until the venue confirms none is. Redis unreadable with no halt
         // on record: nothing to decide here (order jobs ask again); a record we cannot write stops us.
         const h = await haltView().catch(unlessUnrecorded);
-        if (h?.halted && manager.nonTerminal().length > 0) await engine.haltSweep(h.reason ?? 'halted');
+        // (The poll just asked the venue about every order: the sweep only cancels.)
+        if (h?.halted && manager.nonTerminal().length > 0) await engine.haltSweep(h.reason ?? 'halted', undefined, { reconcile: false });
       })
       .then(moneyStep)
       .then(flush)
