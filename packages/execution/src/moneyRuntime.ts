@@ -50,6 +50,8 @@ export interface Money {
   /** Re-reads the balance (with an update) and publishes the account, stamped when computed; null without a readable balance. */
   refresh(nowMs: number): Promise<VenueAccount | null>;
   account(): VenueAccount | null;
+  /** Why nothing is sent to a relayer (redemptions and merges are then up to a human), or null. */
+  relayerProblem: string | null;
 }
 
 /** The sim stands in for the Polymarket app where a user creates a Relayer API key (`POST /sim/relayer-keys`). */
@@ -164,5 +166,6 @@ export async function startMoney(o: MoneyOptions): Promise<Money> {
       return last;
     },
     account: () => last,
+    relayerProblem: r.relayer ? null : r.why,
   };
 }

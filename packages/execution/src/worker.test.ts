@@ -150,10 +150,16 @@ describe('one owner, and paper', () => {
     // The account's deposit wallet, as polymarket.com shows it (here: the sim's sign-up).
     const eoa = privateKeyToAccount(`0x${key}`).address;
     const { wallet } = (await (await fetch(`${venue.url}/sim/users/${eoa}`)).json()) as { wallet: string };
+    // Its Relayer API key (made in the Polymarket app; here the sim's): live sends redemptions and merges through it.
+    const { apiKey } = (await (await fetch(`${venue.url}/sim/relayer-keys`, { method: 'POST', body: JSON.stringify({ address: eoa }) })).json()) as {
+      apiKey: string;
+    };
     const child = spawn(process.execPath, [WORKER, 'execution'], {
       env: {
         ...baseEnv(),
         LOG_LEVEL: 'debug',
+        POLYBOT_RELAYER_API_KEY: apiKey,
+        POLYBOT_RELAYER_API_KEY_ADDRESS: eoa,
         POLYBOT_VENUE: 'live',
         POLYBOT_LIVE: 'I_UNDERSTAND_REAL_MONEY',
         POLYBOT_PRIVATE_KEY: key,
@@ -214,6 +220,48 @@ describe('one owner, and paper', () => {
     const noFunder = await run({ POLYBOT_SIGNATURE_TYPE: '3' });
     expect(noFunder.code).toBe(2);
     expect(noFunder.out).toMatch(/needs POLYBOT_FUNDER_ADDRESS/);
+  }, 40_000);
+
+  it('live refuses an account polybot could never redeem from (no Relayer API key) unless told the redemptions are manual', async () => {
+    const key = '6da4ef21b864d2cc526dbdb2a120bd2874c36c9d0a1fb7f8c63d7f7a8b41de8f';
+    const eoa = privateKeyToAccount(`0x${key}`).address;
+    const { wallet } = (await (await fetch(`${venue.url}/sim/users/${eoa}`)).json()) as { wallet: string };
+    const env = {
+      ...baseEnv(),
+      POLYBOT_VENUE: 'live',
+      POLYBOT_LIVE: 'I_UNDERSTAND_REAL_MONEY',
+      POLYBOT_PRIVATE_KEY: key,
+      POLYBOT_SIGNATURE_TYPE: '3',
+      POLYBOT_FUNDER_ADDRESS: wallet,
+      POLYBOT_CLOB_URL: venue.url,
+      POLYBOT_GAMMA_URL: venue.url,
+      POLYBOT_RELAYER_URL: venue.url,
+      POLYBOT_GEOBLOCK_URL: venue.url,
+      POLYBOT_ASSETS: 'BTC',
+      POLYBOT_INTERVAL_SECONDS: '600',
+    };
+    const start = (extra: Record<string, string>) => {
+      const child = spawn(process.execPath, [WORKER, 'execution'], {
+        env: { ...env, ...extra, POLYBOT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'polybot-relayer-')), POLYBOT_QUEUE_PREFIX: testPrefix('relayer') },
+      });
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+      return { child, out: () => out };
+    };
+    const refused = start({});
+    const code = await new Promise((res) => refused.child.once('exit', res));
+    expect(code).toBe(2);
+    expect(refused.out()).toMatch(/live trading refused: no Relayer API key.*would never redeem.*POLYBOT_MANUAL_REDEEM=true/s);
+    const manual = start({ POLYBOT_MANUAL_REDEEM: 'true' });
+    try {
+      await waitForOutput(manual.child, /execution running/, 20_000);
+    } finally {
+      if (manual.child.exitCode === null && manual.child.signalCode === null) {
+        manual.child.kill('SIGTERM');
+        await new Promise((res) => manual.child.once('exit', res));
+      }
+    }
   }, 40_000);
 
   it('stops at once when another process has taken its lease', async () => {

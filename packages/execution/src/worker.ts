@@ -77,6 +77,8 @@ const EnvSchema = z.object({
     .optional(),
   /** How often the venue account (pUSD after /balance-allowance/update) is re-read and published. */
   EXEC_ACCOUNT_MS: z.coerce.number().int().min(500).default(2_000),
+  /** Live without a relayer (not a deposit wallet, or no Relayer API key) only when the operator redeems and merges by hand. */
+  POLYBOT_MANUAL_REDEEM: z.enum(['true', 'false']).default('false'),
   /** A buy is refused before signing when the pUSD balance is older than this (the funds check would run on stale cash). */
   EXEC_ACCOUNT_MAX_AGE_MS: z.coerce.number().int().min(1_000).default(30_000),
 });
@@ -295,6 +297,13 @@ export async function runWorker(): Promise<void> {
         timeoutMs: env.EXEC_VENUE_TIMEOUT_MS,
         accountMaxAgeMs: env.EXEC_ACCOUNT_MAX_AGE_MS,
       });
+      // Nothing is ever silently left unredeemed: live without a relayer needs the operator's word.
+      if (config.venue === 'live' && money.relayerProblem && env.POLYBOT_MANUAL_REDEEM !== 'true')
+        fatal(
+          `live trading refused: ${money.relayerProblem}. polybot would never redeem this account's winning shares nor merge its pairs: ` +
+            'trade from a deposit wallet (POLYBOT_SIGNATURE_TYPE=3) with a Relayer API key, or set POLYBOT_MANUAL_REDEEM=true to redeem by hand (each redemption due is then alerted)',
+          2,
+        );
       await money.refresh(Date.now());
     } catch (err) {
       if (isPolybotError(err, 'PERSISTENCE_CORRUPT')) fatal(err.message, 2);

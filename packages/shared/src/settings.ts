@@ -365,6 +365,11 @@ export const SETTINGS = {
         .optional(),
       'the wallet holding the pUSD (types 1-3: your Polymarket wallet address)',
     ),
+    manualRedeem: field(
+      'POLYBOT_MANUAL_REDEEM',
+      bool(false),
+      'live without a relayer (not a deposit wallet, or no Relayer API key): you redeem winners and merge pairs by hand; each redemption due is alerted',
+    ),
     relayer: {
       url: field(
         'POLYBOT_RELAYER_URL',

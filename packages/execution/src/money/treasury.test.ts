@@ -233,6 +233,45 @@ describe('treasury', () => {
     expect(venue.state.relayer.txs.filter((x) => x.wallet.toLowerCase() === wallet.toLowerCase() && x.metadata.includes(a.id))).toHaveLength(2);
   });
 
+  it('without a relayer, a redemption due is alerted once for a human, across restarts, and stays redeemable', async () => {
+    const { wallet } = await account();
+    const m = market();
+    const manager = holding(wallet, m, 6, 0);
+    manager.markSettled(m.conditionId, {
+      id: `set-${m.conditionId}`,
+      atMs: Date.now(),
+      type: 'settlement',
+      conditionId: m.conditionId,
+      asset: 'BTC',
+      winner: 'UP',
+      upShares: 6,
+      downShares: 0,
+      costUsd: 2.4,
+      feesUsd: 0.01,
+      payoutUsd: 6,
+      realisedPnlUsd: 3.59,
+    });
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'money-')), 'money.json');
+    const first = new Treasury(manager, new MoneyStore(file), null, reader(wallet), async () => 'UP', logger);
+    await first.plan(Date.now());
+    await first.step(Date.now());
+    await first.step(Date.now());
+    const alerts = (st: MoneyStore) => st.outbox().filter((e) => e.type === 'error' && /redeem by hand/.test(e.message));
+    expect(alerts(first.store)).toEqual([
+      expect.objectContaining({ source: 'venue', message: expect.stringMatching(/redeem by hand: 6 winning UP shares of market 0x[0-9a-f]+ \(\$6\.00\)/) }),
+    ]);
+    first.store.ackOutbox(
+      first.store.outbox().map((e) => e.id),
+      Date.now(),
+    );
+    // A restart reads money.json: the alert is in the action's history, so it is not sent again.
+    const again = new Treasury(manager, new MoneyStore(file), null, reader(wallet), async () => 'UP', logger);
+    await again.plan(Date.now());
+    await again.step(Date.now());
+    expect(alerts(again.store)).toHaveLength(0);
+    expect(again.store.actions()).toEqual([expect.objectContaining({ kind: 'redeem', state: 'planned', amountUsd: 6 })]);
+  });
+
   it('redeems a settled market once: the winning shares paid, the redemption recorded with its transaction', async () => {
     const { wallet, relayer } = await account();
     const m = market();

@@ -229,10 +229,31 @@ export class Treasury {
     const open = this.store.actions().filter((a) => !FINAL_ACTION_STATES.has(a.state));
     const current = open.find((a) => a.state === 'signed' || a.state === 'submitted') ?? open.find((a) => a.state === 'planned');
     if (!current) return;
-    if (!this.relayer) return this.note(current, 'chain actions wait: no relayer configured (a deposit wallet and a relayer API key are needed)', 'warn');
+    if (!this.relayer) return this.alertManual(open, nowMs);
     if (current.state === 'planned') return this.begin(current, nowMs);
     if (current.state === 'signed') return this.recover(current, nowMs);
     return this.poll(current, nowMs);
+  }
+
+  /**
+   * No relayer (not a deposit-wallet account, or no Relayer API key): polybot sends nothing, so each
+   * redemption due is alerted once (an error event, recorded in the action's history so a restart
+   * does not repeat it) for a human to redeem by hand; the live start refuses this unless
+   * POLYBOT_MANUAL_REDEEM=true. The shares stay redeemable in the venue account until then.
+   */
+  private alertManual(open: readonly ChainAction[], nowMs: number): void {
+    const MARK = 'alerted: redeem by hand';
+    let changed = false;
+    for (const a of open) {
+      if (a.kind !== 'redeem' || a.history.some((h) => h.note.startsWith(MARK))) continue;
+      const what = `redeem by hand: ${a.shares} winning ${a.winner ?? ''} shares of market ${a.conditionId ?? ''} ($${a.amountUsd.toFixed(2)}); polybot sends redemptions only through the relayer of a deposit wallet`;
+      this.store.emit({ id: `err-money-${a.id}-manual`, atMs: nowMs, type: 'error', source: 'venue', message: what.slice(0, 500) });
+      a.history.push({ atMs: nowMs, state: a.state, note: `${MARK} (no relayer)` });
+      a.updatedAtMs = nowMs;
+      this.logger.error({ actionId: a.id, conditionId: a.conditionId, shares: a.shares }, what);
+      changed = true;
+    }
+    if (changed) this.store.commit(nowMs);
   }
 
   private async begin(a: ChainAction, nowMs: number): Promise<void> {
