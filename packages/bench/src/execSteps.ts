@@ -1,11 +1,15 @@
 /**
  * Where an order's time goes inside execution, step by step, and the floors no code change removes.
  *
- * Steps: the real `ExecutionEngine`, `OrderManager` (orders.json) and clob-client-v2 port against a
- * sim venue, one marketable order at a time, each step timed around the call (sign: the client
- * building and EIP-712-signing the order plus our order hash; persist: one orders.json commit;
+ * Steps: the real `ExecutionEngine`, `OrderManager` on the worker's SQLite store (`orders.db`) and
+ * clob-client-v2 port against a sim venue, one marketable order at a time, each step timed around
+ * the call (sign: the client building and EIP-712-signing the order plus our order hash; persist: one
+ * store commit, a transaction with synchronous=FULL;
  * post: the client's L2 headers, the HTTP round trip and the venue's own checks; reconcile: the
- * order and trades read after the answer; place: the whole job).
+ * order and trades read after the answer; place: the whole job). The sim's taker delay is off here
+ * (`takerDelayMs: 0`): it is the venue's own wait before a marketable order matches (the worker
+ * does not hold the job for it: a `delayed` answer is reconciled by the poll), and with it a FAK
+ * would be answered before it filled, so the steps after the answer would not be measured.
  *
  * Floors: an EIP-712 signature alone (viem, as the client uses), its verification alone (signer
  * recovery, what the sim venue does for each POST /order), and one durable write (temp file, fsync,
@@ -19,7 +23,7 @@ import { recoverTypedDataAddress, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { OrderRequest } from '@polybot/shared';
 import { ExecutionEngine, OrderManager, type ClobPort } from '@polybot/execution';
-import { writeJsonAtomic } from '@polybot/execution/store';
+import { openOrderStore, writeJsonAtomic } from '@polybot/execution/store';
 import { createClobV2Port, simWallet } from '@polybot/execution/venue';
 import { startSimVenue } from '@polybot/sim-venue';
 import { percentiles, type Percentiles } from './stats.js';
@@ -92,7 +96,7 @@ async function floors(n: number): Promise<ExecSteps['floors']> {
 
 /** `n` marketable orders one after another through the engine, each step timed. */
 export async function executionSteps(n = 150): Promise<ExecSteps> {
-  const venue = await startSimVenue({ port: 0, windowSeconds: 900, assets: ['BTC', 'ETH', 'SOL', 'XRP'], seed: 3, misprice: 0 });
+  const venue = await startSimVenue({ port: 0, windowSeconds: 900, assets: ['BTC', 'ETH', 'SOL', 'XRP'], seed: 3, misprice: 0, takerDelayMs: 0 });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'polybot-bench-exec-'));
   try {
     const logger = pino({ level: 'silent' });
@@ -130,7 +134,8 @@ export async function executionSteps(n = 150): Promise<ExecSteps> {
         return v;
       },
     };
-    const manager = new OrderManager(path.join(dir, 'orders.json'), logger);
+    const store = openOrderStore(path.join(dir, 'orders.db'));
+    const manager = new OrderManager(store, logger);
     const commit = manager.commit.bind(manager);
     manager.commit = (nowMs: number) => {
       const s = performance.now();
@@ -169,6 +174,7 @@ export async function executionSteps(n = 150): Promise<ExecSteps> {
       t.place!.push(performance.now() - s);
       if (i === 0 && res !== 'filled' && res !== 'partially_filled') throw new Error(`bench order not filled: ${res}`);
     }
+    store.close();
     const steps = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, percentiles(v)])) as ExecSteps['steps'];
     return { orders: n, steps, floors: await floors(n) };
   } finally {

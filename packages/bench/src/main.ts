@@ -2,6 +2,7 @@
  * `pnpm bench`: measured, not asserted. Prints a table and writes bench-results.json at the repo root.
  * `pnpm bench --soak <minutes>`: only the soak (the pipeline for that long, memory sampled), whose
  * figures are added to bench-results.json under `soak` (the other keys are kept).
+ * `pnpm bench --only exec`: execution step by step and its floors alone (about a minute), printed only.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,7 +22,9 @@ const RESULTS = path.join(ROOT, 'bench-results.json');
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
 const ArgsSchema = z.union([
-  z.tuple([]).transform(() => ({ soakMinutes: null })),
+  z.tuple([]).transform(() => ({ soakMinutes: null, only: null })),
+  // Execution step by step alone (about a minute): printed, bench-results.json left as it is.
+  z.tuple([z.literal('--only'), z.literal('exec')]).transform(() => ({ soakMinutes: null, only: 'exec' as const })),
   z
     .tuple([
       z.literal('--soak'),
@@ -30,7 +33,7 @@ const ArgsSchema = z.union([
         .positive()
         .max(24 * 60),
     ])
-    .transform(([, m]) => ({ soakMinutes: m })),
+    .transform(([, m]) => ({ soakMinutes: m, only: null })),
 ]);
 
 /** A year of one-minute bars (the shipped FTX month repeated) through the backtest. */
@@ -69,6 +72,26 @@ async function runSoak(minutes: number): Promise<void> {
   } finally {
     await redis.stop();
   }
+}
+
+/** `--only exec`: the execution steps and their floors, printed only (not a full run, so nothing is written). */
+async function runExecOnly(): Promise<void> {
+  log('execution step by step, and the signing, verification and durable-write floors…');
+  const exec = await executionSteps(150);
+  const f = exec.floors;
+  const lines = [
+    header,
+    row('execution alone, one order at a time: place', exec.steps.place),
+    row('  sign (client + EIP-712 + hash)', exec.steps.sign),
+    row('  persist (one store commit)', exec.steps.persist),
+    row('  post (client, HTTP, venue checks)', exec.steps.post),
+    row('  reconcile after the answer', exec.steps.reconcile),
+    row('floor: EIP-712 signature alone', f.eip712Sign),
+    row('floor: signature verification alone', f.eip712Verify),
+    row('floor: one durable write (fsync)', f.durableWrite),
+    `load average (1 min) at the end: ${r2(os.loadavg()[0]!)} on ${os.cpus().length} cores (not written to ${RESULTS})`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 async function runAll(): Promise<void> {
@@ -173,7 +196,7 @@ async function runAll(): Promise<void> {
       row('    one order job, whole', s.jobLength),
       row('execution alone, one order at a time: place', exec.steps.place),
       row('  sign (client + EIP-712 + hash)', exec.steps.sign),
-      row('  persist (one orders.json commit)', exec.steps.persist),
+      row('  persist (one store commit)', exec.steps.persist),
       row('  post (client, HTTP, venue checks)', exec.steps.post),
       row('  reconcile after the answer', exec.steps.reconcile),
       row('floor: EIP-712 signature alone', f.eip712Sign),
@@ -202,12 +225,16 @@ async function runAll(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const args = ArgsSchema.safeParse(process.argv.slice(2));
+  // `polybot bench` passes its options as `--soak=10`; by hand `--soak 10` works too.
+  const args = ArgsSchema.safeParse(
+    process.argv.slice(2).flatMap((a) => (/^--[a-z]+=/.test(a) ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a])),
+  );
   if (!args.success) {
-    process.stderr.write('usage: pnpm bench [--soak <minutes>]\n');
+    process.stderr.write('usage: pnpm bench [--soak <minutes> | --only exec]\n');
     process.exit(2);
   }
   if (args.data.soakMinutes !== null) await runSoak(args.data.soakMinutes);
+  else if (args.data.only === 'exec') await runExecOnly();
   else await runAll();
 }
 

@@ -100,6 +100,18 @@ describe('polybot exit codes and errors', () => {
     expect(io.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("`polybot bench` passes --soak and --only on to the bench (it refused them as unknown options); bad values are the bench's exit 2", () => {
+    for (const args of [
+      ['bench', '--soak', '-5'],
+      ['bench', '--only', 'everything'],
+    ]) {
+      const r = cli(args);
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/usage: pnpm bench \[--soak <minutes> \| --only exec\]/);
+      expect(r.stderr).not.toMatch(/unknown option/);
+    }
+  });
+
   it('accepts negative numbers as values (`--jump-mean -0.002`) and passes them to the model', () => {
     const base = ['model', 'price', '--spot', '100', '--strike', '100', '--seconds', '600', '--sigma', '0.6', '--lambda', '5', '--jump-std', '0.01'];
     const neg = cli([...base, '--jump-mean', '-0.002']);

@@ -72,5 +72,7 @@ export function registerResearch(program: Command, io: Io): void {
   program
     .command('bench')
     .description('measurements on a private Redis and the whole stack; writes bench-results.json')
+    .option('--soak <minutes>', 'only the soak: the pipeline for that long, worker RSS and Redis memory sampled (added under "soak")')
+    .option('--only <part>', '"exec": execution step by step and its floors alone, printed only')
     .action(passTo(io, () => distFile('bench', 'main.js')));
 }
