@@ -34,6 +34,8 @@ export interface OrderPersistence {
   save(data: OrdersFile, nowMs: number, quarantined?: ReadonlyArray<{ event: unknown; reason: string }>): { evictOrders: string[]; evictPairs: string[] };
   findOrder(id: string): Order | undefined;
   findPair(id: string): PairRecord | undefined;
+  /** A market's settled mark on disk (asked only for markets with no order in memory). */
+  isSettled?(conditionId: string): boolean;
 }
 
 export class OrderManager {
@@ -42,6 +44,10 @@ export class OrderManager {
   private readonly store: OrderPersistence | null;
   /** Events that failed their schema, set aside on the next commit. */
   private quarantine: Array<{ event: unknown; reason: string }> = [];
+  /** `data.settled` as a set (asked for every order in memory at each placement's hard limits). */
+  private settledIndex: Set<string>;
+  /** Orders in memory per market: a market with none may have its settled mark only on disk. */
+  private readonly ordersPerMarket = new Map<string, number>();
 
   /** `source`: a persistence (the worker's SQLite store), a JSON file path (tools and unit tests), or nothing. */
   constructor(
@@ -52,6 +58,14 @@ export class OrderManager {
     this.file = typeof source === 'string' ? source : null;
     this.store = source !== null && typeof source === 'object' ? source : null;
     this.data = initial ?? (this.store ? this.store.load() : this.file ? loadOrdersFile(this.file) : emptyOrdersFile());
+    this.settledIndex = new Set(this.data.settled);
+    for (const o of this.data.orders) this.countOrder(o.request.conditionId, 1);
+  }
+
+  private countOrder(conditionId: string, by: 1 | -1): void {
+    const n = (this.ordersPerMarket.get(conditionId) ?? 0) + by;
+    if (n > 0) this.ordersPerMarket.set(conditionId, n);
+    else this.ordersPerMarket.delete(conditionId);
   }
 
   /** Persists what changed (one transaction in the store); throws (and so stops trading) when it cannot. */
@@ -65,8 +79,17 @@ export class OrderManager {
     if (this.data.settlements.length) this.data.settlements = [];
     if (evictOrders.length) {
       const gone = new Set(evictOrders);
-      this.data.orders = this.data.orders.filter((o) => !gone.has(o.request.id));
+      this.data.orders = this.data.orders.filter((o) => {
+        if (!gone.has(o.request.id)) return true;
+        this.countOrder(o.request.conditionId, -1);
+        return false;
+      });
       for (const id of evictOrders) delete this.data.signed[id];
+      // A settled mark leaves memory with its market's last order (it is on disk: `isSettled` asks the store).
+      if (this.data.settled.some((c) => !this.ordersPerMarket.has(c))) {
+        this.data.settled = this.data.settled.filter((c) => this.ordersPerMarket.has(c));
+        this.settledIndex = new Set(this.data.settled);
+      }
     }
     if (evictPairs.length) {
       const gone = new Set(evictPairs);
@@ -121,8 +144,11 @@ export class OrderManager {
   signedOrder(id: string): Record<string, unknown> | undefined {
     return this.data.signed[id];
   }
+  /** In memory for every market with an order in memory; for any other, the store's mark on disk. */
   isSettled(conditionId: string): boolean {
-    return this.data.settled.includes(conditionId);
+    if (this.settledIndex.has(conditionId)) return true;
+    if (this.ordersPerMarket.has(conditionId)) return false;
+    return this.store?.isSettled?.(conditionId) ?? false;
   }
   outbox(): readonly ExecutionEvent[] {
     return this.data.outbox;
@@ -169,6 +195,7 @@ export class OrderManager {
       updatedAtMs: nowMs,
     };
     this.data.orders.push(o);
+    this.countOrder(request.conditionId, 1);
     this.data.signed[request.id] = signed;
     this.orderEvent(o, nowMs);
     return o;
@@ -190,6 +217,7 @@ export class OrderManager {
       updatedAtMs: nowMs,
     };
     this.data.orders.push(o);
+    this.countOrder(request.conditionId, 1);
     this.orderEvent(o, nowMs, reason);
     return o;
   }
@@ -349,7 +377,10 @@ export class OrderManager {
   }
 
   markSettled(conditionId: string, event: ExecutionEvent): void {
-    if (!this.data.settled.includes(conditionId)) this.data.settled.push(conditionId);
+    if (!this.settledIndex.has(conditionId)) {
+      this.data.settled.push(conditionId);
+      this.settledIndex.add(conditionId);
+    }
     if (event.type === 'settlement' && !this.data.settlements.some((e) => e.id === event.id)) this.data.settlements.push(event);
     this.emit(event);
   }

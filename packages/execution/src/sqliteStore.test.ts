@@ -108,6 +108,49 @@ describe('SQLite order store', () => {
     h.close();
   });
 
+  it('a long run leaves only the live markets in memory: orders, settled marks and shipped events leave; a settled mark is still known from disk', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'orders.db');
+    const store = openOrderStore(file, { retainMs: 60_000 });
+    const m = new OrderManager(store, logger);
+    const cid = (w: number) => `0x${w.toString(16).padStart(64, '0')}` as `0x${string}`;
+    const windows = 30;
+    let now: number;
+    for (let w = 1; w <= windows; w++) {
+      const endMs = 2_000_000 + w * 900_000;
+      now = endMs - 100_000;
+      m.create(req(`o${w}`, { conditionId: cid(w), windowEndMs: endMs }), `0x${w}`, { s: w }, now);
+      m.commit(now);
+      m.applyFill(`o${w}`, { tradeId: `t${w}`, size: 12, price: 0.33, fee: 0, status: 'CONFIRMED', atMs: now }, now);
+      m.commit(now);
+      now = endMs + 1_000;
+      m.markSettled(cid(w), settlement(cid(w), now, 1));
+      m.commit(now);
+      m.ackOutbox(
+        m.outbox().map((e) => e.id),
+        now,
+      );
+    }
+    // Frozen orders leave 10 min after their window (with retainMs 1 min): only the last window's is held.
+    expect(m.all().map((o) => o.request.id)).toEqual([`o${windows}`]);
+    expect(m.snapshot().settled).toEqual([cid(windows)]);
+    expect(store.held()).toEqual({ orders: 1, pairs: 0, settled: 1, outbox: 0 });
+    // Settled long ago and out of memory: still settled (the store's mark), never settled twice.
+    expect(m.isSettled(cid(1))).toBe(true);
+    expect(m.isSettled(cid(windows))).toBe(true);
+    expect(m.isSettled(B)).toBe(false);
+    expect(readOrders(file)).toHaveLength(windows);
+    store.close();
+    // A restart loads only the marks of markets with an order in play, and still knows the others.
+    const store2 = openOrderStore(file, { retainMs: 60_000 });
+    const m2 = new OrderManager(store2, logger);
+    expect(m2.snapshot().settled).toEqual([cid(windows)]);
+    expect(store2.held()).toEqual({ orders: 1, pairs: 0, settled: 1, outbox: 0 });
+    expect(m2.isSettled(cid(2))).toBe(true);
+    expect(m2.isSettled(B)).toBe(false);
+    store2.close();
+  });
+
   it('migrates an orders.json on first start, in one transaction, and renames it', () => {
     const dir = tmp();
     const legacy = new OrderManager(path.join(dir, 'orders.json'), logger);

@@ -143,8 +143,11 @@ export class SqliteOrderStore implements OrderPersistence {
   private readonly db: Database.Database;
   private readonly orderJson = new Map<string, string>();
   private readonly pairJson = new Map<string, string>();
-  private readonly settledSaved = new Set<string>();
+  /** Settled markets written, of those the caller still holds (it drops the ones no order in memory refers to). */
+  private settledSaved = new Set<string>();
   private readonly outboxSaved = new Set<string>();
+  /** Statements compiled once, on first use (not at every commit: two commits per order). */
+  private stmts: ReturnType<SqliteOrderStore['prepare']> | null = null;
   readonly retainMs: number;
 
   constructor(
@@ -185,7 +188,10 @@ export class SqliteOrderStore implements OrderPersistence {
       data.pairs.push(parseRow(this.file, PairRecordSchema, r.json, `pair ${r.id}`));
       this.pairJson.set(r.id, r.json);
     }
-    for (const r of this.db.prepare('SELECT condition_id FROM settled').all() as Array<{ condition_id: string }>) {
+    // Only the settled marks of markets with an order in play: the rest is asked for by `isSettled`.
+    for (const r of this.db
+      .prepare('SELECT condition_id FROM settled WHERE condition_id IN (SELECT condition_id FROM orders WHERE active = 1)')
+      .all() as Array<{ condition_id: string }>) {
       data.settled.push(r.condition_id);
       this.settledSaved.add(r.condition_id);
     }
@@ -209,6 +215,11 @@ export class SqliteOrderStore implements OrderPersistence {
   findOrder(id: string): Order | undefined {
     const r = this.db.prepare('SELECT json FROM orders WHERE id = ?').get(id) as { json: string } | undefined;
     return r ? parseRow(this.file, OrderSchema, r.json, `order ${id}`) : undefined;
+  }
+
+  /** Whether a market was settled (its mark is on disk even when no order of it is in memory any more). */
+  isSettled(conditionId: string): boolean {
+    return this.statements().isSettled.get(conditionId) !== undefined;
   }
 
   findPair(id: string): PairRecord | undefined {
@@ -236,15 +247,16 @@ export class SqliteOrderStore implements OrderPersistence {
     }
     const pairRows: Array<{ p: PairRecord; json: string; active: number }> = [];
     const legsLeaving = new Set(evictOrders);
+    const inMemory = data.pairs.length ? new Set(data.orders.map((o) => o.request.id)) : null;
     for (const p of data.pairs) {
       const json = JSON.stringify(p);
-      const leaves =
-        p.request.legs.every((l) => legsLeaving.has(l.id) || !data.orders.some((o) => o.request.id === l.id)) &&
-        nowMs > p.request.legs[0].windowEndMs + this.retainMs;
+      const leaves = p.request.legs.every((l) => legsLeaving.has(l.id) || !inMemory!.has(l.id)) && nowMs > p.request.legs[0].windowEndMs + this.retainMs;
       if (leaves) evictPairs.push(p.request.id);
       if (this.pairJson.get(p.request.id) === json && !leaves) continue;
       pairRows.push({ p, json, active: leaves ? 0 : 1 });
     }
+    // The caller drops settled marks no order in memory refers to any more: so does this set.
+    if (this.settledSaved.size > data.settled.length) this.settledSaved = new Set(data.settled.filter((c) => this.settledSaved.has(c)));
     const newSettled = data.settled.filter((c) => !this.settledSaved.has(c));
     // Settlement events are history: written (once, by id) and then dropped from memory by the caller.
     const settlements = data.settlements.filter(isSettlement);
@@ -254,26 +266,7 @@ export class SqliteOrderStore implements OrderPersistence {
     if (!orderRows.length && !pairRows.length && !newSettled.length && !settlements.length && !newEvents.length && !ackedEvents.length && !quarantined.length)
       return { evictOrders, evictPairs };
     try {
-      const upsertOrder = this.db.prepare(
-        `INSERT INTO orders (id, condition_id, asset, state, created_at_ms, updated_at_ms, window_end_ms, active, json, signed)
-         VALUES (@id, @cid, @asset, @state, @created, @updated, @end, @active, @json, @signed)
-         ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at_ms = excluded.updated_at_ms, active = excluded.active, json = excluded.json,
-           signed = CASE WHEN excluded.active = 0 THEN NULL ELSE COALESCE(orders.signed, excluded.signed) END`,
-      );
-      const delFills = this.db.prepare('DELETE FROM fills WHERE order_id = ?');
-      const insFill = this.db.prepare(
-        'INSERT INTO fills (order_id, trade_id, condition_id, asset, outcome, side, status, size, price, fee, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      );
-      const upsertPair = this.db.prepare(
-        `INSERT INTO pairs (id, state, updated_at_ms, active, json) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at_ms = excluded.updated_at_ms, active = excluded.active, json = excluded.json`,
-      );
-      const insSettled = this.db.prepare('INSERT OR IGNORE INTO settled (condition_id) VALUES (?)');
-      const insSettlement = this.settlementInsert();
-      const insEvent = this.db.prepare('INSERT OR IGNORE INTO outbox (id, json) VALUES (?, ?)');
-      const delEvent = this.db.prepare('DELETE FROM outbox WHERE id = ?');
-      const insQuarantine = this.db.prepare('INSERT OR REPLACE INTO quarantine (id, at_ms, reason, json) VALUES (?, ?, ?, ?)');
-      const setMeta = this.db.prepare(`INSERT INTO meta (key, value) VALUES ('updatedAtMs', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
+      const { upsertOrder, delFills, insFill, upsertPair, insSettled, insSettlement, insEvent, delEvent, insQuarantine, setMeta } = this.statements();
       const tx = this.db.transaction(() => {
         for (const { o, json, active, isNew } of orderRows) {
           const r = o.request;
@@ -317,6 +310,40 @@ export class SqliteOrderStore implements OrderPersistence {
     for (const id of evictOrders) this.orderJson.delete(id);
     for (const id of evictPairs) this.pairJson.delete(id);
     return { evictOrders, evictPairs };
+  }
+
+  private statements(): ReturnType<SqliteOrderStore['prepare']> {
+    return (this.stmts ??= this.prepare());
+  }
+
+  private prepare() {
+    const upsertOrder = this.db.prepare(
+      `INSERT INTO orders (id, condition_id, asset, state, created_at_ms, updated_at_ms, window_end_ms, active, json, signed)
+       VALUES (@id, @cid, @asset, @state, @created, @updated, @end, @active, @json, @signed)
+       ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at_ms = excluded.updated_at_ms, active = excluded.active, json = excluded.json,
+         signed = CASE WHEN excluded.active = 0 THEN NULL ELSE COALESCE(orders.signed, excluded.signed) END`,
+    );
+    const delFills = this.db.prepare('DELETE FROM fills WHERE order_id = ?');
+    const insFill = this.db.prepare(
+      'INSERT INTO fills (order_id, trade_id, condition_id, asset, outcome, side, status, size, price, fee, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const upsertPair = this.db.prepare(
+      `INSERT INTO pairs (id, state, updated_at_ms, active, json) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at_ms = excluded.updated_at_ms, active = excluded.active, json = excluded.json`,
+    );
+    const insSettled = this.db.prepare('INSERT OR IGNORE INTO settled (condition_id) VALUES (?)');
+    const insSettlement = this.settlementInsert();
+    const insEvent = this.db.prepare('INSERT OR IGNORE INTO outbox (id, json) VALUES (?, ?)');
+    const delEvent = this.db.prepare('DELETE FROM outbox WHERE id = ?');
+    const insQuarantine = this.db.prepare('INSERT OR REPLACE INTO quarantine (id, at_ms, reason, json) VALUES (?, ?, ?, ?)');
+    const setMeta = this.db.prepare(`INSERT INTO meta (key, value) VALUES ('updatedAtMs', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
+    const isSettled = this.db.prepare('SELECT 1 FROM settled WHERE condition_id = ?');
+    return { upsertOrder, delFills, insFill, upsertPair, insSettled, insSettlement, insEvent, delEvent, insQuarantine, setMeta, isSettled };
+  }
+
+  /** What this store holds in memory (tests and diagnostics): it follows the records still in play. */
+  held(): { orders: number; pairs: number; settled: number; outbox: number } {
+    return { orders: this.orderJson.size, pairs: this.pairJson.size, settled: this.settledSaved.size, outbox: this.outboxSaved.size };
   }
 
   close(): void {

@@ -14,8 +14,11 @@ export type TradesCache = Map<string, Promise<VenueTrade[]>>;
 export class Reconciliation {
   /** Set once by the engine (reconciliation and placement call each other). */
   placement!: Placement;
-  /** In-flight orders already reported as too old to re-send (reported once per process). */
-  private readonly staleReported = new Set<string>();
+  /**
+   * In-flight orders already reported as too old to re-send (once per process), with their window's
+   * end: only orders within their window are re-sent, so an entry leaves once its window is over.
+   */
+  private readonly staleReported = new Map<string, number>();
 
   constructor(private readonly d: EngineDeps) {}
 
@@ -67,7 +70,8 @@ export class Reconciliation {
       const stale = cfg.limits ? ageProblem(o.request, cfg.limits, nowMs) : null;
       if (signed && tradable && stale) {
         if (!this.staleReported.has(o.request.id)) {
-          this.staleReported.add(o.request.id);
+          for (const [id, endMs] of this.staleReported) if (nowMs > endMs) this.staleReported.delete(id);
+          this.staleReported.set(o.request.id, o.request.windowEndMs);
           logger.error({ orderId: o.request.id, breach: stale }, 'in-flight order not re-sent: over the hard order-age limit');
           manager.emitError('limit', `${o.request.id} not re-sent: ${stale}`, nowMs);
         }
