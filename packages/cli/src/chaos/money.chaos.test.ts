@@ -4,7 +4,8 @@
  * into pUSD at once and the winning shares are redeemed after resolution, each through the relayer;
  * execution is SIGKILLed while the merge and while the redemption are in flight, and neither is lost
  * nor repeated. An order for more than the account holds is refused before it is signed, and the
- * ledger agrees with the venue throughout (no reconciliation trip).
+ * ledger agrees with the venue throughout (no reconciliation trip) until $5 the bot does not know
+ * of lands in the wallet, which trips it.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -237,5 +238,17 @@ describe('money end to end', () => {
     expect(stack.procs.find((p) => p.name === 'execution')!.restarts).toBeGreaterThanOrEqual(2);
     // The ledger agreed with the venue all along.
     expect((await readBreaker(redis, prefix, Date.now())).state).toBe('closed');
+    // And a real difference trips it: $5 lands in the wallet that the bot knows nothing of (a deposit).
+    await fetch(`${venueUrl}/sim/accounts/${wallet}`, { method: 'POST', body: JSON.stringify({ balanceUsd: (await pusd()) + 5 }) });
+    const tripped = await until(
+      'the reconciliation trip',
+      async () => {
+        const b = await readBreaker(redis, prefix, Date.now());
+        return b.state === 'open' ? b : null;
+      },
+      30_000,
+    );
+    expect(tripped.state === 'open' && tripped.kind).toBe('reconciliation');
+    expect(tripped.state === 'open' && tripped.reason).toMatch(/disagree by \$-5\.00/);
   }, 300_000);
 });
