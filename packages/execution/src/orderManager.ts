@@ -31,7 +31,13 @@ export type VenueView = VenueOrder;
  */
 export interface OrderPersistence {
   load(): OrdersFile;
-  save(data: OrdersFile, nowMs: number, quarantined?: ReadonlyArray<{ event: unknown; reason: string }>): { evictOrders: string[]; evictPairs: string[] };
+  /** `changed`: the orders and pairs changed since the last successful save (the others are not serialised again). */
+  save(
+    data: OrdersFile,
+    nowMs: number,
+    quarantined?: ReadonlyArray<{ event: unknown; reason: string }>,
+    changed?: { orders: ReadonlySet<string>; pairs: ReadonlySet<string> },
+  ): { evictOrders: string[]; evictPairs: string[] };
   findOrder(id: string): Order | undefined;
   findPair(id: string): PairRecord | undefined;
   /** A market's settled mark on disk (asked only for markets with no order in memory). */
@@ -48,6 +54,11 @@ export class OrderManager {
   private settledIndex: Set<string>;
   /** Orders in memory per market: a market with none may have its settled mark only on disk. */
   private readonly ordersPerMarket = new Map<string, number>();
+  /**
+   * Orders and pairs changed since the last successful commit: every change to a record goes through
+   * this class (`touch`), so the store serialises only these. Cleared only once a save returned.
+   */
+  private changed = { orders: new Set<string>(), pairs: new Set<string>() };
 
   /** `source`: a persistence (the worker's SQLite store), a JSON file path (tools and unit tests), or nothing. */
   constructor(
@@ -73,8 +84,9 @@ export class OrderManager {
     this.data.updatedAtMs = nowMs;
     if (this.file) writeOrdersFile(this.file, this.data);
     if (!this.store) return;
-    const { evictOrders, evictPairs } = this.store.save(this.data, nowMs, this.quarantine);
+    const { evictOrders, evictPairs } = this.store.save(this.data, nowMs, this.quarantine, this.changed);
     this.quarantine = [];
+    this.changed = { orders: new Set(), pairs: new Set() };
     // Settlement events are history once in the store (its `settlements` table), never state.
     if (this.data.settlements.length) this.data.settlements = [];
     if (evictOrders.length) {
@@ -196,6 +208,7 @@ export class OrderManager {
     };
     this.data.orders.push(o);
     this.countOrder(request.conditionId, 1);
+    this.changed.orders.add(request.id);
     this.data.signed[request.id] = signed;
     this.orderEvent(o, nowMs);
     return o;
@@ -218,6 +231,7 @@ export class OrderManager {
     };
     this.data.orders.push(o);
     this.countOrder(request.conditionId, 1);
+    this.changed.orders.add(request.id);
     this.orderEvent(o, nowMs, reason);
     return o;
   }
@@ -245,6 +259,7 @@ export class OrderManager {
       updatedAtMs: nowMs,
     };
     this.data.pairs.push(p);
+    this.changed.pairs.add(request.id);
     return p;
   }
 
@@ -252,6 +267,7 @@ export class OrderManager {
   setPairState(id: string, state: PairState, note: string, nowMs: number, patch: Partial<Pick<PairRecord, 'lockedProfitUsd' | 'unwind'>> = {}): void {
     const p = this.getPair(id);
     if (!p) return;
+    this.changed.pairs.add(id);
     Object.assign(p, patch);
     p.state = state;
     p.updatedAtMs = nowMs;
@@ -268,6 +284,7 @@ export class OrderManager {
     if (!o) return false;
     const to = transitionOn(o.state, event);
     if (to === o.state) return false;
+    this.changed.orders.add(id);
     o.history.push({ from: o.state, to, atMs: nowMs, ...(note ? { note: note.slice(0, 300) } : {}) });
     o.state = to;
     o.updatedAtMs = nowMs;
@@ -294,6 +311,8 @@ export class OrderManager {
   applyFill(id: string, f: Fill, nowMs: number): boolean {
     const o = this.get(id);
     if (!o) return false;
+    // Marked before any change below (marking one that ends unchanged costs one comparison, no write).
+    this.changed.orders.add(id);
     const existing = o.fills.find((x) => x.tradeId === f.tradeId);
     if (existing) {
       // Statuses only move forward (a late MATCHED after MINED is stale); FAILED and CONFIRMED are final.

@@ -151,6 +151,60 @@ describe('SQLite order store', () => {
     store2.close();
   });
 
+  it('a commit serialises only the orders changed since the last one, and a restart reads back every change (random sequence)', () => {
+    const file = path.join(tmp(), 'orders.db');
+    const store = openOrderStore(file);
+    const save = store.save.bind(store);
+    let written = -1;
+    store.save = (...args: Parameters<typeof save>) => {
+      const r = save(...args);
+      written = r.ordersWritten;
+      return r;
+    };
+    const m = new OrderManager(store, logger);
+    let seed = 7;
+    const rnd = (n: number) => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) % n;
+    let t = 100;
+    for (let i = 0; i < 60; i++) m.create(req(`r${i}`, { conditionId: i % 2 ? A : B }), `0x${i}`, { s: i }, t);
+    m.commit(t);
+    expect(written).toBe(60);
+    m.commit(++t);
+    expect(written).toBe(0); // nothing changed: nothing serialised, nothing written
+    m.transition('r5', 'accept', ++t);
+    m.commit(t);
+    expect(written).toBe(1);
+    for (let step = 0; step < 400; step++) {
+      const id = `r${rnd(60)}`;
+      const o = m.get(id)!;
+      t++;
+      switch (rnd(5)) {
+        case 0:
+          if (o.state === 'submitted') m.transition(id, 'accept', t);
+          break;
+        case 1:
+        case 2:
+          if (!['canceled', 'rejected', 'expired', 'filled'].includes(o.state))
+            m.applyFill(id, { tradeId: `t${rnd(4)}-${id}`, size: 1 + rnd(6), price: 0.33, fee: 0.01, status: 'MATCHED', atMs: t }, t);
+          break;
+        case 3: {
+          const f = o.fills[rnd(Math.max(1, o.fills.length))];
+          if (f) m.applyFill(id, { ...f, status: rnd(4) === 0 ? 'FAILED' : 'CONFIRMED' }, t);
+          break;
+        }
+        case 4:
+          if (o.state === 'open' || o.state === 'partially_filled') m.transition(id, 'cancel', t, 'by hand');
+          break;
+      }
+      if (rnd(3) === 0) m.commit(t);
+    }
+    m.commit(t + 1);
+    const inMemory = JSON.stringify(m.snapshot().orders);
+    store.close();
+    const again = new OrderManager(openOrderStore(file), logger);
+    expect(JSON.stringify(again.snapshot().orders)).toBe(inMemory);
+    expect(readOrders(file).map((o) => JSON.stringify(o))).toEqual(m.snapshot().orders.map((o) => JSON.stringify(o)));
+  });
+
   it('migrates an orders.json on first start, in one transaction, and renames it', () => {
     const dir = tmp();
     const legacy = new OrderManager(path.join(dir, 'orders.json'), logger);

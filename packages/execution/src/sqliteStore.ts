@@ -132,6 +132,16 @@ function parseRow<T>(file: string, schema: z.ZodType<T>, json: string, what: str
 const frozen = (o: Order, nowMs: number) =>
   TERMINAL_ORDER_STATES.has(o.state) && o.fills.every((f) => f.status === 'CONFIRMED' || f.status === 'FAILED') && nowMs > o.request.windowEndMs + 600_000;
 
+/**
+ * The orders and pairs the caller changed since its last successful commit (`OrderManager`, the only
+ * writer of its records, names each one it touches). Without it every record in play is serialised
+ * and compared, which grows with the orders held (a day's worth) at every commit.
+ */
+export interface ChangedRecords {
+  orders: ReadonlySet<string>;
+  pairs: ReadonlySet<string>;
+}
+
 export interface SqliteStoreOptions {
   /** Frozen orders (and final pairs) leave memory this long after their window ended (default a day). */
   retainMs?: number;
@@ -231,7 +241,12 @@ export class SqliteOrderStore implements OrderPersistence {
    * Writes what changed, in one transaction, and says which records may leave memory (already on
    * disk as they are). Throws PERSISTENCE_FAILED (nothing written) when it cannot.
    */
-  save(data: OrdersFile, nowMs: number, quarantined: ReadonlyArray<{ event: unknown; reason: string }> = []): { evictOrders: string[]; evictPairs: string[] } {
+  save(
+    data: OrdersFile,
+    nowMs: number,
+    quarantined: ReadonlyArray<{ event: unknown; reason: string }> = [],
+    changed?: ChangedRecords,
+  ): { evictOrders: string[]; evictPairs: string[]; ordersWritten: number } {
     const evictOrders: string[] = [];
     const evictPairs: string[] = [];
     const orderRows: Array<{ o: Order; json: string; active: number; isNew: boolean }> = [];
@@ -241,6 +256,8 @@ export class SqliteOrderStore implements OrderPersistence {
       const leaves = isFrozen && nowMs > o.request.windowEndMs + this.retainMs;
       if (leaves) evictOrders.push(id);
       if (isFrozen && this.orderJson.has(id) && !leaves) continue; // cannot have changed
+      // Written before and not changed since (the caller names what it changed): not serialised again.
+      if (changed && !changed.orders.has(id) && this.orderJson.has(id) && !leaves) continue;
       const json = JSON.stringify(o);
       if (this.orderJson.get(id) === json && !leaves) continue;
       orderRows.push({ o, json, active: leaves ? 0 : 1, isNew: !this.orderJson.has(id) });
@@ -249,9 +266,10 @@ export class SqliteOrderStore implements OrderPersistence {
     const legsLeaving = new Set(evictOrders);
     const inMemory = data.pairs.length ? new Set(data.orders.map((o) => o.request.id)) : null;
     for (const p of data.pairs) {
-      const json = JSON.stringify(p);
       const leaves = p.request.legs.every((l) => legsLeaving.has(l.id) || !inMemory!.has(l.id)) && nowMs > p.request.legs[0].windowEndMs + this.retainMs;
       if (leaves) evictPairs.push(p.request.id);
+      if (changed && !changed.pairs.has(p.request.id) && this.pairJson.has(p.request.id) && !leaves) continue;
+      const json = JSON.stringify(p);
       if (this.pairJson.get(p.request.id) === json && !leaves) continue;
       pairRows.push({ p, json, active: leaves ? 0 : 1 });
     }
@@ -264,7 +282,7 @@ export class SqliteOrderStore implements OrderPersistence {
     const newEvents = data.outbox.filter((e) => !this.outboxSaved.has(e.id));
     const ackedEvents = [...this.outboxSaved].filter((id) => !inOutbox.has(id));
     if (!orderRows.length && !pairRows.length && !newSettled.length && !settlements.length && !newEvents.length && !ackedEvents.length && !quarantined.length)
-      return { evictOrders, evictPairs };
+      return { evictOrders, evictPairs, ordersWritten: 0 };
     try {
       const { upsertOrder, delFills, insFill, upsertPair, insSettled, insSettlement, insEvent, delEvent, insQuarantine, setMeta } = this.statements();
       const tx = this.db.transaction(() => {
@@ -309,7 +327,7 @@ export class SqliteOrderStore implements OrderPersistence {
     for (const id of ackedEvents) this.outboxSaved.delete(id);
     for (const id of evictOrders) this.orderJson.delete(id);
     for (const id of evictPairs) this.pairJson.delete(id);
-    return { evictOrders, evictPairs };
+    return { evictOrders, evictPairs, ordersWritten: orderRows.length };
   }
 
   private statements(): ReturnType<SqliteOrderStore['prepare']> {
