@@ -64,6 +64,10 @@ async function runSoak(minutes: number): Promise<void> {
         const last = xs.at(-1)?.[1];
         return `${name.padEnd(24)} start ${first} MB, half-way ${mid} MB, end ${last} MB; second-half slope ${s.secondHalfSlopeMbPerMin[name]} MB/min: ${s.plateau[name] ? 'plateau' : 'still growing'}`;
       }),
+      `orders by minute: ${s.tickToOrderByMinute.map((m) => m.samples).join(', ')}`,
+      s.breakerTrip
+        ? `risk's circuit breaker tripped ${s.breakerTrip.minute} min in (${s.breakerTrip.kind}: ${s.breakerTrip.reason}): the slopes after it are of an idle pipeline`
+        : "risk's circuit breaker stayed closed",
       `tick → ack p50 by minute (ms): ${s.tickToOrderByMinute.map((m) => m.p50Ms).join(', ')}`,
       `tick → ack p99 by minute (ms): ${s.tickToOrderByMinute.map((m) => m.p99Ms).join(', ')}`,
       `written to ${RESULTS} (key "soak")`,

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { usedMemoryMb } from '@polybot/shared/redis';
+import { readBreaker } from '@polybot/shared/breaker';
 import { readOrders } from '@polybot/execution/store';
 import { freePort } from '@polybot/shared/redisServer';
 import { Stack, waitForHttp } from '@polybot/cli/stack';
@@ -85,6 +86,12 @@ const baseEnv = (redisUrl: string, prefix: string, dataDir: string, venuePort: n
   RISK_MAX_TOTAL_EXPOSURE_USD: '100000000',
   RISK_TOXICITY: 'ignore',
   RISK_MAX_ERRORS: '1000000',
+  // The loss rules too: with 5-minute windows a soak settles four markets every five minutes, each
+  // holding a few hundred dollars of $5 orders on the sim's coin-flip outcomes, so the default daily
+  // loss ($100, held to the next UTC day) or 8 losses in a row would trip the breaker at the first
+  // settlements and leave the rest of the run idle (the soak reports any trip it sees).
+  RISK_MAX_DAILY_LOSS_USD: '1000000000',
+  RISK_MAX_CONSECUTIVE_LOSSES: '1000000',
   // Risk's ledger-against-venue check tripped the breaker 3 min into a soak at 06:08 UTC ($4.67
   // apart on a loaded machine), after which nothing more was placed: lifted here like every other
   // limit of risk's (the discrepancy is reported, not hidden, in the README's soak section).
@@ -206,6 +213,12 @@ export interface SoakResult {
   /** Tick → ack by minute of the run (does latency drift as the run goes on?). */
   tickToOrderByMinute: Array<{ minute: number; p50Ms: number; p99Ms: number; samples: number }>;
   orders: number;
+  /**
+   * Risk's circuit breaker as sampled with memory: its first trip (minutes into the run, kind,
+   * reason), or null. A tripped breaker stops placing, so a second half after it is an idle
+   * pipeline and its slopes say nothing about memory under trading.
+   */
+  breakerTrip: { minute: number; kind: string; reason: string } | null;
 }
 
 /**
@@ -223,9 +236,15 @@ export async function soak(redisUrl: string, prefix: string, minutes: number, ev
     if (mb !== null && Number.isFinite(mb)) (samples[name] ??= []).push([Math.round(((Date.now() - t0) / 60_000) * 1000) / 1000, mb]);
   };
   let logged = 0;
+  let breakerTrip: SoakResult['breakerTrip'] = null;
   for (let next = t0; Date.now() < end; next += everyS * 1000) {
     for (const [name, mb] of Object.entries(rssAll(p))) add(`rss ${name}`, mb);
     add('redis used_memory', await usedMemoryMb(p.redis));
+    const b = await readBreaker(p.redis, prefix, Date.now());
+    if (b.state === 'open' && !breakerTrip) {
+      breakerTrip = { minute: Math.round(((Date.now() - t0) / 60_000) * 100) / 100, kind: b.kind, reason: b.reason };
+      log(`soak: risk's circuit breaker is open (${b.kind}: ${b.reason}): nothing more is placed, the rest of the run is idle`);
+    }
     const m = Math.floor((Date.now() - t0) / 60_000);
     if (m > logged) log(`soak: minute ${(logged = m)} of ${minutes}`);
     await sleep(Math.max(0, next + everyS * 1000 - Date.now()));
@@ -264,6 +283,7 @@ export async function soak(redisUrl: string, prefix: string, minutes: number, ev
         return { minute, p50Ms: q.p50Ms, p99Ms: q.p99Ms, samples: q.samples };
       }),
     orders: times.length,
+    breakerTrip,
   };
 }
 
