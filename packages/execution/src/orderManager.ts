@@ -54,6 +54,8 @@ export class OrderManager {
   private settledIndex: Set<string>;
   /** Orders in memory per market: a market with none may have its settled mark only on disk. */
   private readonly ordersPerMarket = new Map<string, number>();
+  /** The orders in memory by id (`get` is asked several times per order job; a scan grows with the orders held). */
+  private readonly byId = new Map<string, Order>();
   /**
    * Orders and pairs changed since the last successful commit: every change to a record goes through
    * this class (`touch`), so the store serialises only these. Cleared only once a save returned.
@@ -70,7 +72,10 @@ export class OrderManager {
     this.store = source !== null && typeof source === 'object' ? source : null;
     this.data = initial ?? (this.store ? this.store.load() : this.file ? loadOrdersFile(this.file) : emptyOrdersFile());
     this.settledIndex = new Set(this.data.settled);
-    for (const o of this.data.orders) this.countOrder(o.request.conditionId, 1);
+    for (const o of this.data.orders) {
+      this.countOrder(o.request.conditionId, 1);
+      this.byId.set(o.request.id, o);
+    }
   }
 
   private countOrder(conditionId: string, by: 1 | -1): void {
@@ -94,6 +99,7 @@ export class OrderManager {
       this.data.orders = this.data.orders.filter((o) => {
         if (!gone.has(o.request.id)) return true;
         this.countOrder(o.request.conditionId, -1);
+        this.byId.delete(o.request.id);
         return false;
       });
       for (const id of evictOrders) delete this.data.signed[id];
@@ -145,7 +151,7 @@ export class OrderManager {
   }
   /** An order by id: in memory, or from the store's history (a job redelivered long after). */
   get(id: string): Order | undefined {
-    return this.data.orders.find((o) => o.request.id === id) ?? this.store?.findOrder(id);
+    return this.byId.get(id) ?? this.store?.findOrder(id);
   }
   all(): readonly Order[] {
     return this.data.orders;
@@ -207,6 +213,7 @@ export class OrderManager {
       updatedAtMs: nowMs,
     };
     this.data.orders.push(o);
+    this.byId.set(request.id, o);
     this.countOrder(request.conditionId, 1);
     this.changed.orders.add(request.id);
     this.data.signed[request.id] = signed;
@@ -230,6 +237,7 @@ export class OrderManager {
       updatedAtMs: nowMs,
     };
     this.data.orders.push(o);
+    this.byId.set(request.id, o);
     this.countOrder(request.conditionId, 1);
     this.changed.orders.add(request.id);
     this.orderEvent(o, nowMs, reason);

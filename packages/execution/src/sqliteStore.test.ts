@@ -139,6 +139,9 @@ describe('SQLite order store', () => {
     expect(m.isSettled(cid(1))).toBe(true);
     expect(m.isSettled(cid(windows))).toBe(true);
     expect(m.isSettled(B)).toBe(false);
+    // An order that left memory is still found (from the store's history), as it was.
+    expect(m.get('o1')?.state).toBe('filled');
+    expect(m.get(`o${windows}`)).toBe(m.all()[0]);
     expect(readOrders(file)).toHaveLength(windows);
     store.close();
     // A restart loads only the marks of markets with an order in play, and still knows the others.
