@@ -57,7 +57,7 @@ async function runSoak(minutes: number): Promise<void> {
     const previous: Record<string, unknown> = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>) : {};
     writeFileSync(RESULTS, `${JSON.stringify({ ...previous, soak: { ...s, at: new Date().toISOString() } }, null, 2)}\n`);
     const lines = [
-      `soak: ${minutes} min, ${s.orders} orders; plateau when the second half's slope is below ${s.boundMbPerMin.workerRss} MB/min (worker RSS) and ${s.boundMbPerMin.redis} MB/min (Redis)`,
+      `soak: ${minutes} min, ${s.orders} orders; plateau when the second half's slope is below ${s.boundMbPerMin.workerRss} MB/min (worker RSS and V8 heap in use) and ${s.boundMbPerMin.redis} MB/min (Redis)`,
       ...Object.entries(s.samples).map(([name, xs]) => {
         const first = xs[0]?.[1];
         const mid = xs.find(([m]) => m >= minutes / 2)?.[1];

@@ -27,6 +27,22 @@ const rssMb = (pid: number | undefined): number | null => {
   }
 };
 
+/**
+ * A worker's V8 heap in use (MB), from its own /metrics (prom-client's default metrics). Beside RSS
+ * it tells retained objects from heap V8 grew and has not given back: a heap that stays flat while
+ * RSS climbs is not a leak. Null when the worker does not answer.
+ */
+async function heapUsedMb(port: number): Promise<number | null> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+    const m = /^polybot_nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(text);
+    const v = m ? Number(m[1]) : NaN;
+    return Number.isFinite(v) ? Math.round(v / 104_857.6) / 10 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** CPU seconds a process has used (user + system), from /proc. */
 export const cpuSeconds = (pid: number | undefined): number | null => {
   if (!pid) return null;
@@ -239,6 +255,7 @@ export async function soak(redisUrl: string, prefix: string, minutes: number, ev
   let breakerTrip: SoakResult['breakerTrip'] = null;
   for (let next = t0; Date.now() < end; next += everyS * 1000) {
     for (const [name, mb] of Object.entries(rssAll(p))) add(`rss ${name}`, mb);
+    for (const [kind, port] of Object.entries(p.ports)) add(`heap ${kind}`, await heapUsedMb(port));
     add('redis used_memory', await usedMemoryMb(p.redis));
     const b = await readBreaker(p.redis, prefix, Date.now());
     if (b.state === 'open' && !breakerTrip) {
