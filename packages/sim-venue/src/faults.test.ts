@@ -110,23 +110,24 @@ describe('fault switches', () => {
     await setFaults({ failTrades: 1 });
     const m = await liveMarket();
     const book = await get(`/book?token_id=${m.upToken}`);
-    const ask = Number(book.asks[book.asks.length - 1].price);
-    // Priced ten cents through the ask: the maker requotes during the taker delay (§5.3 item 13), and an
-    // order at exactly the old ask found nothing left to take on a loaded machine (CI of 2026-12-02).
-    const price = Math.min(0.99, Math.round((ask + 0.1) * 100) / 100);
-    const signed = await client.createOrder({ tokenID: m.upToken, price, size: Math.max(5, Math.ceil(1.5 / price)), side: Side.BUY });
+    // Limit 0.99: it takes whatever the asks are when the taker delay ends (§5.3 item 13). Ten cents
+    // through the ask was not enough: in a 60 s window's last half the maker's quotes move that much
+    // within the delay on a loaded machine (ask 0.29 when read, the FAK at 0.39 killed unfilled).
+    const signed = await client.createOrder({ tokenID: m.upToken, price: 0.99, size: 5, side: Side.BUY });
     const resp = await client.postOrder(signed, OrderType.FAK);
     expect(['delayed', 'live']).toContain(resp.status); // the taker delay (§5.3 item 13)
     const end = Date.now() + 6_000;
     let status = '';
+    let seen: unknown = null;
     while (Date.now() < end) {
       const [o] = (await get('/sim/orders')).orders.filter((x: { id: string }) => x.id === resp.orderID);
+      seen = o;
       status = o.fills[0]?.status ?? '';
       if (status === 'FAILED' || status === 'CONFIRMED') break;
       await sleep(200);
     }
     await setFaults({ failTrades: 0 });
-    expect(status).toBe('FAILED');
+    expect(status, `order at the venue: ${JSON.stringify(seen)}; book then: ${JSON.stringify(book)}; now ${Date.now()}`).toBe('FAILED');
   });
 });
 
