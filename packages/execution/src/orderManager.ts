@@ -88,7 +88,10 @@ export class OrderManager {
   commit(nowMs: number): void {
     this.data.updatedAtMs = nowMs;
     if (this.file) writeOrdersFile(this.file, this.data);
-    if (!this.store) return;
+    if (!this.store) {
+      this.changed = { orders: new Set(), pairs: new Set() }; // only a store reads them: kept bounded without one
+      return;
+    }
     const { evictOrders, evictPairs } = this.store.save(this.data, nowMs, this.quarantine, this.changed);
     this.quarantine = [];
     this.changed = { orders: new Set(), pairs: new Set() };
