@@ -62,7 +62,7 @@ async function runSoak(minutes: number): Promise<void> {
         const first = xs[0]?.[1];
         const mid = xs.find(([m]) => m >= minutes / 2)?.[1];
         const last = xs.at(-1)?.[1];
-        return `${name.padEnd(24)} start ${first} MB, half-way ${mid} MB, end ${last} MB; second-half slope ${s.secondHalfSlopeMbPerMin[name]} MB/min: ${s.plateau[name] ? 'plateau' : 'still growing'}`;
+        return `${name.padEnd(24)} start ${first} MB, half-way ${mid} MB, end ${last} MB; second-half slope ${s.secondHalfSlopeMbPerMin[name]} MB/min: ${s.plateau[name] ? 'plateau' : 'still growing'}; lowest ${s.floorMb[name]?.firstHalf} MB in the first half, ${s.floorMb[name]?.secondHalf} MB in the second`;
       }),
       `orders by minute: ${s.tickToOrderByMinute.map((m) => m.samples).join(', ')}`,
       s.breakerTrip

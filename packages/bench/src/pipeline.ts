@@ -235,6 +235,12 @@ export interface SoakResult {
    * pipeline and its slopes say nothing about memory under trading.
    */
   breakerTrip: { minute: number; kind: string; reason: string } | null;
+  /**
+   * Each series' lowest sample in the first and in the second half. A heap sampled without forcing
+   * GC is a sawtooth, so its slope over a few minutes says little; its floor (what is left after
+   * the collections between samples) rising from one half to the next is what retention looks like.
+   */
+  floorMb: Record<string, { firstHalf: number; secondHalf: number }>;
 }
 
 /**
@@ -272,7 +278,10 @@ export async function soak(redisUrl: string, prefix: string, minutes: number, ev
   await p.redis.quit();
   const secondHalfSlopeMbPerMin: Record<string, number> = {};
   const plateau: Record<string, boolean> = {};
+  const floorMb: SoakResult['floorMb'] = {};
   for (const [name, xs] of Object.entries(samples)) {
+    const low = (ys: Array<[number, number]>) => (ys.length ? Math.min(...ys.map(([, mb]) => mb)) : NaN);
+    floorMb[name] = { firstHalf: low(xs.filter(([m]) => m < minutes / 2)), secondHalf: low(xs.filter(([m]) => m >= minutes / 2)) };
     const half = xs.filter(([m]) => m >= minutes / 2);
     const s = slope(
       half.map(([m]) => m),
@@ -301,6 +310,7 @@ export async function soak(redisUrl: string, prefix: string, minutes: number, ev
       }),
     orders: times.length,
     breakerTrip,
+    floorMb,
   };
 }
 
