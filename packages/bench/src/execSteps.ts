@@ -24,7 +24,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { OrderRequest } from '@polybot/shared';
 import { ExecutionEngine, OrderManager, type ClobPort } from '@polybot/execution';
 import { openOrderStore, writeJsonAtomic } from '@polybot/execution/store';
-import { createClobV2Port, simWallet } from '@polybot/execution/venue';
+import { createClobV2Port, exchangeDomain, ORDER_STRUCT, simWallet } from '@polybot/execution/venue';
 import { startSimVenue } from '@polybot/sim-venue';
 import { percentiles, type Percentiles } from './stats.js';
 
@@ -34,27 +34,14 @@ export interface ExecSteps {
   floors: Record<'eip712Sign' | 'eip712Verify' | 'durableWrite', Percentiles>;
 }
 
-const ORDER_TYPES = {
-  Order: [
-    { name: 'salt', type: 'uint256' },
-    { name: 'maker', type: 'address' },
-    { name: 'signer', type: 'address' },
-    { name: 'tokenId', type: 'uint256' },
-    { name: 'makerAmount', type: 'uint256' },
-    { name: 'takerAmount', type: 'uint256' },
-    { name: 'side', type: 'uint8' },
-    { name: 'signatureType', type: 'uint8' },
-    { name: 'timestamp', type: 'uint256' },
-    { name: 'metadata', type: 'bytes32' },
-    { name: 'builder', type: 'bytes32' },
-  ],
-} as const;
+// The order as execution signs it: its own struct and exchange domain, so the floor is the bot's.
+const ORDER_TYPES = { Order: ORDER_STRUCT } as const;
 
 async function floors(n: number): Promise<ExecSteps['floors']> {
   const account = privateKeyToAccount(generatePrivateKey());
   const zero = `0x${'0'.repeat(64)}` as Hex;
   const typed = (i: number) => ({
-    domain: { name: 'Polymarket CTF Exchange', version: '2', chainId: 137, verifyingContract: '0xE111180000d2663C0091e4f400237545B87B996B' as Hex },
+    domain: exchangeDomain(false),
     types: ORDER_TYPES,
     primaryType: 'Order' as const,
     message: {

@@ -7,3 +7,4 @@ export { resolveSigningKey, LIVE_CONFIRMATION } from '../keys.js';
 export { createRelayer, type RelayerPort, type RelayerOptions, type SubmitOutcome, type WalletBatch } from './relayer.js';
 export { keyAddress, resolveWallet, simWallet, type WalletSetup } from './wallet.js';
 export { walletSetupProblem } from './clobV2.js';
+export { exchangeDomain, ORDER_STRUCT } from './signing.js';
