@@ -2,6 +2,7 @@ import { OrderType, Side, type ClobClient } from '@polymarket/clob-client-v2';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimVenue, type SimVenue } from './index.js';
+import { liveMarket } from './testing/markets.js';
 import { simUser } from './testing/officialClient.js';
 
 // A second venue with a short heartbeat timeout, so expiry is observable within the suite's budget.
@@ -19,25 +20,9 @@ const setFaults = (f: Record<string, unknown>) => fetch(`${venue.url}/sim/faults
 const simOrder = async (id: string) => ((await get('/sim/orders')).orders as { id: string; status: string }[]).filter((o) => o.id === id);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * A BTC market that trades now and still has `minLeftMs` to run. Windows here are 60 s: an order
- * sent in a window's last seconds met its resolution (CANCELED_MARKET_RESOLVED, CI of 2026-12-02),
- * so a test waits for the next window rather than racing the end of this one.
- */
-async function liveMarket(minLeftMs = 12_000) {
-  const deadline = Date.now() + 25_000;
-  for (;;) {
-    const now = Date.now();
-    const m = [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.asset === 'BTC' && x.startMs <= now && x.endMs - now >= minLeftMs);
-    if (m) return m;
-    if (now > deadline) throw new Error('no live market');
-    await sleep(250);
-  }
-}
-
 /** The outcome the maker values more: a bid at 0.01 there is far from every ask, so it rests. */
 async function richToken(): Promise<string> {
-  const m = await liveMarket();
+  const m = await liveMarket(venue, { asset: 'BTC' });
   const best = async (t: string) => {
     const b = await get(`/book?token_id=${t}`);
     return b.bids.length ? Number(b.bids[b.bids.length - 1].price) : 0;
@@ -88,7 +73,7 @@ describe('fault switches', () => {
     await setFaults({ malformedGamma: 1, malformedBooks: 1 });
     const g = await fetch(`${venue.url}/markets?limit=1`);
     await expect(g.json()).rejects.toThrow();
-    const token = (await liveMarket()).upToken;
+    const token = (await liveMarket(venue, { asset: 'BTC' })).upToken;
     const bad = await get(`/book?token_id=${token}`);
     const ok = (b: any) =>
       Array.isArray(b?.bids) && Array.isArray(b?.asks) && b.bids.every((l: any) => typeof l.price === 'string' && typeof l.size === 'string');
@@ -108,7 +93,7 @@ describe('fault switches', () => {
 
   it('fails trades on chain when asked: FAILED instead of CONFIRMED', async () => {
     await setFaults({ failTrades: 1 });
-    const m = await liveMarket();
+    const m = await liveMarket(venue, { asset: 'BTC' });
     const book = await get(`/book?token_id=${m.upToken}`);
     // Limit 0.99: it takes whatever the asks are when the taker delay ends (§5.3 item 13). Ten cents
     // through the ask was not enough: in a 60 s window's last half the maker's quotes move that much
@@ -133,7 +118,7 @@ describe('fault switches', () => {
 
 describe('FOK', () => {
   it('kills a fill-or-kill order the book cannot fill in full', async () => {
-    const m = await liveMarket();
+    const m = await liveMarket(venue, { asset: 'BTC' });
     const book = await get(`/book?token_id=${m.upToken}`);
     const depth = book.asks.reduce((s: number, l: { size: string }) => s + Number(l.size), 0);
     const ask = Number(book.asks[book.asks.length - 1].price);

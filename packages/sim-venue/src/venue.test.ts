@@ -1,6 +1,7 @@
 import { OrderType, Side, type ClobClient } from '@polymarket/clob-client-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimVenue, type SimVenue } from './index.js';
+import { liveMarket } from './testing/markets.js';
 import { takerFee } from './exchange.js';
 import { simUser } from './testing/officialClient.js';
 
@@ -15,18 +16,6 @@ beforeAll(async () => {
 afterAll(async () => venue?.close());
 
 const get = async (path: string) => (await fetch(`${venue.url}${path}`)).json() as Promise<any>;
-
-/** A market that trades now with at least `minLeftMs` to run: windows here are 60 s, and an order sent in a window's last seconds meets its resolution. */
-async function liveMarket(minLeftMs = 12_000) {
-  const deadline = Date.now() + 25_000;
-  for (;;) {
-    const now = Date.now();
-    const m = [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.startMs <= now && x.endMs - now >= minLeftMs);
-    if (m) return m;
-    if (now > deadline) throw new Error('no live market');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('Gamma', () => {
   it('names markets and series as Polymarket does, with JSON-encoded strings', async () => {
@@ -56,7 +45,7 @@ describe('Gamma', () => {
 
 describe('CLOB', () => {
   it('serves books best-last, as the real CLOB', async () => {
-    const m = await liveMarket();
+    const m = await liveMarket(venue);
     const book = await get(`/book?token_id=${m.upToken}`);
     const bids = book.bids.map((l: { price: string }) => Number(l.price));
     const asks = book.asks.map((l: { price: string }) => Number(l.price));
@@ -66,7 +55,7 @@ describe('CLOB', () => {
   });
 
   it('takes an order from the official client, fills it with the taker fee, and knows it by its hash', async () => {
-    const m = await liveMarket();
+    const m = await liveMarket(venue);
     // Limit 0.99: marketable whatever the quotes do during the taker delay (they move in a 60 s window).
     const signed = await client.createOrder({ tokenID: m.upToken, price: 0.99, size: 5, side: Side.BUY });
     const resp = await client.postOrder(signed, OrderType.GTC);
@@ -88,7 +77,7 @@ describe('CLOB', () => {
   });
 
   it('rests a passive order, lists it, heartbeats and cancels it', async () => {
-    const m = await liveMarket();
+    const m = await liveMarket(venue);
     const signed = await client.createOrder({ tokenID: m.downToken, price: 0.02, size: 10, side: Side.BUY });
     const resp = await client.postOrder(signed, OrderType.GTC);
     expect(resp.status).toBe('live');
@@ -100,7 +89,7 @@ describe('CLOB', () => {
   });
 
   it('refuses a tampered signature and a bad HMAC', async () => {
-    const m = await liveMarket();
+    const m = await liveMarket(venue);
     const signed = await client.createOrder({ tokenID: m.upToken, price: 0.03, size: 5, side: Side.BUY });
     const tampered = { ...signed, takerAmount: String(Number(signed.takerAmount) * 2) };
     await expect(client.postOrder(tampered, OrderType.GTC)).rejects.toThrow(/signature/);
@@ -128,7 +117,7 @@ describe('CLOB', () => {
 describe('market channel', () => {
   it('sends book snapshots best-last and the trades of a subscribed token', async () => {
     const { WebSocket } = await import('ws');
-    const m = await liveMarket();
+    const m = await liveMarket(venue);
     const ws = new WebSocket(`${venue.url.replace('http', 'ws')}/ws/market`);
     const frames: any[] = [];
     ws.on('message', (d) => {
