@@ -18,7 +18,7 @@ import { DEFAULT_BACKTEST, runBacktest, type BacktestConfig } from '../engine.js
 import { htmlReport, type RecordingSource } from '../report.js';
 import { loadRecording, recordingAssets, replayRecording } from '../replay.js';
 import { round6, type RunResult } from '../results.js';
-import { backtestSettingsFromFile, isPolybotConfigObject, isYamlFile } from '../sharedConfig.js';
+import { backtestSettingsFromFile, isPolybotConfigObject, isYamlFile } from '../configFile.js';
 import { runReal } from './real.js';
 
 const LatencyMsSchema = z.number().int().min(0).max(600_000);

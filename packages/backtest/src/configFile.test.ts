@@ -13,7 +13,7 @@ import { CALIBRATION_EVERY_MS, DEFAULT_STRATEGY, DEFAULT_TOXICITY, FALLBACK_PARA
 import { DEFAULT_BOOK_MODEL } from './bookModel.js';
 import { main } from './cli/backtest.js';
 import { DEFAULT_BACKTEST } from './engine.js';
-import { backtestSettingsFromFile } from './sharedConfig.js';
+import { backtestSettingsFromFile } from './configFile.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const COINBASE = path.resolve(HERE, '../../../data/btc-1m/coinbase-gdax-2016/1Jan2016.json.gz');
