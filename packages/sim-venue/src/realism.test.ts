@@ -10,6 +10,7 @@ import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimVenue, type SimVenue } from './index.js';
 import { simUser, type SimUser } from './testing/officialClient.js';
+import { liveMarket } from './testing/markets.js';
 import { CHAIN_ID, EXCHANGE_V2 } from './auth.js';
 
 let venue: SimVenue;
@@ -358,7 +359,10 @@ describe('§5.6 rate limits and venue modes', () => {
 describe('market channel', () => {
   it('sends price_change deltas, and tick_size_change when the price nears an end of the range (items 5, 24)', async () => {
     // A market already under way (one not started yet has no price to beat: its fair value stays near 1/2).
-    const m = [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.startMs <= Date.now() && x.endMs > Date.now() + 15_000) ?? market();
+    // A market under way with time to spare (one not started yet has no price to beat: its fair value
+    // stays near 1/2). With seconds left, at-the-money is a knife edge: a small spot move puts the price
+    // past 0.94 again and the tick stays fine (CI of 2026-12-02 failed so, on a market 15 s from its end).
+    const m = await liveMarket(venue, { minLeftMs: 60_000, waitMs: 70_000 });
     const ws = new WebSocket(`${venue.url.replace('http', 'ws')}/ws/market`);
     const frames: any[] = [];
     ws.on('message', (d) => {
@@ -371,14 +375,17 @@ describe('market channel', () => {
     // range and the tick gets finer; back at the money it is coarse again. Each change is announced.
     const saved = m.priceToBeat;
     const tickNow = async () => (await get(`/tick-size?token_id=${m.upToken}`)).minimum_tick_size as number;
-    const until = async (want: number) => {
-      for (let i = 0; i < 80 && (await tickNow()) !== want; i++) await sleep(100);
+    // The price to beat is set again on every poll, so the market stays where the test puts it while spot moves.
+    const until = async (want: number, setBeat: () => number) => {
+      for (let i = 0; i < 80; i++) {
+        m.priceToBeat = setBeat();
+        if ((await tickNow()) === want) break;
+        await sleep(100);
+      }
       return tickNow();
     };
-    m.priceToBeat = 1;
-    expect(await until(0.001)).toBe(0.001);
-    m.priceToBeat = (venue.state.schedule as any).prices.get('BTC').latest().value;
-    expect(await until(0.01)).toBe(0.01);
+    expect(await until(0.001, () => 1)).toBe(0.001);
+    expect(await until(0.01, () => (venue.state.schedule as any).prices.get('BTC').latest().value)).toBe(0.01);
     await sleep(300);
     ws.close();
     const pc = frames.find((f) => f.event_type === 'price_change');
@@ -391,5 +398,5 @@ describe('market channel', () => {
     const changes = frames.filter((f) => f.event_type === 'tick_size_change' && f.asset_id === m.upToken);
     expect(changes.at(-1)).toMatchObject({ old_tick_size: '0.001', new_tick_size: '0.01', market: m.conditionId });
     m.priceToBeat = saved;
-  });
+  }, 120_000);
 });

@@ -6,9 +6,9 @@ import type { SimVenue } from '../server.js';
  * seconds met its resolution (CANCELED_MARKET_RESOLVED, CI of 2026-12-02), so tests never race a
  * window's end.
  */
-export async function liveMarket(venue: SimVenue, opts: { minLeftMs?: number; asset?: string } = {}) {
+export async function liveMarket(venue: SimVenue, opts: { minLeftMs?: number; asset?: string; waitMs?: number } = {}) {
   const minLeftMs = opts.minLeftMs ?? 12_000;
-  const deadline = Date.now() + 25_000;
+  const deadline = Date.now() + (opts.waitMs ?? 25_000);
   for (;;) {
     const now = Date.now();
     const m = [...venue.state.schedule.markets.values()].find(
