@@ -14,7 +14,7 @@ import { benchBacktest } from '@polybot/backtest';
 import { benchPricing, benchStrategyPass, loadBars, minuteCloses } from '@polybot/strategy';
 import { executionSteps } from './execSteps.js';
 import { bullmqFloor, redisRtt } from './floor.js';
-import { analysisScaling, runPipeline, soak } from './pipeline.js';
+import { analysisScaling, runPipeline, soak, SOAK_RETAIN_HOURS } from './pipeline.js';
 import type { Percentiles } from './stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -57,13 +57,18 @@ async function runSoak(minutes: number): Promise<void> {
     const previous: Record<string, unknown> = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, unknown>) : {};
     writeFileSync(RESULTS, `${JSON.stringify({ ...previous, soak: { ...s, at: new Date().toISOString() } }, null, 2)}\n`);
     const lines = [
-      `soak: ${minutes} min, ${s.orders} orders; plateau when the second half's slope is below ${s.boundMbPerMin.workerRss} MB/min (worker RSS and V8 heap in use) and ${s.boundMbPerMin.redis} MB/min (Redis)`,
+      `soak: ${minutes} min, ${s.orders} orders, execution's EXEC_RETAIN_HOURS ${SOAK_RETAIN_HOURS}; plateau when the second half's slope is below ${s.boundMbPerMin.workerRss} MB/min (worker RSS and V8 heap in use) and ${s.boundMbPerMin.redis} MB/min (Redis)`,
       ...Object.entries(s.samples).map(([name, xs]) => {
         const first = xs[0]?.[1];
         const mid = xs.find(([m]) => m >= minutes / 2)?.[1];
         const last = xs.at(-1)?.[1];
         return `${name.padEnd(24)} start ${first} MB, half-way ${mid} MB, end ${last} MB; second-half slope ${s.secondHalfSlopeMbPerMin[name]} MB/min: ${s.plateau[name] ? 'plateau' : 'still growing'}; lowest ${s.floorMb[name]?.firstHalf} MB in the first half, ${s.floorMb[name]?.secondHalf} MB in the second`;
       }),
+      `Redis by key family, half-way → end (MB, keys): ${Object.entries(s.redisFamilies.end)
+        .sort((a, b) => b[1].mb - a[1].mb)
+        .slice(0, 12)
+        .map(([k, v]) => `${k} ${s.redisFamilies.halfway[k]?.mb ?? 0} → ${v.mb} (${s.redisFamilies.halfway[k]?.keys ?? 0} → ${v.keys})`)
+        .join('; ')}`,
       `orders by minute: ${s.tickToOrderByMinute.map((m) => m.samples).join(', ')}`,
       s.breakerTrip
         ? `risk's circuit breaker tripped ${s.breakerTrip.minute} min in (${s.breakerTrip.kind}: ${s.breakerTrip.reason}): the slopes after it are of an idle pipeline`
@@ -122,6 +127,7 @@ async function runAll(): Promise<void> {
     const backtest = await backtestYear();
 
     const byWorkers = (w: number) => scaling.runs.find((r) => r.workers === w);
+    const one = byWorkers(1);
     const workers1 = byWorkers(1)?.perSec ?? NaN;
     const workers2 = byWorkers(2)?.perSec ?? NaN;
     const workers4 = byWorkers(4)?.perSec ?? NaN;
@@ -174,6 +180,9 @@ async function runAll(): Promise<void> {
         scaling4: r2(workers4 / workers1),
         backlogJobs: scaling.backlogJobs,
         secondsOfWorkForOne: r2(scaling.backlogJobs / workers1),
+        // The most any number of processes could reach on this machine: every core busy at the CPU
+        // one market job costs (analysis's and Redis's, from the 1-process run), nothing else running.
+        ceilingOnThisMachine: one ? r2(os.cpus().length / (one.analysisCores + one.redisCores)) : null,
         runs: scaling.runs,
       },
       pricingEvalsPerSec: pricing.evalsPerSec,
@@ -211,7 +220,7 @@ async function runAll(): Promise<void> {
       '',
       `pipeline ticks/s ${pipeline.ticksPerSec}, orders/s ${pipeline.ordersPerSec}; tick → ack p50 ${ratio.p50VsFloor}× and p99 ${ratio.p99VsFloor}× the BullMQ floor (goal ≤ 2×: ${goals.tickToOrderWithin2xFloor ? 'met' : 'not met'})`,
       `floor with signing, verification and one durable write: p50 ${ownFloor.p50Ms} ms, p99 ${ownFloor.p99Ms} ms; tick → ack is ${ratio.p50VsFloorWithSigning}× and ${ratio.p99VsFloorWithSigning}× that`,
-      `analysis throughput (backlog ${scaling.backlogJobs} jobs, ${results.analysisThroughput.secondsOfWorkForOne} s for one process): ${scaling.runs.map((r) => `${r.workers} → ${r.perSec}/s (analysis ${r.analysisCores} cores, Redis ${r.redisCores})`).join('; ')}; 1 → 2 ${results.analysisThroughput.scaling}× (goal ≥ 1.6: ${goals.analysisScaling1to2AtLeast1_6 ? 'met' : 'not met'}), 1 → 4 ${results.analysisThroughput.scaling4}×`,
+      `analysis throughput (backlog ${scaling.backlogJobs} jobs, ${results.analysisThroughput.secondsOfWorkForOne} s for one process): ${scaling.runs.map((r) => `${r.workers} → ${r.perSec}/s (analysis ${r.analysisCores} cores, Redis ${r.redisCores}, whole machine ${r.machineCores})`).join('; ')}; 1 → 2 ${results.analysisThroughput.scaling}× (goal ≥ 1.6: ${goals.analysisScaling1to2AtLeast1_6 ? 'met' : 'not met'}), 1 → 4 ${results.analysisThroughput.scaling4}×; ceiling on ${os.cpus().length} cores at one job's CPU: ${results.analysisThroughput.ceilingOnThisMachine}×`,
       `pricing: ${pricing.evalsPerSec.toLocaleString('en')} evaluations/s on one core`,
       `strategy pass (one market: model, book walks, toxicity, arbitrage): ${pass.passesPerSec.toLocaleString('en')} passes/s, ${results.strategyPassMicros} µs each`,
       `backtest: ${backtest === null ? 'not available in this build' : `${backtest.bars.toLocaleString('en')} one-minute bars (a year) in ${backtest.seconds} s, ${backtest.barsPerSec.toLocaleString('en')} bars/s`}`,

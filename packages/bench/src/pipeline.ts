@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { usedMemoryMb } from '@polybot/shared/redis';
+import { scanKeys, usedMemoryMb } from '@polybot/shared/redis';
 import { readBreaker } from '@polybot/shared/breaker';
 import { readOrders } from '@polybot/execution/store';
 import { freePort } from '@polybot/shared/redisServer';
@@ -28,18 +28,24 @@ const rssMb = (pid: number | undefined): number | null => {
 };
 
 /**
- * A worker's V8 heap in use (MB), from its own /metrics (prom-client's default metrics). Beside RSS
- * it tells retained objects from heap V8 grew and has not given back: a heap that stays flat while
- * RSS climbs is not a leak. Null when the worker does not answer.
+ * A worker's memory as V8 and Node account for it (MB), from its own /metrics (prom-client's
+ * default metrics): the heap in use, the heap V8 has committed (in use or not), and memory outside
+ * the heap that Node knows of (Buffers, ArrayBuffers, native objects tied to JS ones). Beside RSS
+ * they tell retained objects from heap V8 grew and has not given back, and both from native memory
+ * no one accounts for (RSS climbing while all three stay flat). Null when the worker does not answer.
  */
-async function heapUsedMb(port: number): Promise<number | null> {
+async function workerMemoryMb(port: number): Promise<{ heapUsed: number | null; heapTotal: number | null; external: number | null }> {
+  const none = { heapUsed: null, heapTotal: null, external: null };
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
-    const m = /^polybot_nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(text);
-    const v = m ? Number(m[1]) : NaN;
-    return Number.isFinite(v) ? Math.round(v / 104_857.6) / 10 : null;
+    const read = (series: string) => {
+      const m = new RegExp(`^polybot_nodejs_${series}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
+      const v = m ? Number(m[1]) : NaN;
+      return Number.isFinite(v) ? Math.round(v / 104_857.6) / 10 : null;
+    };
+    return { heapUsed: read('heap_size_used_bytes'), heapTotal: read('heap_size_total_bytes'), external: read('external_memory_bytes') };
   } catch {
-    return null;
+    return none;
   }
 }
 
@@ -49,6 +55,46 @@ export const cpuSeconds = (pid: number | undefined): number | null => {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * Redis memory by key family (MB, from `MEMORY USAGE` of every key under the prefix): a key's family
+ * is its name with ids, hashes and numbers replaced by `*`, so `{bench}:orders:123` and
+ * `{bench}:orders:124` count together. It names what grows when `used_memory` does.
+ */
+export async function redisFamiliesMb(redis: Redis, prefix: string): Promise<Record<string, { keys: number; mb: number }>> {
+  const out: Record<string, { keys: number; mb: number }> = {};
+  const keys = await scanKeys(redis, `${prefix}*`);
+  for (let i = 0; i < keys.length; i += 500) {
+    const batch = keys.slice(i, i + 500);
+    const pipe = redis.pipeline();
+    for (const k of batch) pipe.memory('USAGE', k);
+    const sizes = (await pipe.exec()) ?? [];
+    batch.forEach((k, j) => {
+      const family = k
+        .slice(prefix.length)
+        .split(':')
+        .map((part) => (/\d/.test(part) && part.length > 3 ? '*' : part))
+        .join(':');
+      const f = (out[family] ??= { keys: 0, mb: 0 });
+      f.keys += 1;
+      f.mb += Number(sizes[j]?.[1] ?? 0) / 1_048_576;
+    });
+  }
+  for (const f of Object.values(out)) f.mb = Math.round(f.mb * 100) / 100;
+  return out;
+}
+
+/** CPU seconds the whole machine has used (every core, user + system + the rest but idle and iowait), from /proc/stat. */
+export const machineCpuSeconds = (): number | null => {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal
+    const busy = f.reduce((s, v, i) => (i === 3 || i === 4 ? s : s + v), 0);
+    return busy / 100;
   } catch {
     return null;
   }
@@ -125,11 +171,11 @@ interface RunningPipeline {
   venuePort: number;
 }
 
-async function startPipeline(redisUrl: string, prefix: string): Promise<RunningPipeline> {
+async function startPipeline(redisUrl: string, prefix: string, extraEnv: Record<string, string> = {}): Promise<RunningPipeline> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'polybot-bench-'));
   const venuePort = await freePort();
   const ports: Record<string, number> = {};
-  const stack = new Stack({ env: baseEnv(redisUrl, prefix, dataDir, venuePort), logDir: path.join(dataDir, 'logs'), restart: false });
+  const stack = new Stack({ env: { ...baseEnv(redisUrl, prefix, dataDir, venuePort), ...extraEnv }, logDir: path.join(dataDir, 'logs'), restart: false });
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   stack.add({ kind: 'sim-venue', index: 0, env: {} });
   await waitForHttp(`http://127.0.0.1:${venuePort}/healthz`, 20_000);
@@ -241,7 +287,14 @@ export interface SoakResult {
    * the collections between samples) rising from one half to the next is what retention looks like.
    */
   floorMb: Record<string, { firstHalf: number; secondHalf: number }>;
+  /** Execution's EXEC_RETAIN_HOURS in the run (SOAK_RETAIN_HOURS). */
+  execRetainHours: number;
+  /** Redis memory by key family half-way and at the end (`redisFamiliesMb`): which keys the growth is in. */
+  redisFamilies: { halfway: Record<string, { keys: number; mb: number }>; end: Record<string, { keys: number; mb: number }> };
 }
+
+/** Execution's retention in the soak (EXEC_RETAIN_HOURS): none past the 10 minutes every order is held after its window. */
+export const SOAK_RETAIN_HOURS = 0;
 
 /**
  * The pipeline for `minutes`, sampling each worker's RSS and Redis's used memory every
@@ -250,7 +303,11 @@ export interface SoakResult {
  */
 export async function soak(redisUrl: string, prefix: string, minutes: number, everyS = 10, log: (s: string) => void = () => undefined): Promise<SoakResult> {
   const bound = { workerRss: 0.5, redis: 0.1 };
-  const p = await startPipeline(redisUrl, prefix);
+  // Execution keeps a frozen order in memory a day after its window by default (EXEC_RETAIN_HOURS),
+  // so at the default its heap reaches its plateau after a day. The soak lets orders go as soon as
+  // they are frozen (window over by 10 min), so that the plateau, and what bounds it, shows within
+  // the run: after the first windows' orders leave, about 15 minutes in.
+  const p = await startPipeline(redisUrl, prefix, { EXEC_RETAIN_HOURS: String(SOAK_RETAIN_HOURS) });
   const samples: Record<string, Array<[number, number]>> = {};
   const t0 = Date.now();
   const end = t0 + minutes * 60_000;
@@ -259,20 +316,28 @@ export async function soak(redisUrl: string, prefix: string, minutes: number, ev
   };
   let logged = 0;
   let breakerTrip: SoakResult['breakerTrip'] = null;
+  let halfway: SoakResult['redisFamilies']['halfway'] | null = null;
   for (let next = t0; Date.now() < end; next += everyS * 1000) {
     for (const [name, mb] of Object.entries(rssAll(p))) add(`rss ${name}`, mb);
-    for (const [kind, port] of Object.entries(p.ports)) add(`heap ${kind}`, await heapUsedMb(port));
+    for (const [kind, port] of Object.entries(p.ports)) {
+      const mem = await workerMemoryMb(port);
+      add(`heap ${kind}`, mem.heapUsed);
+      add(`heap committed ${kind}`, mem.heapTotal);
+      add(`external ${kind}`, mem.external);
+    }
     add('redis used_memory', await usedMemoryMb(p.redis));
     const b = await readBreaker(p.redis, prefix, Date.now());
     if (b.state === 'open' && !breakerTrip) {
       breakerTrip = { minute: Math.round(((Date.now() - t0) / 60_000) * 100) / 100, kind: b.kind, reason: b.reason };
       log(`soak: risk's circuit breaker is open (${b.kind}: ${b.reason}): nothing more is placed, the rest of the run is idle`);
     }
+    if (!halfway && Date.now() - t0 >= (minutes / 2) * 60_000) halfway = await redisFamiliesMb(p.redis, prefix);
     const m = Math.floor((Date.now() - t0) / 60_000);
     if (m > logged) log(`soak: minute ${(logged = m)} of ${minutes}`);
     await sleep(Math.max(0, next + everyS * 1000 - Date.now()));
   }
   const venue = await venueOrders(p);
+  const familiesEnd = await redisFamiliesMb(p.redis, prefix);
   await p.stack.stop(10_000);
   const times = await orderTimes(p, prefix, t0, venue);
   await p.redis.quit();
@@ -311,6 +376,8 @@ export async function soak(redisUrl: string, prefix: string, minutes: number, ev
     orders: times.length,
     breakerTrip,
     floorMb,
+    redisFamilies: { halfway: halfway ?? {}, end: familiesEnd },
+    execRetainHours: SOAK_RETAIN_HOURS,
   };
 }
 
@@ -320,9 +387,10 @@ export interface ThroughputRun {
   perSec: number;
   /** How long that steady part took. */
   seconds: number;
-  /** CPU cores in use over it: all analysis processes together, and Redis. */
+  /** CPU cores in use over it: all analysis processes together, Redis, and the whole machine (everything, the bench itself included). */
   analysisCores: number;
   redisCores: number;
+  machineCores: number;
 }
 
 /**
@@ -365,12 +433,13 @@ export async function analysisThroughput(redisUrl: string, prefix: string, worke
   }
   const cpu = () => {
     const a = stack.procs.filter((x) => x.spec.kind === 'analysis').reduce((s, x) => s + (cpuSeconds(x.child?.pid) ?? 0), 0);
-    return { a, r: cpuSeconds(redisPid) ?? 0 };
+    return { a, r: cpuSeconds(redisPid) ?? 0, m: machineCpuSeconds() ?? NaN };
   };
   // Measure the steady part: from 10 % to 90 % of the backlog.
   const count = async () => (await Promise.all(ports.map((p) => scrape(p, 'polybot_markets_priced_total').catch(() => 0)))).reduce((a, b) => a + b, 0);
-  let a: { n: number; t: number; cpu: { a: number; r: number } } | null = null;
-  let b: { n: number; t: number; cpu: { a: number; r: number } } | null = null;
+  type Mark = { n: number; t: number; cpu: ReturnType<typeof cpu> };
+  let a: Mark | null = null;
+  let b: Mark | null = null;
   const deadline = Date.now() + 300_000;
   while (Date.now() < deadline) {
     const n = await count();
@@ -385,7 +454,7 @@ export async function analysisThroughput(redisUrl: string, prefix: string, worke
   await markets.obliterate({ force: true });
   await markets.close();
   await redis.quit();
-  if (!a || !b || b.t === a.t) return { workers, perSec: NaN, seconds: NaN, analysisCores: NaN, redisCores: NaN };
+  if (!a || !b || b.t === a.t) return { workers, perSec: NaN, seconds: NaN, analysisCores: NaN, redisCores: NaN, machineCores: NaN };
   const secs = (b.t - a.t) / 1000;
   const r2 = (v: number) => Math.round(v * 100) / 100;
   return {
@@ -394,6 +463,7 @@ export async function analysisThroughput(redisUrl: string, prefix: string, worke
     seconds: r2(secs),
     analysisCores: r2((b.cpu.a - a.cpu.a) / secs),
     redisCores: r2((b.cpu.r - a.cpu.r) / secs),
+    machineCores: r2((b.cpu.m - a.cpu.m) / secs),
   };
 }
 

@@ -56,6 +56,16 @@ const EnvSchema = z.object({
   EXEC_PAPER_BALANCE_USD: z.coerce.number().positive().default(1_000),
   /** No new order is placed while more execution events than this wait in the outbox (the queue is not taking them). */
   EXEC_MAX_OUTBOX: z.coerce.number().int().positive().default(500),
+  /**
+   * How long a frozen order (terminal, every trade final, its window over by 10 min) stays in memory
+   * before it is only on disk, where a lookup by id still finds it. What bounds execution's heap:
+   * about 5–6 KB per order held. The soak shortens it to show the plateau within its run.
+   */
+  EXEC_RETAIN_HOURS: z.coerce
+    .number()
+    .nonnegative()
+    .max(24 * 30)
+    .default(24),
   /** Execution's own hard limits (apart from risk's RISK_*): a job that breaks one is refused, recorded and alerted, never signed. */
   EXEC_MAX_ORDER_USD: z.coerce.number().positive().default(DEFAULT_HARD_LIMITS.maxOrderUsd),
   EXEC_MAX_MARKET_EXPOSURE_USD: z.coerce.number().positive().default(DEFAULT_HARD_LIMITS.maxMarketExposureUsd),
@@ -200,7 +210,7 @@ export async function runWorker(): Promise<void> {
   let manager: OrderManager;
   let orderStore: SqliteOrderStore;
   try {
-    orderStore = openOrderStore(file);
+    orderStore = openOrderStore(file, { retainMs: Math.round(env.EXEC_RETAIN_HOURS * 3_600_000) });
     manager = new OrderManager(orderStore, logger);
   } catch (err) {
     if (isPolybotError(err, 'PERSISTENCE_CORRUPT')) fatal(err.message, 2);
