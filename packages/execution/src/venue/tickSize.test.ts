@@ -34,7 +34,16 @@ const venueTick = async (token: string) =>
 
 describe('tick size from the market channel', () => {
   it('a tick_size_change message moves the next order onto the new grid; a port that missed it is refused', async () => {
-    const m = [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.startMs <= Date.now() && x.endMs > Date.now() + 60_000)!;
+    // A market under way with a minute to run. In an hour's last minute none has until the next
+    // window starts, so wait for it (CI at 16:00 UTC on 2026-12-02 found none and failed).
+    const pick = () => [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.startMs <= Date.now() && x.endMs > Date.now() + 60_000);
+    let found = pick();
+    for (let i = 0; i < 150 && !found; i++) {
+      await sleep(500);
+      found = pick();
+    }
+    if (!found) throw new Error('no market under way with a minute to run');
+    const m = found;
     for (let i = 0; i < 50 && m.priceToBeat === null; i++) await sleep(100);
     const frames: Array<Record<string, unknown>> = [];
     const ws = new WebSocket(`${venue.url.replace('http', 'ws')}/ws/market`);
@@ -44,22 +53,26 @@ describe('tick size from the market channel', () => {
     };
     await new Promise((r) => (ws.onopen = r));
     ws.send(JSON.stringify({ assets_ids: [m.upToken], type: 'market' }));
-    const until = async (want: number) => {
-      for (let i = 0; i < 100 && (await venueTick(m.upToken)) !== want; i++) await sleep(100);
+    // The price to beat is set again on every poll, so the market stays where the test puts it while spot moves.
+    const until = async (want: number, beat: () => number) => {
+      for (let i = 0; i < 100; i++) {
+        m.priceToBeat = beat();
+        if ((await venueTick(m.upToken)) === want) break;
+        await sleep(100);
+      }
       return venueTick(m.upToken);
     };
     const saved = m.priceToBeat;
     try {
       // Far above its price to beat, Up nears 1 and the tick gets finer: both ports learn 0.001.
-      m.priceToBeat = 1;
-      expect(await until(0.001)).toBe(0.001);
+      expect(await until(0.001, () => 1)).toBe(0.001);
       const told = await newPort();
       const missed = await newPort();
       expect(await told.tickSize!(m.upToken)).toBe(0.001);
       expect(await missed.tickSize!(m.upToken)).toBe(0.001);
       // Back at the money, coarse again; the channel says so.
-      m.priceToBeat = (venue.state.schedule as unknown as { prices: Map<string, { latest(): { value: number } }> }).prices.get('BTC')!.latest().value;
-      expect(await until(0.01)).toBe(0.01);
+      const spot = () => (venue.state.schedule as unknown as { prices: Map<string, { latest(): { value: number } }> }).prices.get('BTC')!.latest().value;
+      expect(await until(0.01, spot)).toBe(0.01);
       for (let i = 0; i < 30 && !frames.some((f) => f.event_type === 'tick_size_change' && f.new_tick_size === '0.01'); i++) await sleep(100);
       const frame = frames.find((f) => f.event_type === 'tick_size_change' && f.asset_id === m.upToken && f.new_tick_size === '0.01')!;
       expect(frame).toBeDefined();
@@ -109,7 +122,7 @@ describe('tick size from the market channel', () => {
       m.priceToBeat = saved;
       ws.close();
     }
-  });
+  }, 150_000);
 
   it('ignores a message that fails its schema', () => {
     let calls = 0;
