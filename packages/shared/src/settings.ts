@@ -347,6 +347,11 @@ export const SETTINGS = {
     ),
     accountMs: field('EXEC_ACCOUNT_MS', int(2_000, 500), 'how often the venue account (pUSD after /balance-allowance/update) is read and published'),
     accountMaxAgeMs: field('EXEC_ACCOUNT_MAX_AGE_MS', int(30_000, 1_000), 'no buy is signed on a pUSD balance older than this'),
+    retainHours: field(
+      'EXEC_RETAIN_HOURS',
+      num(24, (n) => n.nonnegative().max(24 * 30)),
+      'a frozen order leaves memory this long after its window (it stays on disk, found by id); bounds the heap',
+    ),
   },
   live: {
     confirm: field('POLYBOT_LIVE', z.string().optional(), 'must be `I_UNDERSTAND_REAL_MONEY` for live orders'),
