@@ -39,6 +39,7 @@ const ADAPTER_SUBPATHS = [
   '@polybot/shared/metrics',
   '@polybot/shared/http',
   '@polybot/shared/testing/*',
+  '@polybot/sim-venue/testing/*',
   '@polybot/ingestion/stores',
   '@polybot/ingestion/http',
   '@polybot/risk/breaker',

@@ -128,7 +128,7 @@ async function runAll(): Promise<void> {
 
     const byWorkers = (w: number) => scaling.runs.find((r) => r.workers === w);
     const one = byWorkers(1);
-    const workers1 = byWorkers(1)?.perSec ?? NaN;
+    const workers1 = one?.perSec ?? NaN;
     const workers2 = byWorkers(2)?.perSec ?? NaN;
     const workers4 = byWorkers(4)?.perSec ?? NaN;
     const f = exec.floors;

@@ -10,7 +10,7 @@ import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimVenue, type SimVenue } from './index.js';
 import { simUser, type SimUser } from './testing/officialClient.js';
-import { liveMarket } from './testing/markets.js';
+import { holdUntilTick, liveMarket, spotOf } from './testing/markets.js';
 import { CHAIN_ID, EXCHANGE_V2 } from './auth.js';
 
 let venue: SimVenue;
@@ -374,18 +374,8 @@ describe('market channel', () => {
     // Far above its price to beat the market is nearly certain Up: its price climbs to the end of the
     // range and the tick gets finer; back at the money it is coarse again. Each change is announced.
     const saved = m.priceToBeat;
-    const tickNow = async () => (await get(`/tick-size?token_id=${m.upToken}`)).minimum_tick_size as number;
-    // The price to beat is set again on every poll, so the market stays where the test puts it while spot moves.
-    const until = async (want: number, setBeat: () => number) => {
-      for (let i = 0; i < 80; i++) {
-        m.priceToBeat = setBeat();
-        if ((await tickNow()) === want) break;
-        await sleep(100);
-      }
-      return tickNow();
-    };
-    expect(await until(0.001, () => 1)).toBe(0.001);
-    expect(await until(0.01, () => (venue.state.schedule as any).prices.get('BTC').latest().value)).toBe(0.01);
+    expect(await holdUntilTick(venue, m, 0.001, () => 1, 80)).toBe(0.001);
+    expect(await holdUntilTick(venue, m, 0.01, () => spotOf(venue, 'BTC'), 80)).toBe(0.01);
     await sleep(300);
     ws.close();
     const pc = frames.find((f) => f.event_type === 'price_change');

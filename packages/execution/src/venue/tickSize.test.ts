@@ -10,6 +10,7 @@ import { generatePrivateKey } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderRequest } from '@polybot/shared';
 import { startSimVenue, type SimVenue } from '@polybot/sim-venue';
+import { holdUntilTick, liveMarket, spotOf } from '@polybot/sim-venue/testing/markets';
 import { ExecutionEngine } from '../executionEngine.js';
 import { OrderManager } from '../orderManager.js';
 import { applyTickSizeMessage } from '../tickSizes.js';
@@ -29,21 +30,12 @@ const newPort = async (): Promise<ClobV2Port> => {
   const key = generatePrivateKey();
   return createClobV2Port({ host: venue.url, privateKey: key, timeoutMs: 3_000, ...(await simWallet(venue.url, key)) });
 };
-const venueTick = async (token: string) =>
-  ((await (await fetch(`${venue.url}/tick-size?token_id=${token}`)).json()) as { minimum_tick_size: number }).minimum_tick_size;
 
 describe('tick size from the market channel', () => {
   it('a tick_size_change message moves the next order onto the new grid; a port that missed it is refused', async () => {
     // A market under way with a minute to run. In an hour's last minute none has until the next
     // window starts, so wait for it (CI at 16:00 UTC on 2026-12-02 found none and failed).
-    const pick = () => [...venue.state.schedule.markets.values()].find((x) => !x.closed && x.startMs <= Date.now() && x.endMs > Date.now() + 60_000);
-    let found = pick();
-    for (let i = 0; i < 150 && !found; i++) {
-      await sleep(500);
-      found = pick();
-    }
-    if (!found) throw new Error('no market under way with a minute to run');
-    const m = found;
+    const m = await liveMarket(venue, { minLeftMs: 60_000, waitMs: 75_000 });
     for (let i = 0; i < 50 && m.priceToBeat === null; i++) await sleep(100);
     const frames: Array<Record<string, unknown>> = [];
     const ws = new WebSocket(`${venue.url.replace('http', 'ws')}/ws/market`);
@@ -53,26 +45,16 @@ describe('tick size from the market channel', () => {
     };
     await new Promise((r) => (ws.onopen = r));
     ws.send(JSON.stringify({ assets_ids: [m.upToken], type: 'market' }));
-    // The price to beat is set again on every poll, so the market stays where the test puts it while spot moves.
-    const until = async (want: number, beat: () => number) => {
-      for (let i = 0; i < 100; i++) {
-        m.priceToBeat = beat();
-        if ((await venueTick(m.upToken)) === want) break;
-        await sleep(100);
-      }
-      return venueTick(m.upToken);
-    };
     const saved = m.priceToBeat;
     try {
       // Far above its price to beat, Up nears 1 and the tick gets finer: both ports learn 0.001.
-      expect(await until(0.001, () => 1)).toBe(0.001);
+      expect(await holdUntilTick(venue, m, 0.001, () => 1, 100)).toBe(0.001);
       const told = await newPort();
       const missed = await newPort();
       expect(await told.tickSize!(m.upToken)).toBe(0.001);
       expect(await missed.tickSize!(m.upToken)).toBe(0.001);
       // Back at the money, coarse again; the channel says so.
-      const spot = () => (venue.state.schedule as unknown as { prices: Map<string, { latest(): { value: number } }> }).prices.get('BTC')!.latest().value;
-      expect(await until(0.01, spot)).toBe(0.01);
+      expect(await holdUntilTick(venue, m, 0.01, () => spotOf(venue, 'BTC'), 100)).toBe(0.01);
       for (let i = 0; i < 30 && !frames.some((f) => f.event_type === 'tick_size_change' && f.new_tick_size === '0.01'); i++) await sleep(100);
       const frame = frames.find((f) => f.event_type === 'tick_size_change' && f.asset_id === m.upToken && f.new_tick_size === '0.01')!;
       expect(frame).toBeDefined();

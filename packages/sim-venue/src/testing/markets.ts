@@ -1,3 +1,5 @@
+import type { SimMarket } from '../markets.js';
+import type { PriceProcess } from '../prices.js';
 import type { SimVenue } from '../server.js';
 
 /**
@@ -18,4 +20,24 @@ export async function liveMarket(venue: SimVenue, opts: { minLeftMs?: number; as
     if (now > deadline) throw new Error('no live market');
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** An asset's latest simulated spot price (what a market's price to beat is compared with). */
+export const spotOf = (venue: SimVenue, asset: string): number =>
+  (venue.state.schedule as unknown as { prices: Map<string, PriceProcess> }).prices.get(asset)!.latest().value;
+
+/**
+ * Holds a market's price to beat at `beat()` until the venue's tick for its Up token is `want`, at
+ * most `tries` polls 100 ms apart; returns the tick last read. The price to beat is set again on
+ * every poll, so the market stays where the test puts it while spot moves (set once, at the money
+ * with a market near its end, a small move put the price past 0.94 again: CI of 2026-12-02).
+ */
+export async function holdUntilTick(venue: SimVenue, m: SimMarket, want: number, beat: () => number, tries: number): Promise<number> {
+  const tick = async () => ((await (await fetch(`${venue.url}/tick-size?token_id=${m.upToken}`)).json()) as { minimum_tick_size: number }).minimum_tick_size;
+  for (let i = 0; i < tries; i++) {
+    m.priceToBeat = beat();
+    if ((await tick()) === want) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return tick();
 }
